@@ -1,0 +1,43 @@
+# Jigi: `make run` starts everything on embedded defaults; `make test` runs the test suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PHONE ?= +22376123456
+URL ?= http://127.0.0.1:8000
+
+.PHONY: run test lint locales ussd at-server bench clean
+
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+locales: $(VENV)/.runtime
+	$(PY) -c "from service.i18n import compile_catalogs; [print('compiled', p) for p in compile_catalogs()]"
+
+run: $(VENV)/.runtime locales
+	$(PY) -m service.devserver
+
+test: $(VENV)/.dev locales
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+ussd: $(VENV)/.runtime
+	$(PY) -m service.devtools.ussd_phone --phone "$(PHONE)" --url "$(URL)"
+
+at-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.at_server
+
+bench: $(VENV)/.dev locales
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,34 @@
+"""Jigi: USSD and SMS for community mental-health referrals and follow-up in Mali."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from service.config import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web app: configuration, database, and each area's routes and commands.
+
+    Nothing is started and nothing connects here: Redis is reached on first use.
+    """
+    from service import cli, db, sms, ussd
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    app.extensions["jigi.settings"] = settings
+    db.init_app(app, settings.database_url)
+    cli.init_app(app)
+    ussd.init_app(app)
+    sms.init_app(app)
+    return app
+
+
+def get_settings(app: Flask | None = None) -> Settings:
+    from flask import current_app
+
+    return (app or current_app).extensions["jigi.settings"]

@@ -1,0 +1,167 @@
+"""Core commands: database, places, volunteers, on-call clinicians, demo data."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from service import migrate
+from service.db import get_db
+from service.models import OnCallClinician, Place, Volunteer
+from service.people import PeopleError, add_oncall, add_volunteer, deactivate_volunteer
+from service.phones import InvalidPhone
+from service.places import PlaceImportError, import_places
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+db_cli = AppGroup("db", help="Database schema (migrations).")
+places_cli = AppGroup("places", help="The health map: regions, districts, areas, villages.")
+volunteers_cli = AppGroup("volunteers", help="Community volunteers who use the USSD service.")
+oncall_cli = AppGroup("oncall", help="On-call clinicians who receive emergency alerts.")
+demo_cli = AppGroup("demo", help="Demonstration data for training and development.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, places_cli, volunteers_cli, oncall_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def fail(message: str) -> None:
+    """Stop a command with a message on stderr and exit status 1."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    db = get_db()
+    migrate.upgrade(db, revision)
+    click.echo(f"Database at revision {migrate.current(db)}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    migrate.downgrade(get_db(), revision)
+    click.echo(f"Database at revision {migrate.current(get_db())}.")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--rev-id", required=True, help="e.g. 0003")
+def db_revision(message: str, rev_id: str) -> None:
+    """Write a migration for what the models add (review it before committing)."""
+    migrate.revision(get_db(), message, rev_id)
+
+
+@places_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def places_import(csv_file) -> None:
+    """Load places from a CSV with the header code,name,level,parent_code."""
+    try:
+        with get_db().session() as session:
+            counts = import_places(session, csv_file)
+    except PlaceImportError as error:
+        click.echo("Nothing was imported. Fix these rows and import again:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    levels = ", ".join(f"{n} {level}" for level, n in counts.by_level.items())
+    click.echo(
+        f"Places: {counts.created} created, {counts.updated} updated, "
+        f"{counts.unchanged} unchanged ({levels})."
+    )
+
+
+@places_cli.command("list")
+@click.option("--level", type=click.Choice(["region", "district", "area", "village"]))
+def places_list(level: str | None) -> None:
+    """Print places as code, level, name."""
+    with get_db().session() as session:
+        query = select(Place).order_by(Place.level, Place.code)
+        if level:
+            query = query.where(Place.level == level)
+        for place in session.scalars(query):
+            click.echo(f"{place.code}\t{place.level}\t{place.name}")
+
+
+@volunteers_cli.command("add")
+@click.argument("phone")
+@click.option("--name", required=True)
+@click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
+@click.option("--area", "area_code", required=True, help="Code of the volunteer's health area.")
+def volunteers_add(phone: str, name: str, language: str, area_code: str) -> None:
+    """Register a volunteer by phone number."""
+    try:
+        with get_db().session() as session:
+            volunteer = add_volunteer(session, phone, name, language, area_code)
+            click.echo(f"Volunteer {volunteer.name} ({volunteer.phone}) added to {area_code}.")
+    except (PeopleError, InvalidPhone) as error:
+        fail(str(error))
+
+
+@volunteers_cli.command("list")
+def volunteers_list() -> None:
+    """Print every volunteer: phone, name, language, area, active."""
+    with get_db().session() as session:
+        for volunteer in session.scalars(select(Volunteer).order_by(Volunteer.name)):
+            state = "active" if volunteer.active else "inactive"
+            click.echo(
+                f"{volunteer.phone}\t{volunteer.name}\t{volunteer.language}\t{volunteer.area.code}\t{state}"
+            )
+
+
+@volunteers_cli.command("deactivate")
+@click.argument("phone")
+def volunteers_deactivate(phone: str) -> None:
+    """Stop a volunteer's access to the USSD service (their records stay)."""
+    try:
+        with get_db().session() as session:
+            volunteer = deactivate_volunteer(session, phone)
+            click.echo(f"Volunteer {volunteer.phone} deactivated.")
+    except (PeopleError, InvalidPhone) as error:
+        fail(str(error))
+
+
+@oncall_cli.command("add")
+@click.argument("phone")
+@click.option("--name", required=True)
+@click.option("--district", "district_code", required=True, help="Code of the health district.")
+@click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
+def oncall_add(phone: str, name: str, district_code: str, language: str) -> None:
+    """Add an on-call clinician; clinicians of a district are called in the order they were added."""
+    try:
+        with get_db().session() as session:
+            clinician = add_oncall(session, phone, name, district_code, language)
+            click.echo(
+                f"{clinician.name} ({clinician.phone}) is number {clinician.rank} for {district_code}."
+            )
+    except (PeopleError, InvalidPhone) as error:
+        fail(str(error))
+
+
+@oncall_cli.command("list")
+def oncall_list() -> None:
+    """Print on-call clinicians by district, in call order."""
+    with get_db().session() as session:
+        query = select(OnCallClinician).order_by(OnCallClinician.district_id, OnCallClinician.rank)
+        for clinician in session.scalars(query):
+            click.echo(f"{clinician.district.code}\t{clinician.rank}\t{clinician.phone}\t{clinician.name}")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo places, volunteers and on-call clinicians; running it again changes nothing."""
+    from service.demo import load_demo
+
+    with get_db().session() as session:
+        for line in load_demo(session, DEMO_DIR):
+            click.echo(line)

@@ -1,0 +1,223 @@
+"""Configuration, read once from the environment and checked strictly.
+
+Every variable is documented in the README's configuration table. A bad value stops start-up with a
+message that names the variable and says what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_CALLBACK_TOKEN = "dev-callback-token"
+
+
+class ConfigError(RuntimeError):
+    """A configuration variable is missing or malformed."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+def parse_quiet_hours(name: str, raw: str) -> tuple[time, time] | None:
+    """Parse `HH:MM-HH:MM` (may wrap past midnight); `off` means no quiet hours."""
+    raw = raw.strip()
+    if raw.lower() == "off":
+        return None
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(name, f"expected HH:MM-HH:MM or 'off', got {raw!r}") from None
+    if start == end:
+        raise ConfigError(name, "start and end of quiet hours must differ")
+    return start, end
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one Jigi process."""
+
+    env: str = "development"
+    database_url: str = "sqlite:///instance/jigi.db"
+    redis_url: str | None = None
+    secret_key: str = DEV_SECRET_KEY
+    at_callback_token: str = DEV_CALLBACK_TOKEN
+    timezone: str = "Africa/Bamako"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    hotline: str = "+22380000000"
+    sms_gateway: str = "console"
+    at_username: str = "sandbox"
+    at_api_key: str = ""
+    at_sender_id: str | None = None
+    at_api_url: str | None = None
+    at_timeout_seconds: float = 10.0
+    quiet_hours: tuple[time, time] | None = (time(20, 0), time(8, 0))
+    alert_escalate_minutes: int = 15
+    appointment_reminders: tuple[tuple[int, time], ...] = ((-1, time(18, 0)), (0, time(7, 0)))
+    followup_after_missed_hours: int = 24
+    sweep_interval_seconds: float = 2.0
+    sweep_batch_size: int = 100
+    claim_timeout_seconds: int = 120
+    send_timeout_seconds: int = 300
+    max_send_attempts: int = 6
+    optout_words_extra: tuple[str, ...] = ("JO", "LAJO", "DABILA")
+    gsm7_conversion: bool = True
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `environ` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        reader = _Reader(env)
+        mode = reader.choice("JIGI_ENV", ("development", "production", "test"), "development")
+        production = mode == "production"
+        settings = cls(
+            env=mode,
+            database_url=reader.text("DATABASE_URL", None if production else cls.database_url),
+            redis_url=env.get("REDIS_URL") or None,
+            secret_key=reader.text("SECRET_KEY", None if production else DEV_SECRET_KEY),
+            at_callback_token=reader.text("AT_CALLBACK_TOKEN", None if production else DEV_CALLBACK_TOKEN),
+            timezone=reader.timezone("TIMEZONE", cls.timezone),
+            host=reader.text("HOST", cls.host),
+            port=reader.integer("PORT", cls.port, 1, 65535),
+            hotline=reader.phone("HOTLINE", None if production else cls.hotline),
+            sms_gateway=reader.choice("SMS_GATEWAY", ("console", "africastalking"), "console"),
+            at_username=reader.text("AT_USERNAME", cls.at_username),
+            at_api_key=env.get("AT_API_KEY", ""),
+            at_sender_id=env.get("AT_SENDER_ID") or None,
+            at_api_url=reader.url("AT_API_URL"),
+            at_timeout_seconds=reader.number("AT_TIMEOUT_SECONDS", cls.at_timeout_seconds, 0.1, 60),
+            quiet_hours=parse_quiet_hours("QUIET_HOURS", env.get("QUIET_HOURS", "20:00-08:00")),
+            alert_escalate_minutes=reader.integer("ALERT_ESCALATE_MINUTES", 15, 1, 24 * 60),
+            appointment_reminders=reader.reminder_offsets("APPOINTMENT_REMINDERS", cls.appointment_reminders),
+            followup_after_missed_hours=reader.integer("FOLLOWUP_AFTER_MISSED_HOURS", 24, 1, 24 * 14),
+            sweep_interval_seconds=reader.number("SWEEP_INTERVAL_SECONDS", 2.0, 0.05, 60),
+            sweep_batch_size=reader.integer("SWEEP_BATCH_SIZE", 100, 1, 10_000),
+            claim_timeout_seconds=reader.integer("CLAIM_TIMEOUT_SECONDS", 120, 1, 86_400),
+            send_timeout_seconds=reader.integer("SEND_TIMEOUT_SECONDS", 300, 1, 86_400),
+            max_send_attempts=reader.integer("MAX_SEND_ATTEMPTS", 6, 1, 100),
+            optout_words_extra=reader.words("OPTOUT_WORDS_BM", cls.optout_words_extra),
+            gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
+        )
+        if settings.sms_gateway == "africastalking" and not settings.at_api_key:
+            raise ConfigError("AT_API_KEY", "required when SMS_GATEWAY=africastalking")
+        return settings
+
+
+class _Reader:
+    """Typed access to environment variables with errors that name the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return value.strip() if value is not None and value.strip() != "" else None
+
+    def text(self, name: str, default: str | None) -> str:
+        value = self._raw(name)
+        if value is None:
+            if default is None:
+                raise ConfigError(name, "is required in production (JIGI_ENV=production)")
+            return default
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = (self._raw(name) or default).lower()
+        if value not in allowed:
+            raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(name, f"must be a whole number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ConfigError(name, f"must be between {low} and {high}, got {number}")
+        return number
+
+    def number(self, name: str, default: float, low: float, high: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(name, f"must be a number, got {value!r}") from None
+        if not low <= number <= high:
+            raise ConfigError(name, f"must be between {low} and {high}, got {number}")
+        return number
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(name, f"must be true or false, got {value!r}")
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self._raw(name) or default
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(name, f"unknown time zone {value!r} (e.g. Africa/Bamako)") from None
+        return value
+
+    def phone(self, name: str, default: str | None) -> str:
+        from service.phones import InvalidPhone, normalize_phone
+
+        value = self.text(name, default)
+        try:
+            return normalize_phone(value)
+        except InvalidPhone as error:
+            raise ConfigError(name, str(error)) from None
+
+    def url(self, name: str) -> str | None:
+        value = self._raw(name)
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ConfigError(name, f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/") if value else None
+
+    def words(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._raw(name)
+        if value is None:
+            return default
+        return tuple(word.strip().upper() for word in value.split(",") if word.strip())
+
+    def reminder_offsets(
+        self, name: str, default: tuple[tuple[int, time], ...]
+    ) -> tuple[tuple[int, time], ...]:
+        """Parse `-1@18:00,0@07:00`: days relative to the appointment day, at a local time."""
+        value = self._raw(name)
+        if value is None:
+            return default
+        offsets = []
+        for part in value.split(","):
+            try:
+                days, at = part.strip().split("@")
+                offsets.append((int(days), time.fromisoformat(at)))
+            except ValueError:
+                raise ConfigError(name, f"expected a list like -1@18:00,0@07:00, got {value!r}") from None
+            if offsets[-1][0] > 0:
+                raise ConfigError(name, "reminders must come on or before the appointment day")
+        return tuple(offsets)

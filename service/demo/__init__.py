@@ -1,0 +1,47 @@
+"""Demonstration data: the programme's areas, two volunteers and on-call clinicians."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from service.people import PeopleError, add_oncall, add_volunteer
+from service.places import import_places
+
+VOLUNTEERS = [
+    ("+22376123456", "Awa Traoré", "bm", "TBK-A3"),
+    ("+22376000001", "Moussa Maïga", "fr", "GAO-A1"),
+    ("+22376000002", "Fatoumata Cissé", "fr", "MOP-A1"),
+]
+ONCALL = [
+    ("+22366123456", "Dr Diallo", "TBK-D2"),
+    ("+22366000001", "Dr Touré", "TBK-D2"),
+    ("+22366000002", "Dr Coulibaly", "GAO-D2"),
+    ("+22366000003", "Dr Keïta", "MOP-D1"),
+    ("+22366000004", "Dr Sidibé", "TBK-D1"),
+]
+
+
+def load_demo(session: Session, directory: Path) -> Iterator[str]:
+    """Import the demo places and people, skipping what is already there; yields progress lines."""
+    with (directory / "places.csv").open(encoding="utf-8") as places:
+        counts = import_places(session, places)
+    yield f"Places: {counts.created} created, {counts.unchanged + counts.updated} already there."
+    added = 0
+    for phone, name, language, area in VOLUNTEERS:
+        try:
+            add_volunteer(session, phone, name, language, area)
+            added += 1
+        except PeopleError:
+            pass
+    yield f"Volunteers: {added} added."
+    added = 0
+    for phone, name, district in ONCALL:
+        try:
+            add_oncall(session, phone, name, district)
+            added += 1
+        except PeopleError:
+            pass
+    yield f"On-call clinicians: {added} added."

@@ -1,0 +1,72 @@
+"""Translations (gettext catalogs in `locales/`, French and Bambara) and local date formatting.
+
+Each area of the code has its own catalog domain (`ussd.po`, `sms.po`, `console.po`, ...); all domains of
+a language are merged into one translator. A catalog is compiled to `.mo` when the `.po` is newer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LANGUAGES = ("fr", "bm")
+DEFAULT_LANGUAGE = "fr"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# Babel locales for dates and numbers: Mali's French and Bambara.
+BABEL_LOCALES = {"fr": "fr_ML", "bm": "bm_ML"}
+
+
+def compile_catalogs(root: Path = LOCALES_DIR) -> list[Path]:
+    """Compile every `.po` under `root` whose `.mo` is missing or older; return what was compiled."""
+    compiled = []
+    for po_path in sorted(root.glob("*/LC_MESSAGES/*.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        compiled.append(mo_path)
+    return compiled
+
+
+@cache
+def translator(language: str) -> Translations:
+    """All catalog domains of `language`, merged."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    compile_catalogs()
+    merged = Translations()
+    for mo_path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.mo")):
+        with mo_path.open("rb") as mo_file:
+            merged.merge(Translations(mo_file))
+    return merged
+
+
+def gettext(language: str, message: str, **params: object) -> str:
+    """`message` translated into `language`, with `%(name)s` placeholders filled from `params`."""
+    text = translator(language).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(language: str, singular: str, plural: str, n: int, **params: object) -> str:
+    text = translator(language).ngettext(singular, plural, n)
+    return text % {"n": n, **params}
+
+
+def _(message: str) -> str:
+    """Mark `message` for extraction; it is translated later, where the language is known."""
+    return message
+
+
+def format_local(moment: datetime, pattern: str, language: str, tz: ZoneInfo) -> str:
+    """Format an aware datetime in `tz` with an explicit Babel pattern (no GMT suffix)."""
+    return format_datetime(moment.astimezone(tz), pattern, tzinfo=tz, locale=BABEL_LOCALES[language])

@@ -1,0 +1,369 @@
+"""Tables of the system of record. The schema changes only through migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db import Base, UTCDateTime
+from service.timeutil import utcnow
+
+PLACE_LEVELS = ("region", "district", "area", "village")
+
+# mhGAP priority conditions, in menu order; the key is stored, labels live in the locales.
+CATEGORIES = (
+    "depression",
+    "psychosis",
+    "epilepsy",
+    "child",
+    "dementia",
+    "substance",
+    "self_harm",
+    "other",
+)
+RED_FLAGS = ("self_harm", "agitation", "seizure")
+URGENCIES = ("emergency", "urgent", "routine")
+REFERRAL_STATUSES = ("new", "contacted", "appointment_set", "seen", "closed")
+FOLLOWUP_OUTCOMES = ("seen_at_facility", "better", "not_found", "moved", "died", "refused")
+VISIT_WEEKS = ("this_week", "next_week", "later")
+VISIT_STATUSES = ("open", "planned", "closed")
+
+# Outbound SMS life cycle. `scheduled` waits for due_at; the sweeper claims due rows as `queued` and
+# enqueues their ids; a worker claims `queued` -> `sending`, then records the gateway's answer.
+MESSAGE_STATUSES = (
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "dropped",
+    "cancelled",
+    "unknown",
+)
+# Lower number = sent first.
+PRIORITY_EMERGENCY = 0
+PRIORITY_MEDICATION = 10
+PRIORITY_APPOINTMENT = 20
+PRIORITY_OTHER = 30
+
+
+def _id() -> Mapped[int]:
+    return mapped_column(Integer, primary_key=True)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class Place(Base):
+    """A node of Mali's health map: region > district (CSRef) > area (CSCom) > village."""
+
+    __tablename__ = "places"
+    id: Mapped[int] = _id()
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(16), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
+
+    parent: Mapped[Place | None] = relationship(remote_side="Place.id")
+
+
+class Volunteer(Base):
+    """A community volunteer (relais) who uses the USSD service."""
+
+    __tablename__ = "volunteers"
+    id: Mapped[int] = _id()
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    area_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    area: Mapped[Place] = relationship()
+
+
+class OnCallClinician(Base):
+    """A clinician who receives emergency alerts for a district, in `rank` order."""
+
+    __tablename__ = "oncall_clinicians"
+    __table_args__ = (UniqueConstraint("district_id", "phone"),)
+    id: Mapped[int] = _id()
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    district_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    rank: Mapped[int] = mapped_column(Integer, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    district: Mapped[Place] = relationship()
+
+
+class Referral(Base):
+    """A possible case reported by a volunteer. No name is stored: the reference stands for it."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = _id()
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    category: Mapped[str] = mapped_column(String(16))
+    sex: Mapped[str] = mapped_column(String(1))
+    age: Mapped[int] = mapped_column(Integer)
+    red_flag: Mapped[str | None] = mapped_column(String(16))
+    urgency: Mapped[str] = mapped_column(String(10), index=True)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    phone_shared: Mapped[bool | None] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    channel: Mapped[str] = mapped_column(String(8), default="ussd")
+    session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    volunteer: Mapped[Volunteer] = relationship()
+    place: Mapped[Place] = relationship()
+
+
+class ReferralEvent(Base):
+    """One change of a referral (status, follow-up, triage), for its history and reports."""
+
+    __tablename__ = "referral_events"
+    id: Mapped[int] = _id()
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = _created()
+
+
+class FollowUp(Base):
+    """A follow-up recorded by a volunteer on one of their referrals."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = _id()
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    outcome: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(8), default="ussd")
+    session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class MobileUnitRound(Base):
+    """A planned visit of a mobile unit to one or more places on a date."""
+
+    __tablename__ = "mobile_unit_rounds"
+    id: Mapped[int] = _id()
+    unit: Mapped[str] = mapped_column(String(80))
+    visit_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = _created()
+
+
+class VisitRequest(Base):
+    """A volunteer's request for a mobile-unit visit to a village."""
+
+    __tablename__ = "visit_requests"
+    id: Mapped[int] = _id()
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    people_waiting: Mapped[int] = mapped_column(Integer)
+    preferred_week: Mapped[str] = mapped_column(String(10))
+    week_start: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_unit_rounds.id"))
+    channel: Mapped[str] = mapped_column(String(8), default="ussd")
+    session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+
+    volunteer: Mapped[Volunteer] = relationship()
+    place: Mapped[Place] = relationship()
+
+
+class Patient(Base):
+    """A person who receives reminders. No diagnosis is stored or needed here."""
+
+    __tablename__ = "patients"
+    id: Mapped[int] = _id()
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    shared_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    created_at: Mapped[datetime] = _created()
+
+
+class Appointment(Base):
+    """An appointment at a place or with the mobile unit; starts_at is UTC."""
+
+    __tablename__ = "appointments"
+    id: Mapped[int] = _id()
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    mobile_unit: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    patient: Mapped[Patient] = relationship()
+    place: Mapped[Place | None] = relationship()
+
+
+class MedicationPlan(Base):
+    """Reminders at local `times` (HH:MM, comma separated) on `days_of_week` (0=Monday)."""
+
+    __tablename__ = "medication_plans"
+    id: Mapped[int] = _id()
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    times: Mapped[str] = mapped_column(String(64))
+    days_of_week: Mapped[str] = mapped_column(String(16), default="0123456")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    patient: Mapped[Patient] = relationship()
+
+
+class EmergencyAlert(Base):
+    """The alert raised by an emergency referral, escalated until a clinician acknowledges it."""
+
+    __tablename__ = "emergency_alerts"
+    id: Mapped[int] = _id()
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = _created()
+
+    referral: Mapped[Referral] = relationship()
+
+
+class AlertStep(Base):
+    """One recorded step of an emergency alert: first call, escalation, acknowledgement."""
+
+    __tablename__ = "alert_steps"
+    id: Mapped[int] = _id()
+    alert_id: Mapped[int] = mapped_column(ForeignKey("emergency_alerts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class OutboundMessage(Base):
+    """Every SMS the system will send is a row first; see MESSAGE_STATUSES for its life cycle."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_due", "status", "due_at"),)
+    id: Mapped[int] = _id()
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    recipient: Mapped[str] = mapped_column(String(20), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=PRIORITY_OTHER)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ignore_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gateway_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    encoding: Mapped[str | None] = mapped_column(String(8))
+    segments: Mapped[int | None] = mapped_column(Integer)
+    cost: Mapped[str | None] = mapped_column(String(32))
+    dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
+    medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MessageEvent(Base):
+    """Delivery history of an outbound message: attempts, gateway answers, delivery reports."""
+
+    __tablename__ = "message_events"
+    id: Mapped[int] = _id()
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbound_messages.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class InboundMessage(Base):
+    """An SMS received from Africa's Talking, de-duplicated on AT's id."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = _id()
+    at_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(20), index=True)
+    to: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(Text)
+    link_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="other")
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handled_by: Mapped[str | None] = mapped_column(String(120))
+    received_at: Mapped[datetime] = _created()
+
+
+class MessageTemplate(Base):
+    """A coordinator's version of an SMS template; the newest version per kind and language wins."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("kind", "language", "version"),)
+    id: Mapped[int] = _id()
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(5))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = _created()
+
+
+class SystemAlert(Base):
+    """Something coordinators must act on: no SMS credit, bad gateway configuration."""
+
+    __tablename__ = "system_alerts"
+    id: Mapped[int] = _id()
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,69 @@
+"""Volunteers and on-call clinicians: registering, listing, deactivating."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.i18n import LANGUAGES
+from service.models import OnCallClinician, Volunteer
+from service.phones import normalize_phone
+from service.places import by_code
+
+
+class PeopleError(ValueError):
+    """A registration that cannot be done, with the reason."""
+
+
+def add_volunteer(session: Session, phone: str, name: str, language: str, area_code: str) -> Volunteer:
+    """Register a volunteer attached to a health area; a phone belongs to one volunteer only."""
+    phone = normalize_phone(phone)
+    if language not in LANGUAGES:
+        raise PeopleError(f"language must be one of {', '.join(LANGUAGES)}")
+    if session.scalar(select(Volunteer).where(Volunteer.phone == phone)):
+        raise PeopleError(f"{phone} is already registered as a volunteer")
+    try:
+        area = by_code(session, area_code, "area")
+    except LookupError as error:
+        raise PeopleError(str(error)) from None
+    volunteer = Volunteer(phone=phone, name=name.strip(), language=language, area=area, active=True)
+    session.add(volunteer)
+    session.flush()
+    return volunteer
+
+
+def find_volunteer(session: Session, phone: str) -> Volunteer | None:
+    return session.scalar(select(Volunteer).where(Volunteer.phone == normalize_phone(phone)))
+
+
+def deactivate_volunteer(session: Session, phone: str) -> Volunteer:
+    volunteer = find_volunteer(session, phone)
+    if volunteer is None:
+        raise PeopleError(f"no volunteer with phone {phone}")
+    volunteer.active = False
+    return volunteer
+
+
+def add_oncall(
+    session: Session, phone: str, name: str, district_code: str, language: str = "fr"
+) -> OnCallClinician:
+    """Add a clinician at the end of a district's call order."""
+    phone = normalize_phone(phone)
+    try:
+        district = by_code(session, district_code, "district")
+    except LookupError as error:
+        raise PeopleError(str(error)) from None
+    exists = select(OnCallClinician).where(
+        OnCallClinician.phone == phone, OnCallClinician.district_id == district.id
+    )
+    if session.scalar(exists):
+        raise PeopleError(f"{phone} is already on call for {district.code}")
+    last_rank = session.scalar(
+        select(func.max(OnCallClinician.rank)).where(OnCallClinician.district_id == district.id)
+    )
+    clinician = OnCallClinician(
+        phone=phone, name=name.strip(), district=district, rank=(last_rank or 0) + 1, language=language
+    )
+    session.add(clinician)
+    session.flush()
+    return clinician

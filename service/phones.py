@@ -1,0 +1,37 @@
+"""Phone numbers: everything stored and compared is E.164 (`+22376123456`)."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "ML"
+
+
+class InvalidPhone(ValueError):
+    """A phone number that cannot be used, with the reason in plain words."""
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return `raw` in E.164, reading national numbers as Malian; raise InvalidPhone with the reason."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhone("the phone number is empty")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    elif text.startswith("223") and len(_digits(text)) == 11:
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(f"{raw!r} is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        if number.country_code == 223:
+            raise InvalidPhone(f"{raw!r} does not have the 8 digits of a Mali number")
+        raise InvalidPhone(f"{raw!r} has the wrong number of digits")
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"{raw!r} is not an assigned number range")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())

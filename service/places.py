@@ -1,0 +1,127 @@
+"""Mali's health map (region > district > area > village), loaded from programme staff's CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.models import PLACE_LEVELS, Place
+
+HEADER = ["code", "name", "level", "parent_code"]
+PARENT_LEVEL = {"region": None, "district": "region", "area": "district", "village": "area"}
+
+
+class PlaceImportError(ValueError):
+    """The CSV has bad rows; nothing was imported. `problems` are `line N: why` strings."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+
+
+def import_places(session: Session, source: TextIO) -> ImportCounts:
+    """Create or update places from CSV; all rows or none. A second import of the same file changes nothing."""
+    reader = csv.reader(source)
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if header != HEADER:
+        raise PlaceImportError([f"line 1: the header must be {','.join(HEADER)}"])
+    rows = _validated_rows(session, enumerate(reader, start=2))
+    counts = ImportCounts()
+    existing = {place.code: place for place in session.scalars(select(Place))}
+    # Parents come before children: sort by depth so each parent exists when a child is written.
+    for _line, code, name, level, parent_code in sorted(rows, key=lambda row: PLACE_LEVELS.index(row[3])):
+        parent = existing[parent_code] if parent_code else None
+        place = existing.get(code)
+        if place is None:
+            place = Place(code=code, name=name, level=level, parent=parent)
+            session.add(place)
+            existing[code] = place
+            counts.created += 1
+        elif (place.name, place.level, place.parent) != (name, level, parent):
+            place.name, place.level, place.parent = name, level, parent
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        counts.by_level[level] = counts.by_level.get(level, 0) + 1
+    session.flush()
+    return counts
+
+
+def _validated_rows(
+    session: Session, numbered_rows: Iterable[tuple[int, list[str]]]
+) -> list[tuple[int, str, str, str, str]]:
+    known_levels = {code: level for code, level in session.execute(select(Place.code, Place.level))}
+    rows, problems, seen = [], [], {}
+    for line, cells in numbered_rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(HEADER):
+            problems.append(f"line {line}: expected {len(HEADER)} columns, found {len(cells)}")
+            continue
+        code, name, level, parent_code = (cell.strip() for cell in cells)
+        level = level.lower()
+        if not code or not name:
+            problems.append(f"line {line}: code and name are required")
+        elif level not in PLACE_LEVELS:
+            problems.append(f"line {line}: level must be one of {', '.join(PLACE_LEVELS)}")
+        elif code in seen:
+            problems.append(f"line {line}: code {code} already used on line {seen[code]}")
+        else:
+            seen[code] = line
+            rows.append((line, code, name, level, parent_code))
+    file_levels = {row[1]: row[3] for row in rows}
+    for line, code, _name, level, parent_code in rows:
+        expected = PARENT_LEVEL[level]
+        parent_level = file_levels.get(parent_code) or known_levels.get(parent_code)
+        if expected is None and parent_code:
+            problems.append(f"line {line}: a region has no parent_code")
+        elif expected and not parent_code:
+            problems.append(f"line {line}: a {level} needs the parent_code of its {expected}")
+        elif expected and parent_level is None:
+            problems.append(f"line {line}: unknown parent_code {parent_code}")
+        elif expected and parent_level != expected:
+            problems.append(f"line {line}: the parent of a {level} must be a {expected}")
+    if problems:
+        raise PlaceImportError(sorted(problems, key=lambda p: int(p.split()[1].rstrip(":"))))
+    return rows
+
+
+def ancestor_at_level(place: Place, level: str) -> Place:
+    """The place itself or its ancestor at `level` (e.g. the district of a village)."""
+    current: Place | None = place
+    while current is not None and current.level != level:
+        current = current.parent
+    if current is None:
+        raise LookupError(f"{place.code} has no {level} above it")
+    return current
+
+
+def children(session: Session, parent_id: int, level: str | None = None) -> list[Place]:
+    """Direct children of a place, by name."""
+    query = select(Place).where(Place.parent_id == parent_id).order_by(Place.name)
+    if level:
+        query = query.where(Place.level == level)
+    return list(session.scalars(query))
+
+
+def by_code(session: Session, code: str, level: str | None = None) -> Place:
+    """The place with `code` (and `level`, when given), or LookupError with what was expected."""
+    place = session.scalar(select(Place).where(Place.code == code))
+    if place is None:
+        raise LookupError(f"no place with code {code}")
+    if level and place.level != level:
+        raise LookupError(f"{code} is a {place.level}, not a {level}")
+    return place

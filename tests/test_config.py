@@ -1,0 +1,50 @@
+import pytest
+
+from service.config import ConfigError, Settings
+
+
+def test_development_defaults_need_no_environment():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.timezone == "Africa/Bamako"
+    assert settings.port == 8000
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "eighty"),
+        ("PORT", "70000"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("HOTLINE", "12"),
+        ("QUIET_HOURS", "20h-8h"),
+        ("SMS_GATEWAY", "pigeon"),
+        ("APPOINTMENT_REMINDERS", "tomorrow"),
+        ("AT_API_URL", "ftp://example.org"),
+    ],
+)
+def test_malformed_value_fails_naming_the_variable(name, value):
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({name: value})
+    assert raised.value.name == name
+    assert name in str(raised.value)
+
+
+def test_production_requires_secrets():
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db"})
+    assert raised.value.name == "SECRET_KEY"
+
+
+def test_africastalking_gateway_requires_an_api_key():
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"SMS_GATEWAY": "africastalking"})
+    assert raised.value.name == "AT_API_KEY"
+
+
+def test_quiet_hours_off_disables_them():
+    assert Settings.from_env({"QUIET_HOURS": "off"}).quiet_hours is None
+
+
+def test_hotline_is_normalised_to_e164():
+    assert Settings.from_env({"HOTLINE": "80 00 12 34"}).hotline == "+22380001234"
