@@ -5,6 +5,7 @@ With REDIS_URL unset, an embedded Redis server is started here and shared with b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -57,10 +58,8 @@ def main() -> int:
     print(f"Jigi is running: http://{settings.host}:{settings.port}/  (Ctrl-C stops it)")
     try:
         while web.poll() is None and worker.poll() is None:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 web.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -33,7 +33,7 @@ class ImportCounts:
 
 
 def import_places(session: Session, source: TextIO) -> ImportCounts:
-    """Create or update places from CSV; all rows or none. A second import of the same file changes nothing."""
+    """Create or update places from CSV, all rows or none; importing the same file again changes nothing."""
     reader = csv.reader(source)
     header = [cell.strip().lower() for cell in next(reader, [])]
     if header != HEADER:
@@ -83,7 +83,7 @@ def _validated_rows(
             seen[code] = line
             rows.append((line, code, name, level, parent_code))
     file_levels = {row[1]: row[3] for row in rows}
-    for line, code, _name, level, parent_code in rows:
+    for line, _code, _name, level, parent_code in rows:
         expected = PARENT_LEVEL[level]
         parent_level = file_levels.get(parent_code) or known_levels.get(parent_code)
         if expected is None and parent_code:
