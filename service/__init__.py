@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import care, cli, db, sms, ussd
+    from service import care, cli, db, health, sms, ussd
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["jigi.settings"] = settings
     db.init_app(app, settings.database_url)
     cli.init_app(app)
+    health.init_app(app)
     ussd.init_app(app)
     sms.init_app(app)
     care.init_app(app)
