@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import care, cli, db, health, sms, ussd
+    from service import api, care, cli, console, db, health, sms, ussd
 
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     ussd.init_app(app)
     sms.init_app(app)
     care.init_app(app)
+    api.init_app(app)
+    console.init_app(app)
     return app
 
 

@@ -160,8 +160,9 @@ def oncall_list() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo places, volunteers and on-call clinicians; running it again changes nothing."""
+    from service import get_settings
     from service.demo import load_demo
 
     with get_db().session() as session:
-        for line in load_demo(session, DEMO_DIR):
+        for line in load_demo(session, DEMO_DIR, get_settings()):
             click.echo(line)

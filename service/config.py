@@ -16,6 +16,23 @@ DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 DEV_CALLBACK_TOKEN = "dev-callback-token"
 
 
+def split_phrases(raw: str) -> tuple[str, ...]:
+    """`a, b c, d*` -> ("a", "b c", "d*"): a comma-separated list kept as written."""
+    return tuple(phrase.strip() for phrase in raw.split(",") if phrase.strip())
+
+
+# Words an SMS template may not contain, because they would reveal a condition or a medicine (DESIGN.md §5).
+# Matched as whole words on text without case, accents or Bambara letters; a final `*` matches a prefix.
+DEFAULT_FORBIDDEN_WORDS = split_phrases(
+    "santé mentale, mental health, psy*, psychiatr*, psycholog*, suicid*, dépression, déprim*, depression, "
+    "psychose, psychosis, épilep*, epilep*, folie, fou, folle, démence, dément*, dementia, alcool*, "
+    "alcohol*, drogu*, drug*, traumatism*, trauma, fatɔ, fatɔya, kirikirimasiɲɛ, hakilibana, halopéridol, "
+    "haloperidol, fluoxétine, fluoxetine, amitriptyline, carbamazépine, carbamazepine, phénobarbital, "
+    "phenobarbital, diazépam, diazepam, chlorpromazine, valproate, bipéridène, biperiden*, lithium, "
+    "rispéridone, risperidone, olanzapine, sertraline"
+)
+
+
 class ConfigError(RuntimeError):
     """A configuration variable is missing or malformed."""
 
@@ -59,7 +76,7 @@ class Settings:
     at_timeout_seconds: float = 10.0
     quiet_hours: tuple[time, time] | None = (time(20, 0), time(8, 0))
     alert_escalate_minutes: int = 15
-    appointment_reminders: tuple[tuple[int, time], ...] = ((-1, time(18, 0)), (0, time(7, 0)))
+    appointment_reminders: tuple[tuple[int, time], ...] = ((-1, time(18, 0)), (0, time(8, 0)))
     followup_after_missed_hours: int = 24
     sweep_interval_seconds: float = 2.0
     sweep_batch_size: int = 100
@@ -68,6 +85,7 @@ class Settings:
     max_send_attempts: int = 6
     optout_words_extra: tuple[str, ...] = ("JO", "LAJO", "DABILA")
     gsm7_conversion: bool = True
+    forbidden_words: tuple[str, ...] = DEFAULT_FORBIDDEN_WORDS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,6 +129,7 @@ class Settings:
             max_send_attempts=reader.integer("MAX_SEND_ATTEMPTS", 6, 1, 100),
             optout_words_extra=reader.words("OPTOUT_WORDS_BM", cls.optout_words_extra),
             gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
+            forbidden_words=reader.phrases("FORBIDDEN_WORDS", DEFAULT_FORBIDDEN_WORDS),
         )
         if settings.sms_gateway == "africastalking" and not settings.at_api_key:
             raise ConfigError("AT_API_KEY", "required when SMS_GATEWAY=africastalking")
@@ -198,6 +217,10 @@ class _Reader:
             raise ConfigError(name, f"must start with http:// or https://, got {value!r}")
         return value.rstrip("/") if value else None
 
+    def phrases(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._raw(name)
+        return default if value is None else split_phrases(value)
+
     def words(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self._raw(name)
         if value is None:
@@ -207,7 +230,7 @@ class _Reader:
     def reminder_offsets(
         self, name: str, default: tuple[tuple[int, time], ...]
     ) -> tuple[tuple[int, time], ...]:
-        """Parse `-1@18:00,0@07:00`: days relative to the appointment day, at a local time."""
+        """Parse `-1@18:00,0@08:00`: days relative to the appointment day, at a local time."""
         value = self._raw(name)
         if value is None:
             return default
@@ -217,7 +240,7 @@ class _Reader:
                 days, at = part.strip().split("@")
                 offsets.append((int(days), time.fromisoformat(at)))
             except ValueError:
-                raise ConfigError(name, f"expected a list like -1@18:00,0@07:00, got {value!r}") from None
+                raise ConfigError(name, f"expected a list like -1@18:00,0@08:00, got {value!r}") from None
             if offsets[-1][0] > 0:
                 raise ConfigError(name, "reminders must come on or before the appointment day")
         return tuple(offsets)

@@ -35,7 +35,7 @@ def main() -> int:
     database = get_db(app)
     upgrade(database)
     with database.session() as session:
-        for line in load_demo(session, DEMO_DIR):
+        for line in load_demo(session, DEMO_DIR, settings):
             print(line)
     database.engine.dispose()
 

@@ -367,3 +367,48 @@ class SystemAlert(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+API_SCOPES = ("read", "write")
+
+
+class ApiToken(Base):
+    """A partner system's bearer token; only the SHA-256 of the token is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = _id()
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = _created()
+    created_by: Mapped[str | None] = mapped_column(String(120))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+USER_ROLES = ("admin", "coordinator", "viewer")
+
+
+class User(Base):
+    """A console account; `role` is one of USER_ROLES and the password is kept as an argon2 hash."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = _id()
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """Who did what and when: console actions, views of a patient's record, exports, API calls."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = _id()
+    actor: Mapped[str] = mapped_column(String(254), index=True)
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)

@@ -1,7 +1,14 @@
-"""Placeholder: patients, appointments, medication plans, replies and escalation (see init_app)."""
+"""Patients, appointments and medication plans with their reminder rows, incoming SMS replies,
+opt-outs and emergency alert escalation."""
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    """Register the Africa's Talking callbacks and the `patients`, `appointments`, `medication` commands."""
+    from service.care.cli import appointments_cli, medication_cli, patients_cli
+    from service.care.webhooks import bp
+
+    app.register_blueprint(bp)
+    for group in (patients_cli, appointments_cli, medication_cli):
+        app.cli.add_command(group)

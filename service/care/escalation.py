@@ -1,14 +1,111 @@
-"""Placeholder: emergency alert escalation, called by the sweeper on each pass."""
+"""Emergency alert escalation: unacknowledged after ALERT_ESCALATE_MINUTES, the alert goes to the next
+on-call clinician of the district (step 1), then to all of them (step 2). `OK <reference>` from an
+on-call clinician of the district acknowledges it and stops the escalation."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.alerts import alert_params, oncall_for
+from service.care.rows import UNSENT, cancel_rows
 from service.config import Settings
+from service.models import AlertStep, EmergencyAlert, OnCallClinician, OutboundMessage, Referral
+from service.outbox import schedule_message
+
+LAST_STEP = 2
+STEP_KINDS = {1: "escalated", 2: "escalated_all"}
 
 
 def escalate_due_alerts(session: Session, settings: Settings, now: datetime) -> int:
     """Escalate unacknowledged alerts whose time has come; return how many were escalated."""
-    return 0
+    due = session.scalars(
+        select(EmergencyAlert)
+        .where(
+            EmergencyAlert.acknowledged_at.is_(None),
+            EmergencyAlert.next_escalation_at.is_not(None),
+            EmergencyAlert.next_escalation_at <= now,
+        )
+        .order_by(EmergencyAlert.next_escalation_at)
+    ).all()
+    return sum(_escalate(session, settings, alert, now) for alert in due)
+
+
+def _escalate(session: Session, settings: Settings, alert: EmergencyAlert, now: datetime) -> bool:
+    step = alert.step + 1
+    next_at = None if step >= LAST_STEP else now + timedelta(minutes=settings.alert_escalate_minutes)
+    # Claim the step with a conditional update: two sweepers, or an acknowledgement arriving meanwhile,
+    # can never make a step happen twice or after the acknowledgement.
+    claimed = session.execute(
+        update(EmergencyAlert)
+        .where(
+            EmergencyAlert.id == alert.id,
+            EmergencyAlert.step == alert.step,
+            EmergencyAlert.acknowledged_at.is_(None),
+        )
+        .values(step=step, next_escalation_at=next_at)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not claimed:
+        return False
+    clinicians = oncall_for(session, alert.district_id)
+    targets = _targets(session, alert, clinicians) if step == 1 else clinicians
+    if not targets:
+        session.add(AlertStep(alert_id=alert.id, kind="no_oncall", detail=f"step {step}", created_at=now))
+        return True
+    for clinician in targets:
+        schedule_message(
+            session,
+            kind="alert_escalation",
+            recipient=clinician.phone,
+            language=clinician.language,
+            params=alert_params(alert.referral),
+            due_at=now,
+            dedupe_key=f"alert:{alert.id}:{step}:{clinician.id}",
+            alert_id=alert.id,
+            referral_id=alert.referral_id,
+        )
+    detail = ",".join(clinician.phone for clinician in targets)
+    session.add(AlertStep(alert_id=alert.id, kind=STEP_KINDS[step], detail=detail, created_at=now))
+    return True
+
+
+def _targets(
+    session: Session, alert: EmergencyAlert, clinicians: list[OnCallClinician]
+) -> list[OnCallClinician]:
+    """The first clinician in call order not yet alerted; when all were, the alerted ones again."""
+    alerted = set(
+        session.scalars(select(OutboundMessage.recipient).where(OutboundMessage.alert_id == alert.id))
+    )
+    fresh = [clinician for clinician in clinicians if clinician.phone not in alerted]
+    return fresh[:1] or clinicians
+
+
+def acknowledge_alert(session: Session, reference: str, phone: str, now: datetime) -> EmergencyAlert | None:
+    """Record that an on-call clinician of the alert's district took it; None if `phone` may not."""
+    alert = session.scalar(
+        select(EmergencyAlert).join(Referral).where(Referral.reference == reference.strip().upper())
+    )
+    if alert is None:
+        return None
+    clinician = session.scalar(
+        select(OnCallClinician.id).where(
+            OnCallClinician.district_id == alert.district_id,
+            OnCallClinician.phone == phone,
+            OnCallClinician.active.is_(True),
+        )
+    )
+    if clinician is None:
+        return None
+    first = session.execute(
+        update(EmergencyAlert)
+        .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by=phone, next_escalation_at=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if first:
+        cancel_rows(session, OutboundMessage.alert_id == alert.id, statuses=UNSENT)
+        session.add(AlertStep(alert_id=alert.id, kind="acknowledged", detail=phone, created_at=now))
+    return alert

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from service.care.demo import load_demo_care
+from service.config import Settings
 from service.people import PeopleError, add_oncall, add_volunteer
 from service.places import import_places
+from service.timeutil import utcnow
 
 VOLUNTEERS = [
     ("+22376123456", "Awa Traoré", "bm", "TBK-A3"),
@@ -24,8 +27,11 @@ ONCALL = [
 ]
 
 
-def load_demo(session: Session, directory: Path) -> Iterator[str]:
-    """Import the demo places and people, skipping what is already there; yields progress lines."""
+def load_demo(session: Session, directory: Path, settings: Settings | None = None) -> Iterator[str]:
+    """Import the demo places and people, skipping what is already there; yields progress lines.
+
+    With `settings`, also demo patients whose reminders fall due within minutes (for `make run`).
+    """
     with (directory / "places.csv").open(encoding="utf-8") as places:
         counts = import_places(session, places)
     yield f"Places: {counts.created} created, {counts.unchanged + counts.updated} already there."
@@ -45,3 +51,5 @@ def load_demo(session: Session, directory: Path) -> Iterator[str]:
         except PeopleError:
             pass
     yield f"On-call clinicians: {added} added."
+    if settings is not None:
+        yield from load_demo_care(session, directory, settings, utcnow())

@@ -1,7 +1,54 @@
-"""Placeholder: routes and commands of this area are registered in init_app."""
+"""Sending SMS: templates, gateway adapters, the sweeper and RQ workers, delivery reports."""
 
+from __future__ import annotations
+
+import click
 from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from service import get_settings
+from service.db import get_db
+from service.models import OutboundMessage, SystemAlert
+from service.redis_conn import get_redis
+from service.timeutil import utcnow
+
+sms_cli = AppGroup("sms", help="Outbound SMS: sweep due messages, show the outbox.")
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from service.sms.callbacks import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(sms_cli)
+
+
+@sms_cli.command("sweep")
+def sms_sweep() -> None:
+    """Run one sweeper pass now (workers do this every SWEEP_INTERVAL_SECONDS)."""
+    from service.sms.sweeper import run_pass
+
+    report = run_pass(get_db(), get_redis(), get_settings(), utcnow())
+    if report is None:
+        click.echo("Another process is sweeping right now; nothing done.")
+        return
+    click.echo(
+        f"Enqueued {report.claimed} due, {report.requeued} again; "
+        f"{report.unknown} now unknown; {report.escalated} alerts escalated."
+    )
+
+
+@sms_cli.command("status")
+def sms_status() -> None:
+    """Count outbound SMS by status and list open alerts about sending."""
+    with get_db().session() as session:
+        counts = session.execute(
+            select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+        ).all()
+        alerts = session.scalars(
+            select(SystemAlert).where(SystemAlert.resolved_at.is_(None)).order_by(SystemAlert.created_at)
+        ).all()
+        for status, count in sorted(counts):
+            click.echo(f"{status}\t{count}")
+        for alert in alerts:
+            click.echo(f"ALERT {alert.kind} since {alert.created_at:%Y-%m-%d %H:%M}: {alert.message}")

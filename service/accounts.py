@@ -1,0 +1,209 @@
+"""Console accounts: users and roles, argon2 password hashes, login throttling and the audit log.
+
+Plain functions over a session (and Redis for throttling), used by the console, the CLI and the partner API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.models import USER_ROLES, AuditEntry, User
+from service.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+# What each role may do, from least to most; a role may do everything the roles before it may.
+ROLE_RANK = {"viewer": 0, "coordinator": 1, "admin": 2}
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """An account change that cannot be made: the reason, a stable `code`, and the form `field` at fault."""
+
+    def __init__(self, message: str, code: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+class LoginFailed(Exception):
+    """Wrong email or password, or an inactive account (the same answer for all three)."""
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins from this address for this email; `retry_at` says when to try again."""
+
+    def __init__(self, retry_at: datetime) -> None:
+        super().__init__(f"retry after {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
+def may(role: str, needed: str) -> bool:
+    """Whether `role` may do what `needed` may."""
+    return ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
+    return _hasher.hash(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", "password_short", "password"
+        )
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
+        raise AccountError(f"{email!r} is not an email address", "email_invalid", "email")
+    return email
+
+
+def create_user(session: Session, email: str, password: str, role: str, name: str | None = None) -> User:
+    """Add an active account; an email has one account only."""
+    email = normalize_email(email)
+    _check_role(role)
+    if find_user(session, email) is not None:
+        raise AccountError(f"{email} already has an account", "email_taken", "email")
+    user = User(
+        email=email, name=(name or "").strip() or None, role=role, password_hash=hash_password(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def deactivate_user(session: Session, email: str) -> User:
+    """Stop an account from logging in; its audit history stays."""
+    user = find_user(session, email)
+    if user is None:
+        raise AccountError(f"no account for {email}", "no_account", "email")
+    user.active = False
+    return user
+
+
+def update_user(
+    session: Session, user: User, *, role: str, active: bool, password: str | None = None
+) -> None:
+    """Change an account's role, state or password; the last active admin cannot be removed."""
+    _check_role(role)
+    if user.role == "admin" and user.active and (role != "admin" or not active):
+        other_admins = session.scalar(
+            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+        )
+        if not other_admins:
+            raise AccountError("the last active admin cannot lose that role", "last_admin", "role")
+    if password:
+        user.password_hash = hash_password(password)
+    user.role, user.active = role, active
+
+
+def _check_role(role: str) -> None:
+    if role not in USER_ROLES:
+        raise AccountError(f"the role must be one of {', '.join(USER_ROLES)}", "role_unknown", "role")
+
+
+def authenticate(
+    session: Session,
+    client: redis.Redis,
+    email: str,
+    password: str,
+    address: str,
+    now: datetime | None = None,
+) -> User:
+    """The active user with these credentials; failures are counted per email and address.
+
+    After MAX_FAILURES failures within FAILURE_WINDOW, even a right password is refused until the oldest
+    failure leaves the window.
+    """
+    now = now or utcnow()
+    key = _failures_key(email, address)
+    cutoff = (now - FAILURE_WINDOW).timestamp()
+    client.zremrangebyscore(key, "-inf", cutoff)
+    failures = client.zrange(key, 0, -1, withscores=True)
+    if len(failures) >= MAX_FAILURES:
+        oldest = failures[-MAX_FAILURES][1]
+        raise LoginThrottled(datetime.fromtimestamp(oldest, now.tzinfo) + FAILURE_WINDOW)
+    user = find_user(session, email)
+    if user is None or not user.active or not _verify(user, password):
+        stamp = now.timestamp()
+        client.zadd(key, {f"{stamp}:{len(failures)}": stamp})
+        client.expire(key, int(FAILURE_WINDOW.total_seconds()))
+        raise LoginFailed()
+    client.delete(key)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = now
+    return user
+
+
+def _verify(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _failures_key(email: str, address: str) -> str:
+    return f"jigi:login-failures:{email.strip().lower()}:{address}"
+
+
+def record_audit(
+    session: Session, actor: str, action: str, detail: str | dict[str, Any] | None = None
+) -> AuditEntry:
+    """Write who (`actor`: an email or `api:<token name>`) did what, in the caller's transaction."""
+    if isinstance(detail, dict):
+        detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    entry = AuditEntry(actor=actor, action=action, detail=detail)
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit page asks for; empty fields do not filter."""
+
+    actor: str = ""
+    action: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def audit_query(filters: AuditFilter):
+    """Audit entries matching `filters`, newest first (a select to paginate)."""
+    query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if filters.actor:
+        query = query.where(AuditEntry.actor.icontains(filters.actor.strip()))
+    if filters.action:
+        query = query.where(AuditEntry.action == filters.action)
+    if filters.since:
+        query = query.where(AuditEntry.created_at >= filters.since)
+    if filters.until:
+        query = query.where(AuditEntry.created_at < filters.until)
+    return query
+
+
+def audit_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -1,0 +1,55 @@
+"""Demo patients, and for the first one an appointment and a medication plan due within minutes, so a
+development run shows reminders arriving."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.care.appointments import OPEN, schedule_appointment
+from service.care.imports import import_patients
+from service.care.localtime import local_date
+from service.care.medication import add_medication_plan
+from service.care.patients import find_patient
+from service.config import Settings
+from service.models import Appointment, MedicationPlan
+from service.places import by_code
+
+DEMO_PLACE = "TBK-A3"
+
+
+def load_demo_care(session: Session, directory: Path, settings: Settings, now: datetime) -> Iterator[str]:
+    """Import the demo patients once; give the first an upcoming appointment and plan if it has none."""
+    path = directory / "patients.csv"
+    with path.open(encoding="utf-8") as source:
+        first_phone = source.readlines()[1].split(",")[0]
+    if find_patient(session, first_phone) is None:
+        with path.open(encoding="utf-8") as source:
+            yield f"Patients: {import_patients(session, source)} added."
+    patient = find_patient(session, first_phone)
+    upcoming = select(Appointment.id).where(
+        Appointment.patient_id == patient.id, Appointment.status.in_(OPEN), Appointment.starts_at > now
+    )
+    if session.scalar(upcoming) is None:
+        starts_at = now.replace(second=0, microsecond=0) + timedelta(hours=2)
+        schedule_appointment(
+            session, settings, patient, starts_at, place=by_code(session, DEMO_PLACE), now=now
+        )
+        yield f"Appointment for {patient.reference} in two hours: its reminder is due now."
+    today = local_date(now, settings.tz)
+    active = select(MedicationPlan.id).where(
+        MedicationPlan.patient_id == patient.id,
+        MedicationPlan.active.is_(True),
+        MedicationPlan.end_date >= today,
+    )
+    if session.scalar(active) is None:
+        local_now = now.astimezone(settings.tz).replace(second=0, microsecond=0, tzinfo=None)
+        times = [(local_now + timedelta(minutes=minutes)).time() for minutes in (2, 5)]
+        plan = add_medication_plan(
+            session, settings, patient, times, None, today, today + timedelta(days=1), now
+        )
+        yield f"Medication plan for {patient.reference}: doses at {plan.times}."

@@ -1,0 +1,15 @@
+"""The one error of the care area: input refused, with a message that says what to do instead."""
+
+from __future__ import annotations
+
+
+class CareError(ValueError):
+    """A patient, appointment or medication plan change that cannot be made, and why."""
+
+
+class CareImportError(CareError):
+    """A CSV has bad rows; nothing was imported. `problems` are `line N: why` strings, in file order."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -1,0 +1,67 @@
+"""Coordinators write local dates and times (Africa/Bamako by default); the database keeps aware UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from service.care.errors import CareError
+from service.config import Settings
+
+LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
+WEEKDAYS = "0123456"  # 0 = Monday, as datetime.weekday()
+
+
+def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local date and time of day."""
+    return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The local calendar day of an instant."""
+    return moment.astimezone(tz).date()
+
+
+def parse_local_datetime(text: str, settings: Settings) -> datetime:
+    """`2026-12-01 09:00` (or `01/12/2026 09:00`) in the configured zone, as an aware UTC datetime."""
+    cleaned = " ".join((text or "").split())
+    for pattern in LOCAL_FORMATS:
+        try:
+            naive = datetime.strptime(cleaned, pattern)
+        except ValueError:
+            continue
+        return at_local(naive.date(), naive.time(), settings.tz)
+    raise CareError(
+        f"{text!r} is not a local date and time: write it as YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:00"
+    )
+
+
+def parse_date(text: str) -> date:
+    """`YYYY-MM-DD`."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CareError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01") from None
+
+
+def parse_times(text: str) -> list[time]:
+    """`08:00,20:00` -> [time(8), time(20)]."""
+    times = []
+    for part in text.split(","):
+        try:
+            times.append(time.fromisoformat(part.strip()))
+        except ValueError:
+            raise CareError(f"{part.strip()!r} is not a time of day: write times as HH:MM,HH:MM") from None
+    return times
+
+
+def parse_weekdays(text: str | None) -> str:
+    """`0123456` style days of the week (0 = Monday), checked and sorted; None or empty means every day."""
+    if not text:
+        return WEEKDAYS
+    days = set(text.strip())
+    if not days <= set(WEEKDAYS):
+        raise CareError(
+            f"{text!r} is not a list of weekdays: use the digits 0 (Monday) to 6 (Sunday), e.g. 024"
+        )
+    return "".join(sorted(days))

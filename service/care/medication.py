@@ -1,0 +1,96 @@
+"""Medication plans: one reminder row per planned dose, at local times on chosen days of the week."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from service.care.errors import CareError
+from service.care.localtime import at_local, parse_weekdays
+from service.care.patients import require_reminders_allowed
+from service.care.rows import cancel_rows
+from service.config import Settings
+from service.models import MedicationPlan, OutboundMessage, Patient
+from service.outbox import schedule_message
+from service.timeutil import utcnow
+
+DOSE_VALID_FOR = timedelta(hours=2)
+MAX_PLAN_DAYS = 366
+MAX_TIMES_A_DAY = 8
+
+
+def dose_times(
+    settings: Settings, times: list[time], days_of_week: str, start_date: date, end_date: date, now: datetime
+) -> list[datetime]:
+    """Every dose of a plan still ahead of `now`, in UTC, in order."""
+    doses = []
+    day = start_date
+    while day <= end_date:
+        if str(day.weekday()) in days_of_week:
+            doses.extend(at_local(day, at, settings.tz) for at in times)
+        day += timedelta(days=1)
+    return [dose for dose in doses if dose > now]
+
+
+def add_medication_plan(
+    session: Session,
+    settings: Settings,
+    patient: Patient,
+    times: list[time],
+    days_of_week: str | None,
+    start_date: date,
+    end_date: date,
+    now: datetime | None = None,
+) -> MedicationPlan:
+    """Record a plan and schedule a reminder for each dose still ahead; each expires two hours after."""
+    now = now or utcnow()
+    require_reminders_allowed(patient)
+    times = sorted({at.replace(second=0, microsecond=0) for at in times})
+    if not times:
+        raise CareError("give at least one time of day, e.g. 08:00")
+    if len(times) > MAX_TIMES_A_DAY:
+        raise CareError(f"at most {MAX_TIMES_A_DAY} reminder times a day")
+    if any(at.tzinfo is not None for at in times):
+        raise CareError("times of day are local times without a zone")
+    days = parse_weekdays(days_of_week)
+    if end_date < start_date:
+        raise CareError("the plan ends before it starts: check the start and end dates")
+    if (end_date - start_date).days >= MAX_PLAN_DAYS:
+        raise CareError(f"a plan lasts at most {MAX_PLAN_DAYS} days: add a new plan for the next period")
+    doses = dose_times(settings, times, days, start_date, end_date, now)
+    if not doses:
+        raise CareError("no dose of this plan is still ahead: check the dates, days and times")
+    plan = MedicationPlan(
+        patient_id=patient.id,
+        times=",".join(f"{at:%H:%M}" for at in times),
+        days_of_week=days,
+        start_date=start_date,
+        end_date=end_date,
+        active=True,
+    )
+    session.add(plan)
+    session.flush()
+    for dose in doses:
+        schedule_message(
+            session,
+            kind="medication",
+            recipient=patient.phone,
+            language=patient.language,
+            params={"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},
+            due_at=dose,
+            expires_at=dose + DOSE_VALID_FOR,
+            dedupe_key=f"med:{plan.id}:{dose:%Y%m%dT%H%M}",
+            patient_id=patient.id,
+            medication_plan_id=plan.id,
+        )
+    session.flush()
+    return plan
+
+
+def cancel_medication_plan(session: Session, plan: MedicationPlan) -> MedicationPlan:
+    """Stop a plan: its waiting reminders are cancelled, reminders already sent stay in the history."""
+    plan.active = False
+    cancel_rows(session, OutboundMessage.medication_plan_id == plan.id)
+    session.flush()
+    return plan

@@ -1,0 +1,102 @@
+"""Incoming SMS: each is stored once (AT retries until it gets 200) and classified: opt-out, an
+appointment confirmation, an on-call clinician's acknowledgement, or a message coordinators read."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.care.appointments import confirm_appointment, reminded_appointment
+from service.care.escalation import acknowledge_alert
+from service.care.patients import opt_out
+from service.config import Settings
+from service.models import InboundMessage
+from service.phones import InvalidPhone, normalize_phone
+
+OPTOUT_WORDS = ("STOP", "ARRET", "ARRÊT", "ARRETER", "STOPPER")
+CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO
+ACKNOWLEDGE = re.compile(r"OK ([A-Z0-9]+)")
+BAMBARA_LETTERS = str.maketrans(
+    {"ɛ": "e", "Ɛ": "E", "ɔ": "o", "Ɔ": "O", "ɲ": "ny", "Ɲ": "NY", "ŋ": "ng", "Ŋ": "NG"}
+)
+AUTOMATIC = "jigi"
+
+
+class DuplicateInbound(Exception):
+    """This AT message id was already stored: the request is a retry."""
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """The fields of AT's incoming-SMS callback that Jigi keeps."""
+
+    at_id: str
+    sender: str
+    text: str
+    to: str | None = None
+    link_id: str | None = None
+
+
+def normalize_reply(text: str) -> str:
+    """Upper case without accents or Bambara letters; punctuation becomes space; spaces collapsed."""
+    plain = unicodedata.normalize("NFKD", text.translate(BAMBARA_LETTERS))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).upper()
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain).split())
+
+
+def optout_words(settings: Settings) -> set[str]:
+    """The French opt-out words and the configured Bambara ones, normalised like replies."""
+    return {normalize_reply(word) for word in (*OPTOUT_WORDS, *settings.optout_words_extra)}
+
+
+def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: datetime) -> InboundMessage:
+    """Store the message and act on it in the caller's transaction; raise DuplicateInbound for a retry.
+
+    The row is written first, so a retry racing the original fails on the unique AT id before acting.
+    """
+    try:
+        sender, valid = normalize_phone(sms.sender), True
+    except InvalidPhone:
+        sender, valid = sms.sender, False  # kept as received, for coordinators to read
+    message = InboundMessage(
+        at_id=sms.at_id,
+        sender=sender,
+        to=sms.to,
+        text=sms.text,
+        normalized=normalize_reply(sms.text),
+        link_id=sms.link_id,
+        kind="other",
+        handled=False,
+        received_at=now,
+    )
+    session.add(message)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise DuplicateInbound(sms.at_id) from None
+    kind = _act(session, settings, message, now) if valid else "other"
+    if kind != "other":
+        message.kind, message.handled, message.handled_at, message.handled_by = kind, True, now, AUTOMATIC
+    session.flush()
+    return message
+
+
+def _act(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> str:
+    phone, text = message.sender, message.normalized
+    if text in optout_words(settings):
+        opt_out(session, phone, source="sms", now=now)
+        return "optout"
+    acknowledged = ACKNOWLEDGE.fullmatch(text)
+    if acknowledged and acknowledge_alert(session, acknowledged.group(1), phone, now):
+        return "alert_ack"
+    if text in CONFIRM_WORDS:
+        appointment = reminded_appointment(session, phone, now)
+        if appointment is not None:
+            confirm_appointment(session, appointment, now)
+            return "confirm"
+    return "other"

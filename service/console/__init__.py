@@ -1,0 +1,73 @@
+"""The coordinators' web console: server-rendered pages in French (and Bambara) under /console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, g
+from sqlalchemy import select
+
+from service.accounts import may
+from service.console.blueprint import bp, csrf
+from service.console.web import ago, language, local, page_url, t
+from service.db import get_db
+from service.models import SystemAlert
+
+
+def init_app(app: Flask) -> None:
+    """Register the console's pages, its CSRF protection, cookie policy and `users`/`export` commands."""
+    from service.console import (  # noqa: F401  (each module adds its routes to the blueprint)
+        admin,
+        auth,
+        cli,
+        editor,
+        exports,
+        messages,
+        patients,
+        people,
+        referrals,
+        reports,
+        rounds,
+    )
+
+    settings = app.extensions["jigi.settings"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # CSRF is checked by the console's guard only (see blueprint.py), not on every POST of the app.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    cli.init_app(app)
+
+
+@bp.app_template_global("_")
+def translate(message: str, **params) -> str:
+    return t(message, **params)
+
+
+bp.add_app_template_filter(local, "local")
+bp.add_app_template_filter(ago, "ago")
+bp.add_app_template_global(page_url, "page_url")
+
+
+@bp.context_processor
+def page_context() -> dict:
+    """What every page shows: the user, the language, and open system alerts for coordinators."""
+    user = g.get("user")
+    alerts = []
+    if user is not None and may(user.role, "coordinator"):
+        with get_db().session() as session:
+            alerts = list(
+                session.scalars(
+                    select(SystemAlert)
+                    .where(SystemAlert.resolved_at.is_(None))
+                    .order_by(SystemAlert.created_at.desc())
+                    .limit(5)
+                )
+            )
+    return {"user": user, "lang": language(), "system_alerts": alerts, "may": may}

@@ -1,0 +1,159 @@
+"""Form classes of the console (WTForms, with French messages and the console's CSRF token)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from service.care.localtime import at_local
+from service.i18n import _
+from service.models import FOLLOWUP_OUTCOMES, USER_ROLES
+
+LANGUAGE_CHOICES = {"fr": "Français", "bm": "Bamanankan"}
+REQUIRED = _("Ce champ est obligatoire.")
+
+
+class ConsoleForm(FlaskForm):
+    """A form whose built-in messages are WTForms' French ones."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+        def get_translations(self, form):
+            return DefaultMeta.get_translations(self, form)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(ConsoleForm):
+    email = EmailField(_("Adresse e-mail"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_("Mot de passe"), validators=[DataRequired(REQUIRED)])
+
+
+class UserForm(ConsoleForm):
+    email = EmailField(_("Adresse e-mail"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_("Nom"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_("Rôle"), choices={role: role for role in USER_ROLES})
+    password = PasswordField(_("Mot de passe (10 caractères au moins)"), validators=[DataRequired(REQUIRED)])
+
+
+class UserUpdateForm(ConsoleForm):
+    role = SelectField(_("Rôle"), choices={role: role for role in USER_ROLES})
+    active = BooleanField(_("Compte actif"))
+    password = PasswordField(_("Nouveau mot de passe (laisser vide pour le garder)"), validators=[Optional()])
+
+
+class TemplateForm(ConsoleForm):
+    body_fr = TextAreaField(_("Français"))
+    body_bm = TextAreaField(_("Bamanankan"))
+
+
+class AppointmentForm(ConsoleForm):
+    """An appointment on a patient's record."""
+
+    starts_at = DateTimeLocalField(
+        _("Date et heure (heure locale)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+    )
+    place = SelectField(_("Lieu"), choices=[], validate_choice=False)
+    mobile_unit = BooleanField(_("Avec l'unité mobile"))
+
+    def checked_start(self, tz: ZoneInfo, now: datetime) -> datetime | None:
+        """The start as aware UTC if it is ahead and has a place; otherwise errors go next to the fields."""
+        place_ok = bool(self.place.data) or self.mobile_unit.data
+        if not place_ok:
+            self.place.errors.append(_("Choisissez le lieu, ou cochez « avec l'unité mobile »."))
+        starts_at = at_local(self.starts_at.data.date(), self.starts_at.data.time(), tz)
+        if starts_at <= now:
+            self.starts_at.errors.append(_("Cette date est passée : choisissez un moment à venir."))
+            return None
+        return starts_at if place_ok else None
+
+
+class ReferralAppointmentForm(AppointmentForm):
+    """An appointment from the referral queue: the patient is found or registered by phone."""
+
+    phone = StringField(_("Téléphone du patient"))
+    language = SelectField(_("Langue des SMS"), choices=LANGUAGE_CHOICES)
+
+
+class MoveAppointmentForm(ConsoleForm):
+    starts_at = DateTimeLocalField(
+        _("Nouvelle date et heure"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+    )
+
+
+class CloseReferralForm(ConsoleForm):
+    outcome = SelectField(_("Issue"), choices={outcome: outcome for outcome in FOLLOWUP_OUTCOMES})
+
+
+class RoundForm(ConsoleForm):
+    unit = StringField(_("Unité mobile"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    visit_date = DateField(_("Date de la visite"), validators=[InputRequired(REQUIRED)])
+    places = MultiCheckboxField(
+        _("Lieux"), coerce=int, validators=[DataRequired(_("Choisissez au moins un lieu."))]
+    )
+    note = TextAreaField(_("Note"), validators=[Optional(), Length(max=500)])
+
+
+class PatientForm(ConsoleForm):
+    phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
+    language = SelectField(_("Langue des SMS"), choices=LANGUAGE_CHOICES)
+    shared_phone = BooleanField(_("Téléphone partagé"))
+    sms_consent = BooleanField(_("Accepte de recevoir des SMS"), default=True)
+    quiet_hours = StringField(
+        _("Heures sans SMS (HH:MM-HH:MM, vide = réglage général)"), validators=[Optional()]
+    )
+    place = SelectField(_("Lieu"), choices=[], validate_choice=False)
+
+
+class MedicationForm(ConsoleForm):
+    times = StringField(_("Heures (HH:MM, séparées par des virgules)"), validators=[DataRequired(REQUIRED)])
+    days = MultiCheckboxField(
+        _("Jours"),
+        choices={
+            "0": _("lun"),
+            "1": _("mar"),
+            "2": _("mer"),
+            "3": _("jeu"),
+            "4": _("ven"),
+            "5": _("sam"),
+            "6": _("dim"),
+        },
+        default=[str(day) for day in range(7)],
+        validators=[DataRequired(_("Choisissez au moins un jour."))],
+    )
+    start_date = DateField(_("Du"), validators=[InputRequired(REQUIRED)])
+    end_date = DateField(_("Au"), validators=[InputRequired(REQUIRED)])
+
+
+class VolunteerForm(ConsoleForm):
+    phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    language = SelectField(_("Langue"), choices=LANGUAGE_CHOICES)
+    area = SelectField(_("Aire de santé"), choices=[], validate_choice=False)
+
+
+class OnCallForm(ConsoleForm):
+    phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    language = SelectField(_("Langue"), choices=LANGUAGE_CHOICES)
+    district = SelectField(_("District sanitaire"), choices=[], validate_choice=False)

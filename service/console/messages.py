@@ -1,0 +1,93 @@
+"""SMS pages: the outbound log and a message's delivery history, incoming SMS, and system alerts."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from service.accounts import record_audit
+from service.console import labels
+from service.console.auth import requires
+from service.console.blueprint import bp
+from service.console.web import actor, paginate, requested_range, t
+from service.db import get_db
+from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
+from service.outbox import MESSAGE_KINDS
+from service.timeutil import utcnow
+
+
+@bp.get("/messages")
+@requires("coordinator")
+def messages():
+    days = requested_range()
+    status, kind = request.args.get("status", ""), request.args.get("kind", "")
+    query = select(OutboundMessage).order_by(OutboundMessage.due_at.desc(), OutboundMessage.id.desc())
+    if status:
+        query = query.where(OutboundMessage.status == status)
+    if kind:
+        query = query.where(OutboundMessage.kind == kind)
+    if days.since:
+        query = query.where(OutboundMessage.due_at >= days.since)
+    if days.until:
+        query = query.where(OutboundMessage.due_at < days.until)
+    with get_db().session() as session:
+        page = paginate(session, query)
+        return render_template(
+            "console/messages.html",
+            page=page,
+            days=days,
+            statuses=MESSAGE_STATUSES,
+            kinds=MESSAGE_KINDS,
+            labels=labels,
+        )
+
+
+@bp.get("/messages/<int:message_id>")
+@requires("coordinator")
+def message(message_id: int):
+    with get_db().session() as session:
+        item = session.get(OutboundMessage, message_id) or abort(404)
+        events = session.scalars(
+            select(MessageEvent)
+            .where(MessageEvent.message_id == item.id)
+            .order_by(MessageEvent.created_at, MessageEvent.id)
+        ).all()
+        return render_template("console/message.html", message=item, events=events, labels=labels)
+
+
+@bp.get("/inbox")
+@requires("coordinator")
+def inbox():
+    show = request.args.get("show", "open")
+    query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+    if show == "open":
+        query = query.where(InboundMessage.handled.is_(False))
+    with get_db().session() as session:
+        return render_template("console/inbox.html", page=paginate(session, query), show=show)
+
+
+@bp.post("/inbox/<int:inbound_id>/handled")
+@requires("coordinator")
+def inbox_handled(inbound_id: int):
+    with get_db().session() as session:
+        item = session.get(InboundMessage, inbound_id) or abort(404)
+        if not item.handled:
+            item.handled, item.handled_at, item.handled_by = True, utcnow(), actor()
+            record_audit(session, actor(), "inbound_handled", {"inbound": item.id})
+    flash(t("Message marqué comme traité."))
+    return redirect(url_for("console.inbox"))
+
+
+@bp.post("/alerts/<int:alert_id>/resolve")
+@requires("coordinator")
+def resolve_alert(alert_id: int):
+    with get_db().session() as session:
+        alert = session.get(SystemAlert, alert_id) or abort(404)
+        if alert.resolved_at is None:
+            alert.resolved_at = utcnow()
+            record_audit(session, actor(), "system_alert_resolved", {"alert": alert.id, "kind": alert.kind})
+    flash(t("Alerte marquée comme résolue."))
+    target = request.referrer or ""
+    return redirect(
+        target if target.startswith(request.host_url + "console/") else url_for("console.dashboard")
+    )

@@ -1,0 +1,193 @@
+"""The referral queue and one referral's page with its triage actions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.care.errors import CareError
+from service.console import labels, triage
+from service.console.auth import requires
+from service.console.blueprint import bp
+from service.console.forms import CloseReferralForm, ReferralAppointmentForm
+from service.console.web import actor, paginate, requested_range, settings, t
+from service.db import get_db
+from service.models import (
+    CATEGORIES,
+    REFERRAL_STATUSES,
+    URGENCIES,
+    AlertStep,
+    EmergencyAlert,
+    FollowUp,
+    Place,
+    Referral,
+    ReferralEvent,
+)
+from service.places import ancestor_at_level
+from service.timeutil import utcnow
+
+
+def districts(session: Session) -> list[Place]:
+    return list(session.scalars(select(Place).where(Place.level == "district").order_by(Place.name)))
+
+
+def facility_choices(session: Session, referral: Referral | None = None) -> dict[str, str]:
+    """Health areas (CSCom) and districts (CSRéf) for an appointment; the referral's own come first."""
+    places = list(
+        session.scalars(select(Place).where(Place.level.in_(("district", "area"))).order_by(Place.name))
+    )
+    if referral is not None:
+        nearby = {
+            p.id for p in (_safe_ancestor(referral.place, "area"), _safe_ancestor(referral.place, "district"))
+        }
+        places.sort(key=lambda place: place.id not in nearby)
+    return {"": "—"} | {place.code: f"{place.name} ({place.code})" for place in places}
+
+
+def _safe_ancestor(place: Place, level: str) -> Place | None:
+    try:
+        return ancestor_at_level(place, level)
+    except LookupError:
+        return None
+
+
+@bp.get("/referrals")
+@requires("coordinator")
+def referrals():
+    days = requested_range()
+    args = request.args
+    with get_db().session() as session:
+        query = triage.queue_query(
+            session,
+            urgency=args.get("urgency", ""),
+            status=args.get("status", ""),
+            district_id=args.get("district", type=int),
+            category=args.get("category", ""),
+            since=days.since,
+            until=days.until,
+        )
+        page = paginate(session, query)
+        for referral in page.items:
+            referral.district_name = getattr(_safe_ancestor(referral.place, "district"), "name", "")
+        return render_template(
+            "console/referrals.html",
+            page=page,
+            days=days,
+            districts=districts(session),
+            labels=labels,
+            urgencies=URGENCIES,
+            statuses=REFERRAL_STATUSES,
+            categories=CATEGORIES,
+        )
+
+
+@bp.get("/referrals/<int:referral_id>")
+@requires("coordinator")
+def referral(referral_id: int):
+    with get_db().session() as session:
+        return _referral_page(
+            session, referral_id, ReferralAppointmentForm(formdata=None), CloseReferralForm(formdata=None)
+        )
+
+
+def _referral_page(session: Session, referral_id: int, appointment_form, close_form, status: int = 200):
+    item = session.get(Referral, referral_id) or abort(404)
+    if item.consent and item.contact_phone and not appointment_form.phone.data:
+        appointment_form.phone.data = item.contact_phone
+    appointment_form.place.choices = facility_choices(session, item)
+    close_form.outcome.choices = {key: t(label) for key, label in labels.OUTCOME.items()}
+    events = session.scalars(
+        select(ReferralEvent).where(ReferralEvent.referral_id == item.id).order_by(ReferralEvent.created_at)
+    ).all()
+    followups = session.scalars(
+        select(FollowUp).where(FollowUp.referral_id == item.id).order_by(FollowUp.created_at)
+    ).all()
+    alert = session.scalar(select(EmergencyAlert).where(EmergencyAlert.referral_id == item.id))
+    steps = (
+        session.scalars(select(AlertStep).where(AlertStep.alert_id == alert.id).order_by(AlertStep.id)).all()
+        if alert
+        else []
+    )
+    html = render_template(
+        "console/referral.html",
+        referral=item,
+        district=_safe_ancestor(item.place, "district"),
+        events=events,
+        followups=followups,
+        alert=alert,
+        steps=steps,
+        labels=labels,
+        appointment_form=appointment_form,
+        close_form=close_form,
+        allowed=triage.ALLOWED_FROM,
+    )
+    return html, status
+
+
+@bp.post("/referrals/<int:referral_id>/<any(contacted, seen):action>")
+@requires("coordinator")
+def referral_step(referral_id: int, action: str):
+    with get_db().session() as session:
+        item = session.get(Referral, referral_id) or abort(404)
+        try:
+            if action == "contacted":
+                triage.mark_contacted(session, item, actor())
+            else:
+                triage.mark_seen(session, item, actor())
+        except triage.TriageError:
+            flash(t("Cette action n'est plus possible pour ce signalement."), "error")
+            return redirect(url_for("console.referral", referral_id=referral_id))
+    flash(
+        t("Signalement %(ref)s : %(status)s.", ref=item.reference, status=t(labels.REFERRAL_STATUS[action]))
+    )
+    return redirect(url_for("console.referral", referral_id=referral_id))
+
+
+@bp.post("/referrals/<int:referral_id>/close")
+@requires("coordinator")
+def referral_close(referral_id: int):
+    form = CloseReferralForm()
+    with get_db().session() as session:
+        item = session.get(Referral, referral_id) or abort(404)
+        if form.validate():
+            try:
+                triage.close_referral(session, item, actor(), form.outcome.data)
+            except triage.TriageError:
+                form.outcome.errors.append(t("Ce signalement est déjà clos."))
+            else:
+                flash(t("Signalement %(ref)s clos.", ref=item.reference))
+                return redirect(url_for("console.referrals"))
+        return _referral_page(session, referral_id, ReferralAppointmentForm(formdata=None), form, 400)
+
+
+@bp.post("/referrals/<int:referral_id>/appointment")
+@requires("coordinator")
+def referral_appointment(referral_id: int):
+    form = ReferralAppointmentForm()
+    with get_db().session() as session:
+        item = session.get(Referral, referral_id) or abort(404)
+        form.place.choices = facility_choices(session, item)
+        starts_at = form.validate() and form.checked_start(settings().tz, utcnow())
+        if starts_at:
+            try:
+                with session.begin_nested():
+                    appointment = triage.set_appointment(
+                        session,
+                        settings(),
+                        item,
+                        actor(),
+                        starts_at=starts_at,
+                        phone=form.phone.data or "",
+                        language=form.language.data,
+                        place_code=form.place.data or None,
+                        mobile_unit=form.mobile_unit.data,
+                    )
+            except CareError as error:
+                form.phone.errors.append(str(error))
+            except triage.TriageError:
+                form.phone.errors.append(t("Ce signalement a déjà un rendez-vous ou est clos."))
+            else:
+                flash(t("Rendez-vous fixé pour le patient %(ref)s.", ref=appointment.patient.reference))
+                return redirect(url_for("console.referral", referral_id=referral_id))
+        return _referral_page(session, referral_id, form, CloseReferralForm(formdata=None), 400)

@@ -1,0 +1,49 @@
+// Jigi console: live preview of an SMS template while it is typed (the page works without it).
+(function () {
+  "use strict";
+  var token = document.querySelector('meta[name="csrf-token"]');
+  var DELAY = 300;
+
+  function show(block, errorsBox, data) {
+    var preview = data.preview;
+    block.querySelectorAll("[data-role]").forEach(function (node) {
+      var role = node.getAttribute("data-role");
+      var value = preview ? preview[role] : "";
+      if (role === "forcing_chars") {
+        value = preview && preview.forcing_chars.length ? preview.forcing_chars.join(" ") : "—";
+      }
+      node.textContent = value === undefined || value === null ? "" : value;
+    });
+    errorsBox.textContent = "";
+    data.errors.forEach(function (message) {
+      var line = document.createElement("p");
+      line.className = "error";
+      line.textContent = message;
+      errorsBox.appendChild(line);
+    });
+  }
+
+  document.querySelectorAll("textarea[data-preview-url]").forEach(function (area) {
+    var block = document.querySelector('.preview-block[data-for="' + area.id + '"]');
+    var errorsBox = document.getElementById(area.id + "-live-errors");
+    var timer = null;
+    var sequence = 0;
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++sequence;
+        fetch(area.getAttribute("data-preview-url"), {
+          method: "POST",
+          credentials: "same-origin",
+          headers: {"Content-Type": "application/json", "Accept": "application/json",
+                    "X-CSRFToken": token ? token.content : ""},
+          body: JSON.stringify({language: area.getAttribute("data-language"), body: area.value})
+        }).then(function (response) {
+          return response.ok ? response.json() : null;
+        }).then(function (data) {
+          if (data && mine === sequence) { show(block, errorsBox, data); }
+        }).catch(function () { /* the server-side preview stays until the next keystroke */ });
+      }, DELAY);
+    });
+  });
+})();

@@ -1,0 +1,130 @@
+"""The dashboard's numbers: referrals per week and district, time to first contact, reminder delivery,
+opt-outs. Weeks start on Monday in the configured zone; rows are bucketed in Python (one query each)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.models import CATEGORIES, URGENCIES, OutboundMessage, Patient, Place, Referral
+
+REMINDER_KINDS = ("appointment_day_before", "appointment_same_day", "medication")
+# Statuses of a message the gateway accepted: the denominator of the delivery rate.
+ACCEPTED = ("sent", "delivered", "failed", "unknown")
+
+
+@dataclass
+class Dashboard:
+    weeks: list[date]
+    by_category: dict[str, list[int]]
+    by_urgency: dict[str, list[int]]
+    by_district: list[tuple[str, int]]
+    referrals: int
+    contacted: int
+    median_contact_hours: float | None
+    reminders_sent: list[int]
+    reminders_delivered: list[int]
+    opt_outs: list[int]
+
+    @property
+    def delivery_rate(self) -> float | None:
+        sent = sum(self.reminders_sent)
+        return sum(self.reminders_delivered) / sent if sent else None
+
+    def weekly_rate(self) -> list[float | None]:
+        return [
+            round(100 * delivered / sent, 1) if sent else None
+            for sent, delivered in zip(self.reminders_sent, self.reminders_delivered, strict=True)
+        ]
+
+
+def week_of(moment: datetime, tz: ZoneInfo) -> date:
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def weeks_between(first: date, last: date) -> list[date]:
+    start = first - timedelta(days=first.weekday())
+    return [start + timedelta(weeks=n) for n in range((last - start).days // 7 + 1)]
+
+
+def district_names(session: Session) -> dict[int, str]:
+    """Every place id -> the name of its district (or its own name above the district level)."""
+    places = {place.id: place for place in session.scalars(select(Place))}
+    names = {}
+    for place_id, place in places.items():
+        current = place
+        while current.level not in ("district", "region") and current.parent_id in places:
+            current = places[current.parent_id]
+        names[place_id] = current.name
+    return names
+
+
+def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -> Dashboard:
+    """The dashboard for referrals and messages from `since` (inclusive) to `until` (exclusive)."""
+    weeks = weeks_between(since.astimezone(tz).date(), (until - timedelta(seconds=1)).astimezone(tz).date())
+    slot = {week: index for index, week in enumerate(weeks)}
+
+    def per_week() -> list[int]:
+        return [0] * len(weeks)
+
+    by_category = {category: per_week() for category in CATEGORIES}
+    by_urgency = {urgency: per_week() for urgency in URGENCIES}
+    districts: Counter[str] = Counter()
+    waits = []
+    names = district_names(session)
+    rows = session.execute(
+        select(
+            Referral.created_at,
+            Referral.category,
+            Referral.urgency,
+            Referral.place_id,
+            Referral.first_contact_at,
+        ).where(Referral.created_at >= since, Referral.created_at < until)
+    ).all()
+    for created_at, category, urgency, place_id, first_contact_at in rows:
+        index = slot[week_of(created_at, tz)]
+        by_category.setdefault(category, per_week())[index] += 1
+        by_urgency.setdefault(urgency, per_week())[index] += 1
+        districts[names.get(place_id, "?")] += 1
+        if first_contact_at is not None:
+            waits.append((first_contact_at - created_at).total_seconds() / 3600)
+
+    sent, delivered = per_week(), per_week()
+    messages = session.execute(
+        select(OutboundMessage.sent_at, OutboundMessage.status).where(
+            OutboundMessage.kind.in_(REMINDER_KINDS),
+            OutboundMessage.status.in_(ACCEPTED),
+            OutboundMessage.sent_at >= since,
+            OutboundMessage.sent_at < until,
+        )
+    ).all()
+    for sent_at, status in messages:
+        index = slot[week_of(sent_at, tz)]
+        sent[index] += 1
+        delivered[index] += status == "delivered"
+
+    opt_outs = per_week()
+    for (opted_out_at,) in session.execute(
+        select(Patient.opted_out_at).where(Patient.opted_out_at >= since, Patient.opted_out_at < until)
+    ):
+        opt_outs[slot[week_of(opted_out_at, tz)]] += 1
+
+    return Dashboard(
+        weeks=weeks,
+        by_category=by_category,
+        by_urgency=by_urgency,
+        by_district=districts.most_common(),
+        referrals=len(rows),
+        contacted=len(waits),
+        median_contact_hours=round(statistics.median(waits), 1) if waits else None,
+        reminders_sent=sent,
+        reminders_delivered=delivered,
+        opt_outs=opt_outs,
+    )

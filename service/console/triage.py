@@ -1,0 +1,144 @@
+"""Triage of referrals by coordinators: contacted, appointment set, seen, closed.
+
+Every change is a ReferralEvent naming the actor, and an audit entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from service.accounts import record_audit
+from service.care.appointments import schedule_appointment
+from service.care.errors import CareError
+from service.care.patients import add_patient, find_patient, place_for
+from service.config import Settings
+from service.models import FOLLOWUP_OUTCOMES, Appointment, Place, Referral, ReferralEvent
+from service.timeutil import utcnow
+
+# From which statuses each triage action may be taken.
+ALLOWED_FROM = {
+    "contacted": ("new",),
+    "appointment_set": ("new", "contacted"),
+    "seen": ("new", "contacted", "appointment_set"),
+    "closed": ("new", "contacted", "appointment_set", "seen"),
+}
+URGENCY_ORDER = case({"emergency": 0, "urgent": 1}, value=Referral.urgency, else_=2)
+
+
+class TriageError(ValueError):
+    """A triage action that cannot be taken now, with the reason."""
+
+
+def record_change(
+    session: Session, referral: Referral, kind: str, actor: str, detail: str | None = None
+) -> None:
+    """Add the referral's history event and the audit entry of one change."""
+    session.add(ReferralEvent(referral_id=referral.id, kind=kind, detail=detail, actor=actor))
+    record_audit(session, actor, f"referral_{kind}", {"reference": referral.reference, "detail": detail})
+
+
+def move_to(session: Session, referral: Referral, status: str, actor: str, detail: str | None = None) -> None:
+    """Set the referral's status if the current one allows it, and record the change."""
+    if referral.status not in ALLOWED_FROM[status]:
+        raise TriageError(f"a referral that is {referral.status} cannot become {status}")
+    referral.status = status
+    record_change(session, referral, status, actor, detail)
+
+
+def mark_contacted(session: Session, referral: Referral, actor: str, now: datetime | None = None) -> None:
+    move_to(session, referral, "contacted", actor)
+    referral.first_contact_at = referral.first_contact_at or now or utcnow()
+
+
+def mark_seen(session: Session, referral: Referral, actor: str) -> None:
+    move_to(session, referral, "seen", actor)
+
+
+def close_referral(session: Session, referral: Referral, actor: str, outcome: str) -> None:
+    if outcome not in FOLLOWUP_OUTCOMES:
+        raise TriageError(f"unknown outcome {outcome!r}")
+    move_to(session, referral, "closed", actor, outcome)
+    referral.outcome = outcome
+
+
+def set_appointment(
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    actor: str,
+    *,
+    starts_at: datetime,
+    phone: str,
+    language: str,
+    place_code: str | None,
+    mobile_unit: bool,
+    now: datetime | None = None,
+) -> Appointment:
+    """Find or register the patient on `phone`, book the appointment with its reminders, and record it.
+
+    Raises CareError (bad phone, time in the past, patient opted out...) or TriageError; nothing is kept then.
+    """
+    if referral.status not in ALLOWED_FROM["appointment_set"]:
+        raise TriageError(f"a referral that is {referral.status} cannot get an appointment here")
+    if not phone.strip():
+        raise CareError("give the patient's phone number: the referral has none that may be used")
+    now = now or utcnow()
+    patient = find_patient(session, phone) or add_patient(
+        session, phone, language=language, shared_phone=bool(referral.phone_shared)
+    )
+    appointment = schedule_appointment(
+        session,
+        settings,
+        patient,
+        starts_at,
+        place=place_for(session, place_code),
+        mobile_unit=mobile_unit,
+        referral=referral,
+        now=now,
+    )
+    referral.patient_id = patient.id
+    referral.first_contact_at = referral.first_contact_at or now
+    move_to(session, referral, "appointment_set", actor, f"{patient.reference} {starts_at.isoformat()}")
+    return appointment
+
+
+def descendant_ids(session: Session, place_id: int) -> set[int]:
+    """The place and every place under it (the health map is small: one query, walked in memory)."""
+    children: dict[int | None, list[int]] = {}
+    for child_id, parent_id in session.execute(select(Place.id, Place.parent_id)):
+        children.setdefault(parent_id, []).append(child_id)
+    found, stack = set(), [place_id]
+    while stack:
+        current = stack.pop()
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def queue_query(
+    session: Session,
+    *,
+    urgency: str = "",
+    status: str = "",
+    district_id: int | None = None,
+    category: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+):
+    """Referrals matching the filters: emergencies first, then the longest waiting. No status = not closed."""
+    query = select(Referral).order_by(URGENCY_ORDER, Referral.created_at, Referral.id)
+    query = query.where(Referral.status == status) if status else query.where(Referral.status != "closed")
+    if urgency:
+        query = query.where(Referral.urgency == urgency)
+    if category:
+        query = query.where(Referral.category == category)
+    if district_id:
+        query = query.where(Referral.place_id.in_(descendant_ids(session, district_id)))
+    if since:
+        query = query.where(Referral.created_at >= since)
+    if until:
+        query = query.where(Referral.created_at < until)
+    return query

@@ -1,0 +1,117 @@
+"""Helpers shared by the console's views: translation, local times, pagination, date filters."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from babel.dates import format_date, format_timedelta
+from flask import current_app, g, request, session, url_for
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext
+from service.timeutil import utcnow
+
+PER_PAGE = 25
+
+
+def settings() -> Settings:
+    return current_app.extensions["jigi.settings"]
+
+
+def language() -> str:
+    """The console's language for this browser session: French unless Bambara was chosen."""
+    chosen = session.get("lang")
+    return chosen if chosen in LANGUAGES else "fr"
+
+
+def t(message: str, **params: Any) -> str:
+    """`message` (French source text) in the console's language."""
+    return gettext(language(), message, **params)
+
+
+def actor() -> str:
+    """Who the audit log and referral history name for this request."""
+    return g.user.email
+
+
+def local(moment: datetime | None, pattern: str = "d MMM y HH:mm") -> str:
+    """An aware datetime shown in the configured zone (Africa/Bamako by default)."""
+    if moment is None:
+        return ""
+    return format_local(moment, pattern, language(), settings().tz)
+
+
+def day_label(day: date, pattern: str = "d MMM") -> str:
+    return format_date(day, pattern, locale=BABEL_LOCALES[language()])
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """`il y a 2 h`: how long ago `moment` was."""
+    if moment is None:
+        return ""
+    delta = moment - (now or utcnow())
+    return format_timedelta(delta, add_direction=True, format="short", locale=BABEL_LOCALES[language()])
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, with what the pager needs."""
+
+    items: list[Any]
+    number: int
+    pages: int
+    total: int
+
+
+def paginate(session: Session, query: Select, per_page: int = PER_PAGE) -> Page:
+    """The page of `query` asked for by `?page=` (clamped to the pages that exist)."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    items = list(session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    return Page(items, number, pages, total)
+
+
+def parse_day(raw: str | None) -> date | None:
+    """A `YYYY-MM-DD` query value, or None when empty or malformed (filters then do not apply)."""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """Local days from `first` to `last` inclusive, and the UTC instants that bound them."""
+
+    first: date | None
+    last: date | None
+    since: datetime | None
+    until: datetime | None
+
+
+def day_range(first: date | None, last: date | None) -> DayRange:
+    tz = settings().tz
+    since = datetime.combine(first, time(0), tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
+    return DayRange(first, last, since, until)
+
+
+def requested_range(default_days: int | None = None) -> DayRange:
+    """The `since`/`until` days of the query string; with `default_days`, the last days up to today."""
+    first, last = parse_day(request.args.get("since")), parse_day(request.args.get("until"))
+    if default_days and first is None and last is None:
+        last = utcnow().astimezone(settings().tz).date()
+        first = last - timedelta(days=default_days - 1)
+    return day_range(first, last)
+
+
+def page_url(number: int) -> str:
+    """This page's URL with the same filters, at page `number`."""
+    args = {**request.args.to_dict(), "page": number}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)

@@ -1,0 +1,120 @@
+"""Africa's Talking adapter: the only module that knows AT's SDK, status codes and failure modes.
+
+The SDK raises `AfricasTalkingException` (the body only, no status code) for a non-2xx answer and lets
+`requests` errors through. A read timeout or a connection cut after the request left is ambiguous: AT may
+have taken the message, so it is classified UNKNOWN and never resent (see docs/sms.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import africastalking
+import requests
+from africastalking.Service import AfricasTalkingException
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from service.config import Settings
+from service.sms.gateway import (
+    ACCEPTED,
+    CONFIG_ERROR,
+    INSUFFICIENT_BALANCE,
+    PERMANENT,
+    TRANSIENT,
+    UNKNOWN,
+    SendResult,
+)
+
+log = logging.getLogger(__name__)
+
+ACCEPTED_CODES = {100: "Processed", 101: "Sent", 102: "Queued"}
+PERMANENT_CODES = {
+    401: "RiskHold",
+    402: "InvalidSenderId",
+    403: "InvalidPhoneNumber",
+    404: "UnsupportedNumberType",
+    406: "UserInBlacklist",
+    407: "CouldNotRoute",
+    409: "DoNotDisturbRejection",
+}
+INSUFFICIENT_BALANCE_CODE = 405
+TRANSIENT_CODES = {500: "InternalServerError", 501: "GatewayError", 502: "RejectedByGateway"}
+# AT's body for HTTP 401; the SDK gives us nothing else to recognise bad credentials by.
+BAD_CREDENTIALS_TEXT = "authentication is invalid"
+
+
+class AfricasTalkingGateway:
+    """Sends through the `africastalking` SDK, one recipient per request, and classifies the answer."""
+
+    name = "africastalking"
+
+    def __init__(self, settings: Settings) -> None:
+        with warnings.catch_warnings():  # the SDK warns about its WhatsApp sandbox, which we do not use
+            warnings.simplefilter("ignore", UserWarning)
+            africastalking.initialize(settings.at_username, settings.at_api_key)
+        self.service = africastalking.SMS
+        if settings.at_api_url:
+            self.service._baseUrl = settings.at_api_url + "/version1"
+        self.sender_id = settings.at_sender_id
+        self.timeout = settings.at_timeout_seconds
+
+    def send(self, recipient: str, text: str) -> SendResult:
+        try:
+            reply = self.service.send(text, [recipient], sender_id=self.sender_id, timeout=self.timeout)
+        except ValueError as error:  # the SDK's own check of the number
+            return SendResult(PERMANENT, reason=str(error))
+        except AfricasTalkingException as error:
+            return classify_http_error(str(error))
+        except requests.ConnectTimeout as error:
+            return SendResult(TRANSIENT, reason=f"connection timeout: {error}")
+        except requests.ConnectionError as error:
+            if _never_connected(error):
+                return SendResult(TRANSIENT, reason=f"cannot connect: {error}")
+            return SendResult(UNKNOWN, reason=f"connection lost after sending: {error}")
+        except requests.Timeout as error:
+            return SendResult(UNKNOWN, reason=f"no answer within {self.timeout} s: {error}")
+        except requests.RequestException as error:
+            return SendResult(UNKNOWN, reason=f"request failed after sending: {error}")
+        return classify_reply(reply)
+
+
+def classify_http_error(body: str) -> SendResult:
+    """A non-2xx answer: bad credentials are a configuration error, anything else is retried."""
+    if BAD_CREDENTIALS_TEXT in body.lower():
+        return SendResult(CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}")
+    return SendResult(TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
+
+
+def classify_reply(reply: Any) -> SendResult:
+    """Decide on the recipient's `statusCode` in a 2xx reply (parsed only if it was application/json)."""
+    if not isinstance(reply, dict):
+        return SendResult(UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")
+    data = reply.get("SMSMessageData") or {}
+    recipients = data.get("Recipients") or []
+    if not recipients:
+        message = data.get("Message") or "no recipients in the answer"
+        return SendResult(CONFIG_ERROR, reason=f"Africa's Talking sent nothing: {message}")
+    entry = recipients[0]
+    try:
+        code = int(entry.get("statusCode"))
+    except (TypeError, ValueError):
+        return SendResult(UNKNOWN, reason=f"answer without a status code: {entry}")
+    status = entry.get("status") or ""
+    if code in ACCEPTED_CODES:
+        return SendResult(ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
+    if code == INSUFFICIENT_BALANCE_CODE:
+        return SendResult(INSUFFICIENT_BALANCE, reason=f"{code} {status or 'InsufficientBalance'}")
+    if code in PERMANENT_CODES:
+        return SendResult(PERMANENT, reason=f"{code} {status or PERMANENT_CODES[code]}")
+    if code in TRANSIENT_CODES or code >= 500:
+        return SendResult(TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip())
+    log.warning("unexpected Africa's Talking status code %s (%s)", code, status)
+    return SendResult(PERMANENT, reason=f"{code} {status} (unexpected status code)")
+
+
+def _never_connected(error: requests.ConnectionError) -> bool:
+    """True when the request never reached the server (refused, unresolvable), so resending is safe."""
+    cause = error.args[0] if error.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)

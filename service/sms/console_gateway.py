@@ -1,0 +1,26 @@
+"""Development gateway: prints and logs each SMS instead of sending it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from service.config import Settings
+from service.sms.gateway import ACCEPTED, SendResult
+
+log = logging.getLogger(__name__)
+
+
+class ConsoleGateway:
+    """Accepts every message and shows it on standard output."""
+
+    name = "console"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, recipient: str, text: str) -> SendResult:
+        message_id = f"console-{uuid.uuid4().hex[:12]}"
+        print(f"SMS to {recipient} [{message_id}]: {text}", flush=True)
+        log.info("console SMS %s to %s (%d characters)", message_id, recipient, len(text))
+        return SendResult(ACCEPTED, message_id=message_id)

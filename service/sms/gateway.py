@@ -1,0 +1,62 @@
+"""The SMS gateway port: one `send(recipient, text)` call and a classified answer.
+
+Only the adapter modules know a provider; the sender sees a SendResult whose outcome decides what happens
+to the row. A new provider (Orange's SMS API) is a new adapter module registered in ADAPTERS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Protocol
+
+from flask import Flask
+
+from service.config import Settings
+
+ACCEPTED = "accepted"  # the gateway took the message: the row is sent
+PERMANENT = "permanent"  # this message will never go (bad number, blacklist): failed, never retried
+TRANSIENT = "transient"  # the gateway did not take it this time (5xx, refused connection): retried later
+CONFIG_ERROR = "config_error"  # bad credentials or sender id: coordinators are alerted, the row waits
+INSUFFICIENT_BALANCE = "insufficient_balance"  # no SMS credit: coordinators are alerted, the row waits
+UNKNOWN = "unknown"  # the request may have been taken (timeout after sending): never resent
+OUTCOMES = (ACCEPTED, PERMANENT, TRANSIENT, CONFIG_ERROR, INSUFFICIENT_BALANCE, UNKNOWN)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a gateway said about one message."""
+
+    outcome: str
+    message_id: str | None = None
+    cost: str | None = None
+    reason: str | None = None
+
+
+class Gateway(Protocol):
+    """Sends one SMS; never raises for a gateway answer, only classifies it."""
+
+    name: str
+
+    def send(self, recipient: str, text: str) -> SendResult: ...
+
+
+# SMS_GATEWAY value -> "module:factory"; each factory takes the Settings.
+ADAPTERS = {
+    "console": "service.sms.console_gateway:ConsoleGateway",
+    "africastalking": "service.sms.africastalking_gateway:AfricasTalkingGateway",
+}
+
+
+def make_gateway(settings: Settings) -> Gateway:
+    """The adapter chosen by SMS_GATEWAY, imported only when chosen."""
+    module_name, factory = ADAPTERS[settings.sms_gateway].split(":")
+    return getattr(import_module(module_name), factory)(settings)
+
+
+def get_gateway(app: Flask) -> Gateway:
+    """The app's gateway adapter, made on first use."""
+    gateway = app.extensions.get("jigi.sms.gateway")
+    if gateway is None:
+        gateway = app.extensions["jigi.sms.gateway"] = make_gateway(app.extensions["jigi.settings"])
+    return gateway

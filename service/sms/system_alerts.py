@@ -1,0 +1,37 @@
+"""Alerts for coordinators about sending itself (no credit, bad gateway configuration, unknown sends)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from service.models import SystemAlert
+
+INSUFFICIENT_BALANCE = "insufficient_balance"
+GATEWAY_CONFIG = "gateway_config"
+UNKNOWN_SENDS = "unknown_sends"
+# Alerts that a later accepted message proves resolved.
+CLEARED_BY_SUCCESS = (INSUFFICIENT_BALANCE, GATEWAY_CONFIG)
+
+
+def raise_alert(session: Session, kind: str, message: str) -> SystemAlert:
+    """Open an alert of `kind`, unless one is already open: coordinators see one alert per problem."""
+    open_alert = session.scalar(
+        select(SystemAlert).where(SystemAlert.kind == kind, SystemAlert.resolved_at.is_(None)).limit(1)
+    )
+    if open_alert is not None:
+        return open_alert
+    alert = SystemAlert(kind=kind, message=message)
+    session.add(alert)
+    return alert
+
+
+def resolve_alerts(session: Session, kinds: tuple[str, ...], now: datetime) -> None:
+    """Close open alerts of `kinds`: the problem is gone."""
+    session.execute(
+        update(SystemAlert)
+        .where(SystemAlert.kind.in_(kinds), SystemAlert.resolved_at.is_(None))
+        .values(resolved_at=now)
+    )

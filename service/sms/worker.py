@@ -1,0 +1,68 @@
+"""One worker process: a sweeper thread plus an RQ SimpleWorker (no fork per job) on the priority queues.
+
+SIGTERM or SIGINT stops it after the job in hand; several can run at once on the same database and Redis.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from rq import Queue, SimpleWorker
+
+from service import get_settings
+from service.db import get_db
+from service.redis_conn import get_redis
+from service.sms.queues import QUEUES
+from service.sms.sweeper import run_pass
+from service.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+RESTART_PAUSE_SECONDS = 1.0
+
+
+class SendWorker(SimpleWorker):
+    """RQ's in-process worker that also tells the sweeper thread when a stop is requested."""
+
+    def __init__(self, *args, stopping: threading.Event, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stopping = stopping
+
+    def request_stop(self, signum, frame) -> None:
+        self.stopping.set()
+        super().request_stop(signum, frame)
+
+
+def sweep_forever(app: Flask, stopping: threading.Event) -> None:
+    """Sweep every SWEEP_INTERVAL_SECONDS until `stopping` is set; a failed pass is logged and retried."""
+    settings = get_settings(app)
+    database, connection = get_db(app), get_redis(app)
+    while not stopping.is_set():
+        try:
+            report = run_pass(database, connection, settings, utcnow())
+            if report and (report.claimed or report.requeued or report.unknown or report.escalated):
+                log.info("sweep: %s", report)
+        except Exception:
+            log.exception("sweep pass failed; trying again in %s s", settings.sweep_interval_seconds)
+        stopping.wait(settings.sweep_interval_seconds)
+
+
+def run_worker(app: Flask) -> None:
+    """Sweep and send until SIGTERM/SIGINT; the RQ loop is restarted if it stops on an error."""
+    stopping = threading.Event()
+    sweeper = threading.Thread(target=sweep_forever, args=(app, stopping), name="sweeper", daemon=True)
+    sweeper.start()
+    connection = get_redis(app)
+    try:
+        with app.app_context():
+            while not stopping.is_set():
+                queues = [Queue(name, connection=connection) for name in QUEUES]
+                worker = SendWorker(queues, connection=connection, stopping=stopping)
+                worker.work(logging_level="WARNING")
+                if not stopping.is_set():
+                    log.warning("the RQ worker loop stopped; starting it again")
+                    stopping.wait(RESTART_PAUSE_SECONDS)
+    finally:
+        stopping.set()
+        sweeper.join(timeout=30)

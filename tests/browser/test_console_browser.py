@@ -1,0 +1,118 @@
+"""The console in Chromium: log in, edit a template with its live counter, triage an emergency into an
+appointment, plan a round. Screenshots of the main pages go to docs/screenshots/."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import screenshot
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from test_console_support import PASSWORD, make_referral, make_user, make_visit_request
+
+from service.models import Appointment, MobileUnitRound, OutboundMessage, Referral
+from service.outbox import schedule_message
+from service.timeutil import utcnow
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page: Page, live_url: str, db, role: str = "coordinator") -> None:
+    make_user(db, role)
+    page.goto(f"{live_url}/console/")
+    expect(page).to_have_url(f"{live_url}/console/login?next=/console/")
+    page.fill("#email", f"{role}@jigi.ml")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Tableau de bord")
+
+
+def test_log_in_and_see_the_dashboard(page, live_url, db, demo):
+    make_referral(db, reference="R7K2", urgency="emergency")
+    make_referral(db, reference="R4M9", category="depression", created_at=utcnow() - timedelta(days=8))
+    log_in(page, live_url, db)
+    expect(page.locator("svg.chart").first).to_be_visible()
+    screenshot(page, "dashboard")
+    page.click("text=Déconnexion")
+    expect(page.locator("h1")).to_have_text("Connexion à la console Jigi")
+
+
+def test_segment_counter_follows_typing(page, live_url, db):
+    log_in(page, live_url, db)
+    page.goto(f"{live_url}/console/templates/referral_ack")
+    counter = page.locator('[data-for="body_fr"] [data-role="sent_segments"]')
+    expect(counter).to_have_text("1")
+    area = page.locator("#body_fr")
+    area.fill("")
+    area.press_sequentially("Merci. Votre code est {reference}. " * 6, delay=0)
+    expect(counter).to_have_text("2")
+    expect(page.locator("#body_fr-live-errors")).to_be_empty()
+    area.press_sequentially("Encore une phrase pour dépasser le budget de deux SMS. " * 3, delay=0)
+    expect(counter).to_have_text("3")
+    expect(page.locator("#body_fr-live-errors")).to_contain_text("Trop long")
+    page.locator("#body_bm").press_sequentially(" ɛ", delay=0)
+    expect(page.locator('[data-for="body_bm"] [data-role="forcing_chars"]')).to_contain_text("ɛ")
+    screenshot(page, "template-editor")
+
+
+def test_triage_an_emergency_into_an_appointment(page, live_url, db, demo):
+    referral = make_referral(db, reference="R7K2", urgency="emergency", contact_phone="+22376555555")
+    make_referral(db, reference="R4M9", urgency="routine")
+    log_in(page, live_url, db)
+    page.click("nav >> text=Signalements")
+    expect(page.locator("tbody tr").first).to_contain_text("R7K2")
+    screenshot(page, "referral-queue")
+    page.click("text=R7K2")
+    expect(page.locator("#phone")).to_have_value("+22376555555")
+    starts_at = (utcnow() + timedelta(days=2)).replace(hour=9, minute=30, second=0, microsecond=0)
+    page.fill("#starts_at", starts_at.strftime("%Y-%m-%dT%H:%M"))
+    page.select_option("#place", "TBK-A3")
+    page.click("#appointment-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Rendez-vous fixé")
+    with db.session() as session:
+        appointment = session.scalar(select(Appointment).where(Appointment.referral_id == referral.id))
+        assert session.get(Referral, referral.id).status == "appointment_set"
+        assert session.scalars(
+            select(OutboundMessage).where(OutboundMessage.appointment_id == appointment.id)
+        ).all()
+    page.click("text=Dossier du patient")
+    expect(page.locator("h1")).to_contain_text("Patient P")
+    screenshot(page, "patient-record")
+
+
+def test_plan_a_round(page, live_url, db, demo):
+    make_visit_request(db, reference="V3T8", village="TBK-V09", people_waiting=4)
+    make_visit_request(db, reference="V4K7", village="GAO-V01", volunteer_phone="+22376000001")
+    log_in(page, live_url, db)
+    page.click("nav >> text=Tournées")
+    page.fill("#unit", "Unité mobile Gourma")
+    page.fill("#visit_date", (utcnow().date() + timedelta(days=5)).isoformat())
+    page.get_by_label("Bambara-Maoudé").check()
+    screenshot(page, "rounds")
+    page.click("#round-form button[type=submit]")
+    expect(page.locator(".flash")).to_contain_text("Tournée Unité mobile Gourma planifiée : 1 demande(s)")
+    with db.session() as session:
+        assert session.scalar(select(MobileUnitRound.unit)) == "Unité mobile Gourma"
+        confirmations = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.kind == "visit_confirmation")
+        )
+        assert [m.params["reference"] for m in confirmations] == ["V3T8"]
+
+
+def test_messages_page(page, live_url, db):
+    with db.session() as session:
+        for status, error in (("delivered", None), ("failed", "AbsentSubscriber"), ("scheduled", None)):
+            message = schedule_message(
+                session,
+                kind="medication",
+                recipient="+22376555555",
+                language="fr",
+                params={"reference": "P7K2"},
+                due_at=utcnow(),
+            )
+            message.status, message.last_error = status, error
+    log_in(page, live_url, db)
+    page.click("nav >> text=SMS")
+    expect(page.locator("tbody")).to_contain_text("AbsentSubscriber")
+    screenshot(page, "messages")

@@ -1,0 +1,83 @@
+"""CSV exports: downloads in the console (audited) and the `export appointments|messages` commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from test_console_support import sign_in
+
+from service.models import Appointment, AuditEntry, OutboundMessage, Patient
+from service.timeutil import utcnow
+
+
+@pytest.fixture
+def rows(db, demo):
+    soon = utcnow() + timedelta(days=2)
+    with db.session() as session:
+        patient = Patient(reference="P7K2", phone="+22376555555")
+        session.add(patient)
+        session.flush()
+        session.add(Appointment(patient_id=patient.id, starts_at=soon, mobile_unit=True))
+        session.add(Appointment(patient_id=patient.id, starts_at=soon + timedelta(days=60), mobile_unit=True))
+        session.add(
+            OutboundMessage(
+                kind="medication",
+                recipient="+22376555555",
+                language="fr",
+                params={},
+                due_at=soon,
+                status="failed",
+                last_error="AbsentSubscriber",
+                patient_id=patient.id,
+            )
+        )
+    return soon
+
+
+def read(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_console_download_of_appointments_is_a_csv_for_the_range_and_is_audited(app, client, db, rows):
+    sign_in(app, client, db, "coordinator")
+    day = rows.date()
+    response = client.get(f"/console/exports/appointments.csv?since={day}&until={day}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    table = read(response.get_data(as_text=True))
+    assert [(row["patient_reference"], row["mobile_unit"]) for row in table] == [("P7K2", "1")]
+    assert "+22376555555" not in response.get_data(as_text=True)
+    with db.session() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
+    assert '"what": "appointments"' in entry.detail and '"rows": 1' in entry.detail
+
+
+def test_messages_export_keeps_the_failure_reason_but_no_phone(app, client, db, rows):
+    sign_in(app, client, db, "coordinator")
+    response = client.get(f"/console/exports/messages.csv?since={rows.date()}&until={rows.date()}")
+    table = read(response.get_data(as_text=True))
+    assert table[0]["last_error"] == "AbsentSubscriber" and table[0]["patient_reference"] == "P7K2"
+    assert "+22376555555" not in response.get_data(as_text=True)
+
+
+def test_exports_page_links_each_export(app, client, db):
+    sign_in(app, client, db, "coordinator")
+    page = client.get("/console/exports").get_data(as_text=True)
+    assert "/console/exports/appointments.csv" in page and "/console/exports/messages.csv" in page
+    assert client.get("/console/exports/nothing.csv").status_code == 404
+
+
+def test_cli_exports_appointments_and_messages(runner, db, rows, tmp_path):
+    day = rows.date().isoformat()
+    target = tmp_path / "appointments.csv"
+    result = runner.invoke(args=["export", "appointments", "--since", day, "--until", day, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert [row["patient_reference"] for row in read(target.read_text(encoding="utf-8"))] == ["P7K2"]
+    result = runner.invoke(args=["export", "messages", "--since", day, "--until", day])
+    assert read(result.stdout)[0]["kind"] == "medication"
+    with db.session() as session:
+        assert session.scalars(select(AuditEntry.actor)).all() == ["cli", "cli"]

@@ -1,0 +1,154 @@
+"""The referral queue and triage: filters, emergencies first, consent, and each triage action."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from test_console_support import make_referral, place, sign_in
+
+from service.models import Appointment, AuditEntry, OutboundMessage, Patient, Referral, ReferralEvent
+from service.timeutil import utcnow
+
+
+@pytest.fixture
+def coordinator(app, client, db, demo):
+    return sign_in(app, client, db, "coordinator")
+
+
+def local_input(moment: datetime) -> str:
+    """A datetime-local form value (Bamako is UTC+0)."""
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def referral_row(db, reference: str) -> Referral:
+    with db.session() as session:
+        return session.scalar(select(Referral).where(Referral.reference == reference))
+
+
+def test_queue_lists_emergencies_first_with_their_age(client, db, coordinator):
+    now = utcnow()
+    make_referral(db, reference="R111", urgency="routine", created_at=now - timedelta(days=3))
+    make_referral(db, reference="R222", urgency="emergency", created_at=now - timedelta(hours=2, minutes=5))
+    make_referral(db, reference="R333", urgency="urgent", created_at=now - timedelta(days=1))
+    page = client.get("/console/referrals").get_data(as_text=True)
+    assert page.index("R222") < page.index("R333") < page.index("R111")
+    assert "il y a 2 h" in page.replace("\xa0", " ")
+
+
+def test_queue_filters_by_district_urgency_and_status(client, db, coordinator):
+    make_referral(db, reference="R444", village="TBK-V09", urgency="urgent")
+    make_referral(db, reference="R555", village="GAO-V01", urgency="urgent", volunteer_phone="+22376000001")
+    make_referral(db, reference="R666", village="TBK-V09", urgency="routine", status="closed")
+    bourem = place(db, "GAO-D2")
+    page = client.get(f"/console/referrals?district={bourem.id}").get_data(as_text=True)
+    assert "R555" in page and "R444" not in page
+    page = client.get("/console/referrals?urgency=urgent").get_data(as_text=True)
+    assert "R444" in page and "R555" in page and "R666" not in page
+    page = client.get("/console/referrals?status=closed").get_data(as_text=True)
+    assert "R666" in page and "R444" not in page
+
+
+def test_referral_without_consent_shows_no_contact_phone(client, db, coordinator):
+    referral = make_referral(db, reference="R777", consent=False, contact_phone="+22376555555")
+    with db.session() as session:  # even a phone stored by mistake stays hidden
+        session.get(Referral, referral.id).contact_phone = "+22376555555"
+    page = client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+    assert "+22376555555" not in page
+    assert "Pas de consentement" in page
+
+
+def test_marking_contacted_records_first_contact_event_and_audit(client, db, coordinator):
+    referral = make_referral(db, reference="R888")
+    response = client.post(f"/console/referrals/{referral.id}/contacted")
+    assert response.status_code == 302
+    row = referral_row(db, "R888")
+    assert row.status == "contacted" and row.first_contact_at is not None
+    with db.session() as session:
+        event = session.scalar(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id))
+        audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "referral_contacted"))
+    assert (event.kind, event.actor) == ("contacted", "coordinator@jigi.ml")
+    assert "R888" in audit.detail and audit.actor == "coordinator@jigi.ml"
+
+
+def test_triage_into_appointment_creates_patient_appointment_and_reminders(client, db, coordinator):
+    referral = make_referral(db, reference="R999", urgency="emergency", contact_phone="+22376555555")
+    starts_at = (utcnow() + timedelta(days=3)).replace(hour=9, minute=30, second=0, microsecond=0)
+    response = client.post(
+        f"/console/referrals/{referral.id}/appointment",
+        data={
+            "phone": "76 55 55 55",
+            "language": "bm",
+            "starts_at": local_input(starts_at),
+            "place": "TBK-A3",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with db.session() as session:
+        row = session.get(Referral, referral.id)
+        patient = session.get(Patient, row.patient_id)
+        appointment = session.scalar(select(Appointment).where(Appointment.referral_id == referral.id))
+        reminders = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.appointment_id == appointment.id)
+        ).all()
+        events = session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)).all()
+        place_code = appointment.place.code
+    assert row.status == "appointment_set" and row.first_contact_at is not None
+    assert (patient.phone, patient.language) == ("+22376555555", "bm")
+    assert appointment.starts_at == starts_at and place_code == "TBK-A3"
+    kinds = {message.kind for message in reminders}
+    assert {"appointment_day_before", "appointment_same_day"} <= kinds
+    assert all(message.recipient == "+22376555555" and message.language == "bm" for message in reminders)
+    assert [event.kind for event in events] == ["appointment_set"]
+
+
+def test_appointment_in_the_past_is_refused_next_to_the_field(client, db, coordinator):
+    referral = make_referral(db, reference="R3K4")
+    response = client.post(
+        f"/console/referrals/{referral.id}/appointment",
+        data={"phone": "+22376555555", "language": "fr", "starts_at": "2020-01-01T09:00", "place": "TBK-A3"},
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Cette date est passée" in text
+    with db.session() as session:
+        assert session.scalars(select(Appointment)).all() == []
+    assert referral_row(db, "R3K4").status == "new"
+
+
+def test_appointment_without_phone_or_place_is_refused(client, db, coordinator):
+    referral = make_referral(db, reference="R3K5", consent=False)
+    starts_at = utcnow() + timedelta(days=2)
+    response = client.post(
+        f"/console/referrals/{referral.id}/appointment",
+        data={"phone": "", "language": "fr", "starts_at": local_input(starts_at), "place": "TBK-A3"},
+    )
+    assert response.status_code == 400
+    assert "phone number" in response.get_data(as_text=True)
+    response = client.post(
+        f"/console/referrals/{referral.id}/appointment",
+        data={"phone": "+22376555555", "language": "fr", "starts_at": local_input(starts_at), "place": ""},
+    )
+    assert "Choisissez le lieu" in response.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalars(select(Patient)).all() == []
+
+
+def test_seen_then_closed_with_outcome(client, db, coordinator):
+    referral = make_referral(db, reference="R3K6", status="contacted")
+    client.post(f"/console/referrals/{referral.id}/seen")
+    assert referral_row(db, "R3K6").status == "seen"
+    client.post(f"/console/referrals/{referral.id}/close", data={"outcome": "better"})
+    row = referral_row(db, "R3K6")
+    assert (row.status, row.outcome) == ("closed", "better")
+    with db.session() as session:
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["referral_seen", "referral_closed"]
+
+
+def test_closed_referral_cannot_be_marked_contacted(client, db, coordinator):
+    referral = make_referral(db, reference="R3K7", status="closed")
+    response = client.post(f"/console/referrals/{referral.id}/contacted", follow_redirects=True)
+    assert "plus possible" in response.get_data(as_text=True)
+    assert referral_row(db, "R3K7").status == "closed"

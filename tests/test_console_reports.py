@@ -1,0 +1,102 @@
+"""The dashboard: weekly numbers, time to first contact, reminder delivery, opt-outs, and the SVG charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_console_support import make_referral, sign_in
+
+from service.console.charts import Series, bar_chart, line_chart
+from service.console.stats import dashboard
+from service.models import OutboundMessage, Patient
+
+MONDAY = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
+BAMAKO = ZoneInfo("Africa/Bamako")
+
+
+@pytest.fixture
+def data(db, demo):
+    make_referral(
+        db,
+        reference="R1",
+        category="psychosis",
+        urgency="emergency",
+        created_at=MONDAY,
+        first_contact_at=MONDAY + timedelta(hours=2),
+    )
+    make_referral(
+        db,
+        reference="R2",
+        category="depression",
+        urgency="routine",
+        created_at=MONDAY + timedelta(days=1),
+        first_contact_at=MONDAY + timedelta(days=1, hours=10),
+    )
+    make_referral(
+        db,
+        reference="R3",
+        category="depression",
+        urgency="urgent",
+        village="GAO-V01",
+        volunteer_phone="+22376000001",
+        created_at=MONDAY + timedelta(days=8),
+        first_contact_at=MONDAY + timedelta(days=8, hours=4),
+    )
+    with db.session() as session:
+        for status in ("delivered", "delivered", "delivered", "failed"):
+            session.add(
+                OutboundMessage(
+                    kind="medication",
+                    recipient="+22376555555",
+                    language="fr",
+                    params={},
+                    due_at=MONDAY,
+                    sent_at=MONDAY,
+                    status=status,
+                )
+            )
+        session.add(
+            Patient(
+                reference="P1", phone="+22376555555", opted_out=True, opted_out_at=MONDAY + timedelta(days=9)
+            )
+        )
+
+
+def test_dashboard_counts_per_week_district_and_contact_time(db, data):
+    with db.session() as session:
+        result = dashboard(session, MONDAY - timedelta(hours=10), MONDAY + timedelta(days=14), BAMAKO)
+    assert result.weeks[:2] == [MONDAY.date(), MONDAY.date() + timedelta(days=7)]
+    assert result.by_category["depression"][:2] == [1, 1] and result.by_category["psychosis"][:2] == [1, 0]
+    assert result.by_urgency["emergency"][:2] == [1, 0]
+    assert dict(result.by_district) == {"Gourma-Rharous": 2, "Bourem": 1}
+    assert result.median_contact_hours == 4.0
+    assert result.delivery_rate == 0.75 and result.weekly_rate()[0] == 75.0
+    assert result.opt_outs[:2] == [0, 1]
+
+
+def test_dashboard_page_shows_charts_and_their_numbers(app, client, db, data):
+    sign_in(app, client, db, "viewer")
+    page = client.get("/console/?since=2030-03-01&until=2030-03-17").get_data(as_text=True)
+    assert page.count("<svg") == 5 and "<title" in page
+    assert (
+        "Délai médian jusqu&#39;au premier contact" in page or "Délai médian jusqu'au premier contact" in page
+    )
+    assert "4.0 h" in page and "75.0 %" in page and "<td>Bourem</td><td>1</td>" in page
+
+
+def test_bar_chart_has_a_title_axis_labels_and_one_bar_per_value():
+    svg = str(
+        bar_chart(
+            "Signalements", ["4 mars", "11 mars"], [Series("A", [2, 0]), Series("B", [1, 3])], stacked=True
+        )
+    )
+    assert svg.startswith("<svg") and 'role="img"' in svg and ">Signalements</title>" in svg
+    assert svg.count("<rect x=") - 2 == 4  # two legend squares, then four bars
+    assert ">4 mars</text>" in svg and ">4</text>" in svg  # an x label and the top of the y axis
+
+
+def test_line_chart_skips_missing_values():
+    svg = str(line_chart("Taux", ["a", "b", "c"], [Series("%", [50, None, 100])], y_max=100))
+    assert svg.count("<circle") == 2 and "<polyline" in svg

@@ -1,0 +1,97 @@
+"""Helpers shared by the console tests: accounts, a signed-in client, and referral and visit rows.
+
+The rows are written directly: the USSD flows that create them in production are tested in their area.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from service.accounts import create_user
+from service.db import Database
+from service.models import Place, Referral, User, VisitRequest, Volunteer
+from service.timeutil import utcnow
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(db: Database, role: str, email: str | None = None) -> User:
+    with db.session() as session:
+        return create_user(session, email or f"{role}@jigi.ml", PASSWORD, role, name=role.title())
+
+
+def sign_in(app, client, db: Database, role: str, csrf: bool = False) -> User:
+    """A user of `role` whose session is already open in `client`; CSRF checks off unless asked for."""
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    user = make_user(db, role)
+    with client.session_transaction() as browser_session:
+        browser_session["uid"] = user.id
+    return user
+
+
+def place(db: Database, code: str) -> Place:
+    with db.session() as session:
+        return session.scalar(select(Place).where(Place.code == code))
+
+
+def make_referral(
+    db: Database,
+    *,
+    reference: str = "R7K2",
+    volunteer_phone: str = "+22376123456",
+    village: str = "TBK-V09",
+    category: str = "psychosis",
+    urgency: str = "urgent",
+    consent: bool = True,
+    contact_phone: str | None = "+22376555555",
+    status: str = "new",
+    created_at: datetime | None = None,
+    first_contact_at: datetime | None = None,
+) -> Referral:
+    with db.session() as session:
+        volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == volunteer_phone))
+        referral = Referral(
+            reference=reference,
+            volunteer_id=volunteer.id,
+            place_id=session.scalar(select(Place.id).where(Place.code == village)),
+            category=category,
+            sex="F",
+            age=34,
+            red_flag="self_harm" if urgency == "emergency" else None,
+            urgency=urgency,
+            consent=consent,
+            contact_phone=contact_phone if consent else None,
+            phone_shared=False,
+            status=status,
+            created_at=created_at or utcnow(),
+            first_contact_at=first_contact_at,
+        )
+        session.add(referral)
+    return referral
+
+
+def make_visit_request(
+    db: Database,
+    *,
+    reference: str,
+    village: str,
+    volunteer_phone: str = "+22376123456",
+    people_waiting: int = 3,
+    week_start: date | None = None,
+) -> VisitRequest:
+    today = utcnow().date()
+    with db.session() as session:
+        volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == volunteer_phone))
+        request = VisitRequest(
+            reference=reference,
+            volunteer_id=volunteer.id,
+            place_id=session.scalar(select(Place.id).where(Place.code == village)),
+            people_waiting=people_waiting,
+            preferred_week="next_week",
+            week_start=week_start or today - timedelta(days=today.weekday()) + timedelta(weeks=1),
+            status="open",
+        )
+        session.add(request)
+    return request

@@ -1,0 +1,136 @@
+"""Gateway adapters: the real Africa's Talking SDK against the local AT-compatible server, and the console."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+import pytest
+import requests
+from at_fixtures import API_KEY
+
+from service.devtools.at_server import Answer
+from service.sms import gateway as gw
+from service.sms.gateway import make_gateway
+
+
+def test_accepted_message_carries_id_and_cost(at_settings, at_server):
+    result = make_gateway(at_settings).send("+22376123456", "Jigi: rappel.")
+
+    assert result.outcome == gw.ACCEPTED
+    assert result.message_id.startswith("ATXid_")
+    assert result.cost == "XOF 25"
+    [received] = at_server.received()
+    assert (received.to, received.message, received.username) == ("+22376123456", "Jigi: rappel.", "sandbox")
+
+
+def test_sender_id_is_sent_when_configured(at_settings, at_server):
+    make_gateway(replace(at_settings, at_sender_id="JIGI")).send("+22376123456", "x")
+
+    assert at_server.received()[0].sender_id == "JIGI"
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        (Answer.code(100), gw.ACCEPTED),
+        (Answer.code(102), gw.ACCEPTED),
+        (Answer.code(401), gw.PERMANENT),
+        (Answer.code(402), gw.PERMANENT),
+        (Answer.code(403), gw.PERMANENT),
+        (Answer.code(404), gw.PERMANENT),
+        (Answer.code(406), gw.PERMANENT),
+        (Answer.code(407), gw.PERMANENT),
+        (Answer.code(409), gw.PERMANENT),
+        (Answer.code(405), gw.INSUFFICIENT_BALANCE),
+        (Answer.code(500), gw.TRANSIENT),
+        (Answer.code(501), gw.TRANSIENT),
+        (Answer.code(502), gw.TRANSIENT),
+        (Answer.http(500), gw.TRANSIENT),
+        (Answer.http(503, "Service Unavailable"), gw.TRANSIENT),
+        (Answer.empty("InvalidSenderId"), gw.CONFIG_ERROR),
+    ],
+)
+def test_answers_are_classified(at_settings, at_server, answer, outcome):
+    at_server.script(answer)
+
+    result = make_gateway(at_settings).send("+22376123456", "x")
+
+    assert result.outcome == outcome
+    assert (result.message_id is not None) == (outcome == gw.ACCEPTED)
+
+
+def test_empty_recipients_reason_names_the_problem(at_settings, at_server):
+    at_server.script(Answer.empty("InvalidSenderId"))
+
+    result = make_gateway(at_settings).send("+22376123456", "x")
+
+    assert "InvalidSenderId" in result.reason
+
+
+def test_bad_api_key_is_a_configuration_error(at_settings, at_server):
+    result = make_gateway(replace(at_settings, at_api_key="wrong")).send("+22376123456", "x")
+
+    assert result.outcome == gw.CONFIG_ERROR
+    assert "credentials" in result.reason
+    assert at_server.accepted() == []
+
+
+def test_invalid_number_is_permanent_without_a_request(at_settings, at_server):
+    result = make_gateway(at_settings).send("76 12 34 56", "x")
+
+    assert result.outcome == gw.PERMANENT
+    assert at_server.received() == []
+
+
+def test_timeout_after_sending_is_unknown_never_transient(at_settings, at_server):
+    at_server.script(Answer.slow(1.5))
+
+    result = make_gateway(replace(at_settings, at_timeout_seconds=0.3)).send("+22376123456", "x")
+
+    assert result.outcome == gw.UNKNOWN
+    assert len(at_server.received()) == 1
+
+
+def test_refused_connection_is_transient(at_settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    result = make_gateway(replace(at_settings, at_api_url=f"http://127.0.0.1:{closed_port}")).send(
+        "+22376123456", "x"
+    )
+
+    assert result.outcome == gw.TRANSIENT
+
+
+def test_server_control_api_scripts_answers_and_lists_received(at_settings, at_server):
+    control = f"{at_server.url}/_control"
+    requests.post(f"{control}/script", json={"answers": [{"status_code": 403}]}, timeout=5)
+
+    first = make_gateway(at_settings).send("+22376123456", "x")
+    second = make_gateway(at_settings).send("+22376123456", "y")
+    received = requests.get(f"{control}/received", timeout=5).json()
+
+    assert (first.outcome, second.outcome) == (gw.PERMANENT, gw.ACCEPTED)
+    assert [entry["status_code"] for entry in received] == [403, 101]
+
+
+def test_server_refuses_a_wrong_key_like_africas_talking(at_server):
+    reply = requests.post(
+        f"{at_server.url}/version1/messaging",
+        data={"username": "sandbox", "to": "+22376123456", "message": "x"},
+        headers={"apiKey": "nope", "Accept": "application/json"},
+        timeout=5,
+    )
+
+    assert reply.status_code == 401
+    assert reply.text == "The supplied authentication is invalid"
+    assert API_KEY != "nope"
+
+
+def test_console_gateway_prints_the_message(settings, capsys):
+    result = make_gateway(replace(settings, sms_gateway="console")).send("+22376123456", "Jigi: bonjour")
+
+    assert result.outcome == gw.ACCEPTED
+    assert "SMS to +22376123456" in capsys.readouterr().out

@@ -1,0 +1,100 @@
+"""`python worker.py` processes against the local AT server: no row is ever sent twice, nothing is lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+
+import redis
+from at_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
+from sqlalchemy import select
+
+from service.models import OutboundMessage
+from service.timeutil import utcnow
+
+UNFINISHED = ("scheduled", "queued", "sending")
+
+
+def add_due(db, count: int) -> dict[str, int]:
+    """`count` due reminders, one recipient each; returns recipient -> row id."""
+    now = utcnow()
+    return {
+        phone: add_message(db, recipient=phone, due_at=now)
+        for phone in (f"+2237{n:07d}" for n in range(count))
+    }
+
+
+def finished(db) -> bool:
+    return not any(status in UNFINISHED for status in count_by_status(db))
+
+
+def test_two_workers_send_each_row_once(db, at_settings, at_server, start_worker):
+    rows = add_due(db, 200)
+    env = worker_env(at_settings, QUIET_HOURS="off")
+
+    workers = [start_worker(env), start_worker(env)]
+    wait_until(lambda: count_by_status(db) == {"sent": 200}, 90, "all 200 rows sent", workers)
+
+    sent_to = Counter(entry.to for entry in at_server.received())
+    assert set(sent_to) == set(rows)
+    assert max(sent_to.values()) == 1
+
+
+def test_killed_worker_leaves_every_row_sent_at_most_once(db, at_settings, at_server, start_worker):
+    rows = add_due(db, 1000)
+    env = worker_env(at_settings, QUIET_HOURS="off", SEND_TIMEOUT_SECONDS="3")
+    first = start_worker(env)
+    at_server.on_request(300, lambda: os.kill(first.pid, signal.SIGKILL))
+
+    assert first.wait(timeout=120) == -signal.SIGKILL
+    second = start_worker(env)
+    wait_until(lambda: finished(db), 180, "every row sent or unknown", [second])
+
+    sent_to = Counter(entry.to for entry in at_server.received())
+    assert max(sent_to.values()) == 1, "a row was sent twice"
+    assert set(sent_to) == set(rows)
+    # The row in flight when the worker died reached AT once; nobody can tell it was sent, so it is
+    # `unknown` (never resent). Every other row is `sent`.
+    assert count_by_status(db) == {"sent": 999, "unknown": 1}
+    with db.session() as session:
+        unknown = session.scalar(select(OutboundMessage).where(OutboundMessage.status == "unknown"))
+    assert unknown.recipient == at_server.received()[299].to
+
+
+def test_flushing_redis_mid_run_loses_no_reminder(db, at_settings, at_server, start_worker):
+    rows = add_due(db, 300)
+    connection = redis.Redis.from_url(at_settings.redis_url)
+    at_server.on_request(50, connection.flushdb)  # only this test run's Redis database
+
+    worker = start_worker(worker_env(at_settings, QUIET_HOURS="off", CLAIM_TIMEOUT_SECONDS="1"))
+    wait_until(
+        lambda: count_by_status(db) == {"sent": 300}, 120, "all 300 rows sent after the flush", [worker]
+    )
+
+    sent_to = Counter(entry.to for entry in at_server.received())
+    assert set(sent_to) == set(rows)
+    assert max(sent_to.values()) == 1
+
+
+def test_worker_stops_cleanly_on_sigterm(db, at_settings, at_server, start_worker):
+    add_due(db, 1)
+    worker = start_worker(worker_env(at_settings, QUIET_HOURS="off"))
+    wait_until(lambda: count_by_status(db) == {"sent": 1}, 60, "the worker to send", [worker])
+
+    worker.send_signal(signal.SIGTERM)
+
+    assert worker.wait(timeout=30) == 0
+
+
+def test_worker_refuses_bad_configuration_with_the_variable_name(settings):
+    env = worker_env(settings, SMS_GATEWAY="africastalking", AT_API_KEY="")
+
+    result = subprocess.run(
+        [sys.executable, "worker.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 2
+    assert "AT_API_KEY" in result.stderr
