@@ -81,7 +81,7 @@ def bar_chart(
     """Grouped bars, or stacked bars when `stacked`, one group per label."""
     totals = [sum(one.values[i] for one in series) for i in range(len(labels))]
     peak = max(totals if stacked else [v for one in series for v in one.values] or [0], default=0)
-    top = _nice_max(peak)
+    top = _nice_max(max(peak, 4))  # counts: whole numbers on the y axis even when they are small
     head = _frame(title, labels, top, y_label, series)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
