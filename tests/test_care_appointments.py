@@ -61,7 +61,7 @@ def test_local_times_follow_the_configured_zone(db, demo, settings):
         appointment = book(session, paris, starts_at)
         due = [row.due_at for row in rows(session, appointment)][:2]
     assert starts_at == datetime(2026, 12, 3, 8, 30, tzinfo=UTC)
-    assert due == [datetime(2026, 12, 2, 17, 0, tzinfo=UTC), datetime(2026, 12, 3, 6, 0, tzinfo=UTC)]
+    assert due == [datetime(2026, 12, 2, 17, 0, tzinfo=UTC), datetime(2026, 12, 3, 7, 0, tzinfo=UTC)]
 
 
 def test_reminder_times_already_past_become_one_reminder_at_once(db, demo, settings):
@@ -127,7 +127,7 @@ def test_moving_back_to_the_first_time_schedules_nothing_twice(db, demo, setting
         total = len(session.scalars(select(OutboundMessage)).all())
     assert waiting == [
         datetime(2026, 12, 2, 18, 0, tzinfo=UTC),
-        datetime(2026, 12, 3, 7, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 8, 0, tzinfo=UTC),
         first + timedelta(hours=24),
     ]
     assert total == 6

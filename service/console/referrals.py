@@ -38,9 +38,8 @@ def facility_choices(session: Session, referral: Referral | None = None) -> dict
         session.scalars(select(Place).where(Place.level.in_(("district", "area"))).order_by(Place.name))
     )
     if referral is not None:
-        nearby = {
-            p.id for p in (_safe_ancestor(referral.place, "area"), _safe_ancestor(referral.place, "district"))
-        }
+        own = (_safe_ancestor(referral.place, "area"), _safe_ancestor(referral.place, "district"))
+        nearby = {place.id for place in own if place is not None}
         places.sort(key=lambda place: place.id not in nearby)
     return {"": "—"} | {place.code: f"{place.name} ({place.code})" for place in places}
 
@@ -68,12 +67,12 @@ def referrals():
             until=days.until,
         )
         page = paginate(session, query)
-        for referral in page.items:
-            referral.district_name = getattr(_safe_ancestor(referral.place, "district"), "name", "")
+        district_of = {r.id: getattr(_safe_ancestor(r.place, "district"), "name", "") for r in page.items}
         return render_template(
             "console/referrals.html",
             page=page,
             days=days,
+            district_of=district_of,
             districts=districts(session),
             labels=labels,
             urgencies=URGENCIES,

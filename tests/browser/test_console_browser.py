@@ -107,8 +107,23 @@ def test_segment_counter_follows_typing(page, live_url, db):
 
 
 def test_triage_an_emergency_into_an_appointment(page, live_url, db, demo):
-    referral = make_referral(db, reference="R7K2", urgency="emergency", contact_phone="+22376555555")
-    make_referral(db, reference="R4M9", urgency="routine")
+    referral = make_referral(
+        db,
+        reference="R7K2",
+        urgency="emergency",
+        contact_phone="+22376555555",
+        created_at=utcnow() - timedelta(hours=2),
+    )
+    make_referral(
+        db,
+        reference="R4M9",
+        urgency="routine",
+        category="depression",
+        created_at=utcnow() - timedelta(days=3),
+    )
+    make_referral(
+        db, reference="R3T8", urgency="urgent", consent=False, created_at=utcnow() - timedelta(days=1)
+    )
     log_in(page, live_url, db)
     page.click("nav >> text=Signalements")
     expect(page.locator("tbody tr").first).to_contain_text("R7K2")
