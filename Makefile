@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PHONE ?= +22376123456
 URL ?= http://127.0.0.1:8000
 
-.PHONY: run test lint locales ussd at-server bench clean
+.PHONY: run test lint locales ussd at-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ ussd: $(VENV)/.runtime
 
 at-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.at_server
+
+screenshots: $(VENV)/.dev locales
+	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q
 
 bench: $(VENV)/.dev locales
 	$(PY) bench/run_all.py

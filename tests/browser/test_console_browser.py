@@ -1,8 +1,11 @@
 """The console in Chromium: log in, edit a template with its live counter, triage an emergency into an
-appointment, plan a round. Screenshots of the main pages go to docs/screenshots/."""
+appointment, plan a round. Screenshots of the main pages go to $JIGI_SCREENSHOTS when it is set
+(`make screenshots` refreshes docs/screenshots/ for the README), else to a temporary folder."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -31,7 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("JIGI_SCREENSHOTS") or Path(tempfile.gettempdir()) / "jigi-screenshots")
 
 
 @pytest.fixture
