@@ -12,12 +12,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import redis
 import requests
 from sqlalchemy import text
@@ -101,25 +103,39 @@ def reset_database(database: Database) -> None:
 
 
 @contextmanager
+def started(command: list[str], env: dict[str, str], **popen: object) -> Iterator[subprocess.Popen]:
+    """A process started here and stopped here by its PID (SIGTERM, then SIGKILL), even on error."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, **popen)  # type: ignore[call-overload]
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen, grace_s: float = 30) -> None:
+    """Stop one process we started: SIGTERM, and SIGKILL if it is still there after `grace_s`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=grace_s)
+
+
+@contextmanager
 def gunicorn(env: dict[str, str], app: str = "bench.wsgi:app", workers: int = 2) -> Iterator[str]:
     """The app served as deployed (gunicorn, `workers` sync workers); yields its base URL."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", app,
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--log-level", "warning", "--backlog", "2048",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
+    command = [
+        sys.executable, "-m", "gunicorn", app,
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--log-level", "warning", "--backlog", "2048",
+    ]  # fmt: skip
+    with started(command, env) as process:
+        base_url = f"http://127.0.0.1:{port}"
         wait_until_up(base_url + "/healthz", process)
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def wait_until_up(url: str, process: subprocess.Popen, deadline_s: float = 60) -> None:
@@ -128,12 +144,46 @@ def wait_until_up(url: str, process: subprocess.Popen, deadline_s: float = 60) -
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with status {process.returncode}")
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)  # polling a server that is starting: nothing to wait on but the socket
     raise RuntimeError(f"{url} did not answer within {deadline_s} s")
+
+
+class CpuMeter:
+    """Machine-wide CPU utilisation between `start()` and `stop()`, and per second as progress output."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.samples: list[float] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self.average = float("nan")
+
+    def __enter__(self) -> CpuMeter:
+        psutil.cpu_percent(interval=None)
+        self._start = psutil.cpu_times()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        end = psutil.cpu_times()
+        spent = {f: getattr(end, f) - getattr(self._start, f) for f in end._fields if f not in COUNTED_TWICE}
+        idle = sum(spent.get(f, 0.0) for f in IDLE_FIELDS)
+        self.average = 100.0 * (1 - idle / max(sum(spent.values()), 1e-9))
+
+    def _sample(self) -> None:
+        while not self._stopping.wait(1.0):
+            self.samples.append(psutil.cpu_percent(interval=None))
+            print(f"    [{self.label}] CPU {self.samples[-1]:5.1f}%", flush=True)
+
+
+IDLE_FIELDS = ("idle", "iowait")
+COUNTED_TWICE = ("guest", "guest_nice")  # Linux counts guest time in user time as well
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -152,3 +202,37 @@ def machine_line() -> str:
 
 def settings_for(environment: Environment) -> Settings:
     return Settings.from_env(environment.env)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the results table: a measured figure beside its baseline, and its target."""
+
+    section: str
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    met: bool | None = None
+    notes: str = ""
+
+    def show(self) -> None:
+        verdict = {True: "target met", False: "TARGET MISSED", None: ""}[self.met]
+        beside = f"  (baseline {self.baseline}, {self.ratio})" if self.baseline else ""
+        notes = f"\n    ({self.notes})" if self.notes else ""
+        print(f"==> {self.section}: {self.measure}: {self.value}{beside}  {verdict}{notes}", flush=True)
+
+
+def wait_for(condition, deadline_s: float, every_s: float = 0.25, progress=None) -> bool:
+    """Poll `condition` until true or `deadline_s` passed; `progress()` is called about once a second."""
+    deadline = time.monotonic() + deadline_s
+    next_progress = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        if progress is not None and time.monotonic() >= next_progress:
+            progress()
+            next_progress += 1.0
+        time.sleep(every_s)  # polling an observable condition with a bounded deadline
+    return bool(condition())

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import current_app
 
 from service import get_settings
 from service.db import get_db
 from service.sms.gateway import get_gateway
-from service.sms.sender import deliver
+from service.sms.sender import deliver_batch
 
 
-def send_job(message_id: int) -> str:
-    """Send outbound row `message_id` if it is still queued (idempotent)."""
+def send_job(*message_ids: int) -> dict[str, int]:
+    """Send each outbound row of `message_ids` that is still queued (idempotent); count the outcomes."""
     app = current_app._get_current_object()
-    return deliver(get_db(app), get_gateway(app), get_settings(app), message_id)
+    database, gateway, settings = get_db(app), get_gateway(app), get_settings(app)
+    return dict(Counter(deliver_batch(database, gateway, settings, list(message_ids))))

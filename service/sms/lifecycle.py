@@ -1,19 +1,25 @@
 """Status changes of outbound rows: always a conditional UPDATE, always a MessageEvent.
 
 A change applies only to rows still in the expected status, so two processes racing on the same row
-cannot both win; the ids that changed are returned and each gets one history event.
+cannot both win; the ids that changed are returned and each gets one history event. The statements are
+plain Core on the session's connection: they are on every send's path, and the ORM's bulk machinery
+would only add time (no object of the session is kept in step anyway).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, update
+from sqlalchemy import ColumnElement, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from service.models import MessageEvent, OutboundMessage
+
+OUTBOUND = OutboundMessage.__table__
+INSERT_EVENT = insert(MessageEvent.__table__)
 
 
 def transition(
@@ -27,13 +33,12 @@ def transition(
 ) -> list[int]:
     """Move the rows matching `where` that are in one of `from_statuses` to `to`; return their ids."""
     statement = (
-        update(OutboundMessage)
-        .where(where, OutboundMessage.status.in_(tuple(from_statuses)))
+        update(OUTBOUND)
+        .where(where, OUTBOUND.c.status.in_(tuple(from_statuses)))
         .values(status=to, updated_at=now, **values)
-        .returning(OutboundMessage.id)
-        .execution_options(synchronize_session=False)
+        .returning(OUTBOUND.c.id)
     )
-    changed = list(session.scalars(statement))
+    changed = list(session.connection().execute(statement).scalars())
     record_events(session, changed, to, now, detail)
     return changed
 
@@ -45,11 +50,35 @@ def move(
     to: str,
     now: datetime,
     detail: str | None = None,
+    *,
+    sending_since: datetime | None = None,
     **values: Any,
 ) -> bool:
-    """Move one row; False if it was no longer in one of `from_statuses`."""
-    return bool(
-        transition(session, OutboundMessage.id == message_id, from_statuses, to, now, detail, **values)
+    """Move one row; False if it was no longer in one of `from_statuses` (or, when `sending_since` is
+    given, no longer the send that was claimed at that moment)."""
+    statement = _one_row_update(tuple(from_statuses), to, tuple(sorted(values)), sending_since is not None)
+    params = {"row_id": message_id, "now_value": now, "sending_since": sending_since}
+    params.update({f"{name}_value": value for name, value in values.items()})
+    changed = list(session.connection().execute(statement, params).scalars())
+    record_events(session, changed, to, now, detail)
+    return bool(changed)
+
+
+@lru_cache(maxsize=256)
+def _one_row_update(
+    from_statuses: tuple[str, ...], to: str, columns: tuple[str, ...], same_send: bool
+) -> Update:
+    """The UPDATE of one row by id, built once per shape: on every send's path, building and hashing a
+    statement costs several times more than running one already built."""
+    conditions = [OUTBOUND.c.id == bindparam("row_id"), OUTBOUND.c.status.in_(from_statuses)]
+    if same_send:
+        conditions.append(OUTBOUND.c.sending_at == bindparam("sending_since"))
+    values = {name: bindparam(f"{name}_value", type_=OUTBOUND.c[name].type) for name in columns}
+    return (
+        update(OUTBOUND)
+        .where(*conditions)
+        .values(status=to, updated_at=bindparam("now_value", type_=OUTBOUND.c.updated_at.type), **values)
+        .returning(OUTBOUND.c.id)
     )
 
 
@@ -59,4 +88,4 @@ def record_events(
     """Add one history event per row."""
     rows = [{"message_id": i, "status": status, "detail": detail, "created_at": now} for i in message_ids]
     if rows:
-        session.execute(insert(MessageEvent), rows)
+        session.connection().execute(INSERT_EVENT, rows[0] if len(rows) == 1 else rows)

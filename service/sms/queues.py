@@ -1,9 +1,15 @@
-"""RQ queues for sending: one per priority, workers listen in QUEUES order. Jobs carry row ids only."""
+"""RQ queues for sending: one per priority, workers listen in QUEUES order. Jobs carry row ids only.
+
+A job carries up to JOB_BATCH ids: RQ's own work per job (a dozen Redis round trips) costs more than
+sending one SMS, so a backlog is sent in batches. A small load is still split one id per job, up to
+SPREAD jobs per queue, so that every worker takes a share at once.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import redis
 from rq import Queue
@@ -13,6 +19,8 @@ from service.models import PRIORITY_APPOINTMENT, PRIORITY_EMERGENCY, PRIORITY_ME
 QUEUES = ("emergency", "medication", "appointment", "default")
 SEND_JOB = "service.sms.jobs.send_job"
 FAILED_JOB_TTL = 24 * 3600
+JOB_BATCH = 50
+SPREAD = 4
 
 
 def queue_for(priority: int) -> str:
@@ -26,8 +34,21 @@ def queue_for(priority: int) -> str:
     return "default"
 
 
-def enqueue_sends(connection: redis.Redis, rows: Iterable[tuple[int, int]], job_timeout: int) -> int:
-    """Enqueue one send job per (id, priority), one Redis pipeline per queue; return how many."""
+def batches(ids: list[int]) -> Iterator[list[int]]:
+    """`ids` in order, split into jobs of at most JOB_BATCH ids and into at least min(len, SPREAD) jobs."""
+    jobs = max(math.ceil(len(ids) / JOB_BATCH), min(len(ids), SPREAD))
+    size, extra = divmod(len(ids), jobs) if jobs else (0, 0)
+    start = 0
+    for number in range(jobs):
+        end = start + size + (1 if number < extra else 0)
+        yield ids[start:end]
+        start = end
+
+
+def enqueue_sends(
+    connection: redis.Redis, rows: Iterable[tuple[int, int]], seconds_per_message: float
+) -> int:
+    """Enqueue send jobs for (id, priority) rows, one Redis pipeline per queue; return how many rows."""
     by_queue: dict[str, list[int]] = defaultdict(list)
     for message_id, priority in rows:
         by_queue[queue_for(priority)].append(message_id)
@@ -37,13 +58,13 @@ def enqueue_sends(connection: redis.Redis, rows: Iterable[tuple[int, int]], job_
             [
                 Queue.prepare_data(
                     SEND_JOB,
-                    args=(message_id,),
-                    timeout=job_timeout,
+                    args=tuple(batch),
+                    timeout=int(seconds_per_message * len(batch)) + 60,
                     result_ttl=0,
                     failure_ttl=FAILED_JOB_TTL,
-                    description=f"send SMS #{message_id}",
+                    description=f"send SMS #{', #'.join(map(str, batch))}",
                 )
-                for message_id in ids
+                for batch in batches(ids)
             ]
         )
     return sum(len(ids) for ids in by_queue.values())

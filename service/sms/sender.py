@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -23,9 +23,9 @@ from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
 from service.sms import gateway as gw
 from service.sms import system_alerts
-from service.sms.lifecycle import move, transition
+from service.sms.lifecycle import move
 from service.sms.quiet_hours import patient_window, quiet_until
-from service.sms.templates import TemplateError, render
+from service.sms.templates import TemplateError, current_body, render_body
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ HOLD = timedelta(minutes=15)  # no credit or bad configuration: try again every 
 HOLD_LIMIT = timedelta(hours=24)  # ...for at most a day (or until the row's own expiry), then dropped
 OPTOUT_KIND = "optout_confirmation"
 SKIPPED = "skipped"
+SENDING = "sending"
 HELD = "held"
 
 
@@ -50,37 +51,120 @@ class Claimed:
     expires_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Answered:
+    """A send whose answer is not recorded yet, and its place in the batch."""
+
+    position: int
+    claimed: Claimed
+    result: gw.SendResult
+
+
 def backoff(attempt: int) -> timedelta:
     """Wait before retry number `attempt` (1-based) after a transient failure."""
     return RETRY_BASE * 2 ** (attempt - 1)
+
+
+class Batch:
+    """What the sends of one job share: template bodies read once, and whether alerts may need closing."""
+
+    def __init__(self) -> None:
+        self.bodies: dict[tuple[str, str], str] = {}
+        self.alerts_may_be_open = True
+
+    def body(self, session: Session, kind: str, language: str) -> str:
+        key = (kind, language)
+        if key not in self.bodies:
+            self.bodies[key] = current_body(session, kind, language)
+        return self.bodies[key]
+
+
+# A row and its patient in one query, as plain columns: the sending policy needs nothing else.
+ROW_WITH_PATIENT = select(
+    OutboundMessage.id,
+    OutboundMessage.status,
+    OutboundMessage.kind,
+    OutboundMessage.language,
+    OutboundMessage.params,
+    OutboundMessage.recipient,
+    OutboundMessage.attempts,
+    OutboundMessage.expires_at,
+    OutboundMessage.ignore_quiet_hours,
+    OutboundMessage.patient_id,
+    Patient.opted_out,
+    Patient.sms_consent,
+    Patient.quiet_hours,
+).outerjoin(Patient, Patient.id == OutboundMessage.patient_id)
 
 
 def deliver(
     database: Database, gateway: gw.Gateway, settings: Settings, message_id: int, now: datetime | None = None
 ) -> str:
     """Send row `message_id` if it is still `queued`; return its new status, `held` or `skipped`."""
-    with database.session() as session:
-        claimed = claim(session, message_id, settings, now or utcnow())
-    if isinstance(claimed, str):
-        return claimed
-    result = gateway.send(claimed.recipient, claimed.encoded.text)
-    with database.session() as session:
-        return record(session, claimed, result, settings, now or utcnow())
+    return deliver_batch(database, gateway, settings, [message_id], now)[0]
 
 
-def claim(session: Session, message_id: int, settings: Settings, now: datetime) -> Claimed | str:
-    """Apply the sending policy to a `queued` row, then claim it (`sending`) unless the policy ended it."""
-    row = session.get(OutboundMessage, message_id)
+def deliver_batch(
+    database: Database,
+    gateway: gw.Gateway,
+    settings: Settings,
+    message_ids: list[int],
+    now: datetime | None = None,
+) -> list[str]:
+    """Send each row of `message_ids` still `queued`, in order, over one database connection.
+
+    Each row is claimed `sending` in a committed transaction right before its own gateway call, so the
+    window of doubt stays one call wide. The answer to a send is recorded in the same transaction as the
+    claim of the next row (one commit per message, not two); if that transaction fails, the answered row
+    stays `sending` and becomes `unknown`, never resent.
+    """
+    batch = Batch()
+    outcomes: list[str] = []
+    answered: Answered | None = None
+    # One connection for the whole batch: a session alone would check one out (and ping it) per transaction.
+    with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+        with session.begin():
+            query = ROW_WITH_PATIENT.where(OutboundMessage.id.in_(message_ids))
+            rows = {row.id: row for row in session.execute(query)}
+        for message_id in message_ids:
+            row = rows.get(message_id)
+            with session.begin():
+                if answered is not None:
+                    outcomes[answered.position] = record(
+                        session, answered.claimed, answered.result, settings, now or utcnow(), batch
+                    )
+                    answered = None
+                claimed = claim(session, row, settings, now or utcnow(), batch)
+            if isinstance(claimed, str):
+                outcomes.append(claimed)
+                continue
+            result = gateway.send(claimed.recipient, claimed.encoded.text)
+            answered = Answered(len(outcomes), claimed, result)
+            outcomes.append(SENDING)
+        if answered is not None:
+            with session.begin():
+                outcomes[answered.position] = record(
+                    session, answered.claimed, answered.result, settings, now or utcnow(), batch
+                )
+    return outcomes
+
+
+def claim(
+    session: Session, row: Row | None, settings: Settings, now: datetime, batch: Batch
+) -> Claimed | str:
+    """Apply the sending policy to a row read `queued`, then claim it (`sending`) unless the policy ended
+    it. Every change is conditional on the row still being `queued`: one cancelled or taken meanwhile is
+    skipped."""
     if row is None or row.status != "queued":
         return SKIPPED
     if row.expires_at is not None and row.expires_at <= now:
         return _end(session, row.id, "dropped", now, f"expired at {row.expires_at.isoformat()}")
-    patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
-    if patient is not None and row.kind != OPTOUT_KIND and (patient.opted_out or not patient.sms_consent):
-        reason = "patient opted out" if patient.opted_out else "no SMS consent"
+    has_patient = row.patient_id is not None
+    if has_patient and row.kind != OPTOUT_KIND and (row.opted_out or not row.sms_consent):
+        reason = "patient opted out" if row.opted_out else "no SMS consent"
         return _end(session, row.id, "cancelled", now, reason)
     if not row.ignore_quiet_hours:
-        window = patient_window(patient.quiet_hours if patient else None, settings.quiet_hours)
+        window = patient_window(row.quiet_hours if has_patient else None, settings.quiet_hours)
         opens = quiet_until(now, window, settings.tz)
         if opens is not None:
             moved = move(
@@ -95,7 +179,8 @@ def claim(session: Session, message_id: int, settings: Settings, now: datetime) 
             )
             return HELD if moved else SKIPPED
     try:
-        text = render(session, row.kind, row.language, row.params or {}, settings)
+        body = batch.body(session, row.kind, row.language)
+        text = render_body(body, row.kind, row.language, row.params or {}, settings)
     except TemplateError as error:
         return _end(session, row.id, "failed", now, f"cannot render: {error}")
     if not move(session, row.id, ("queued",), "sending", now, f"attempt {row.attempts + 1}", sending_at=now):
@@ -111,16 +196,22 @@ def claim(session: Session, message_id: int, settings: Settings, now: datetime) 
 
 
 def record(
-    session: Session, claimed: Claimed, result: gw.SendResult, settings: Settings, now: datetime
+    session: Session, claimed: Claimed, result: gw.SendResult, settings: Settings, now: datetime, batch: Batch
 ) -> str:
-    """Record the gateway's answer on the row this worker claimed; return the row's new status."""
+    """Record the gateway's answer on the row this worker claimed; return the row's new status.
+
+    An accepted message closes the open no-credit and configuration alerts; within one job that takes
+    one UPDATE, until an answer of this job opens such an alert again.
+    """
     sent = {
         "text": claimed.encoded.text,
         "encoding": claimed.encoded.encoding,
         "segments": claimed.encoded.segments,
     }
     if result.outcome == gw.ACCEPTED:
-        system_alerts.resolve_alerts(session, system_alerts.CLEARED_BY_SUCCESS, now)
+        if batch.alerts_may_be_open:
+            system_alerts.resolve_alerts(session, system_alerts.CLEARED_BY_SUCCESS, now)
+            batch.alerts_may_be_open = False
         values = dict(sent, attempts=claimed.attempt, sent_at=now, gateway_message_id=result.message_id)
         return _finish(
             session, claimed, "sent", now, f"accepted {result.message_id}", cost=result.cost, **values
@@ -152,6 +243,7 @@ def record(
         )
     kind, message = _alert_for(result)
     system_alerts.raise_alert(session, kind, message)
+    batch.alerts_may_be_open = True
     # Nothing was sent: the row waits without spending an attempt, bounded by HOLD_LIMIT.
     expires = claimed.expires_at or now + HOLD_LIMIT
     return _finish(
@@ -181,9 +273,16 @@ def _alert_for(result: gw.SendResult) -> tuple[str, str]:
 
 def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: str | None, **values) -> str:
     """Move the row this worker claimed; a row the sweeper meanwhile marked `unknown` gets the truth."""
-    ours = and_(OutboundMessage.id == claimed.id, OutboundMessage.sending_at == claimed.sending_at)
-    if not transition(
-        session, ours, ("sending", "unknown"), to, now, detail, last_error=_error(to, detail), **values
+    if not move(
+        session,
+        claimed.id,
+        ("sending", "unknown"),
+        to,
+        now,
+        detail,
+        sending_since=claimed.sending_at,
+        last_error=_error(to, detail),
+        **values,
     ):
         log.warning("SMS #%s changed hands while sending; the gateway's answer was %s", claimed.id, to)
         return SKIPPED

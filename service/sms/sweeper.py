@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from service.care.escalation import escalate_due_alerts
@@ -44,11 +44,6 @@ class SweepReport:
     escalated: int = 0
 
 
-def job_timeout(settings: Settings) -> int:
-    """RQ's limit for one send job: the gateway's timeout plus room for the database."""
-    return int(settings.at_timeout_seconds) + 60
-
-
 def sweep(database: Database, connection: redis.Redis, settings: Settings, now: datetime) -> SweepReport:
     """One pass: give up on stuck sends, re-enqueue lost jobs, enqueue due rows, escalate alerts."""
     unknown = mark_stuck_sends(database, settings, now)
@@ -57,7 +52,7 @@ def sweep(database: Database, connection: redis.Redis, settings: Settings, now: 
     for _batch in range(MAX_BATCHES_PER_PASS):
         with database.session() as session:
             rows = claim_due(session, settings.sweep_batch_size, now)
-        claimed += enqueue_sends(connection, rows, job_timeout(settings))
+        claimed += enqueue_sends(connection, rows, settings.at_timeout_seconds)
         if len(rows) < settings.sweep_batch_size:
             break
     with database.session() as session:
@@ -65,15 +60,20 @@ def sweep(database: Database, connection: redis.Redis, settings: Settings, now: 
     return SweepReport(claimed=claimed, requeued=requeued, unknown=unknown, escalated=escalated)
 
 
-def claim_due(session: Session, limit: int, now: datetime) -> list[tuple[int, int]]:
-    """Claim up to `limit` due rows, most urgent first; return (id, priority) of those this call won."""
-    due = (
+def due_query(limit: int, now: datetime) -> Select[tuple[int]]:
+    """The ids of up to `limit` due rows, most urgent first; the (status, due_at) index finds them, so its
+    cost follows the due rows, not the millions of future ones (docs/benchmarks.md shows the plan)."""
+    return (
         select(OutboundMessage.id)
         .where(OutboundMessage.status == "scheduled", OutboundMessage.due_at <= now)
         .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
         .limit(limit)
     )
-    ids = list(session.scalars(due))
+
+
+def claim_due(session: Session, limit: int, now: datetime) -> list[tuple[int, int]]:
+    """Claim up to `limit` due rows, most urgent first; return (id, priority) of those this call won."""
+    ids = list(session.scalars(due_query(limit, now)))
     if not ids:
         return []
     won = set(transition(session, OutboundMessage.id.in_(ids), ("scheduled",), "queued", now, claimed_at=now))
@@ -96,7 +96,7 @@ def requeue_lost(database: Database, connection: redis.Redis, settings: Settings
         rows = _with_priority(session, sorted(lost))
     if rows:
         log.warning("re-enqueueing %d SMS whose job was lost", len(rows))
-    return enqueue_sends(connection, rows, job_timeout(settings))
+    return enqueue_sends(connection, rows, settings.at_timeout_seconds)
 
 
 def mark_stuck_sends(database: Database, settings: Settings, now: datetime) -> int:

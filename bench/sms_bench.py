@@ -1,0 +1,189 @@
+"""SMS throughput: due rows through the sweeper and `python worker.py` processes to a local AT server.
+
+Baseline: a bare loop of `africastalking` SDK sends of the same message to the same server. The pipeline
+is measured with 1 and with 2 worker processes, from the commit of the due rows until every row is `sent`
+(so the sweeper's interval is included), with the machine's CPU utilisation during the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import warnings
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+
+import africastalking
+import psutil
+import redis
+from rq import Worker
+from sqlalchemy import delete, func, select
+
+from bench.common import ROOT, CpuMeter, Environment, Figure, bench_environment, started, wait_for
+from service.config import Settings
+from service.models import MessageEvent, OutboundMessage
+from service.outbox import schedule_message
+from service.sms.templates import default_bodies, render_body
+from service.timeutil import utcnow
+
+API_KEY = "bench-api-key"
+ROWS = int(os.environ.get("BENCH_SMS_ROWS", "3000"))
+BARE_SENDS = int(os.environ.get("BENCH_SMS_BARE", "1500"))
+RUN_DEADLINE_S = 150
+CPU_FULL = 85
+UNFINISHED = ("scheduled", "queued", "sending")
+DOSE_AT = "2025-05-13T08:00:00+00:00"
+
+
+def phone(n: int) -> str:
+    return f"+2237{n:07d}"
+
+
+def bare_loop(at_url: str, text: str, count: int) -> float:
+    """Messages per second of a plain loop of SDK sends, one recipient each, as the adapter sends them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        africastalking.initialize("sandbox", API_KEY)
+    service = africastalking.SMS
+    service._baseUrl = at_url + "/version1"
+    start = time.perf_counter()
+    for n in range(count):
+        reply = service.send(text, [phone(n)], timeout=10)
+        assert reply["SMSMessageData"]["Recipients"][0]["statusCode"] == 101, reply
+    return count / (time.perf_counter() - start)
+
+
+def add_due_rows(environment: Environment, count: int) -> None:
+    """`count` medication reminders due now, through the real scheduling function."""
+    now = utcnow()
+    with environment.database.session() as session:
+        for n in range(count):
+            schedule_message(
+                session,
+                kind="medication",
+                recipient=phone(n),
+                language="fr",
+                params={"reference": f"P{n:05d}", "dose_at": DOSE_AT},
+                due_at=now,
+                expires_at=now + timedelta(hours=2),
+            )
+
+
+def clear_rows(environment: Environment) -> None:
+    with environment.database.session() as session:
+        session.execute(delete(MessageEvent))
+        session.execute(delete(OutboundMessage))
+    redis.Redis.from_url(environment.redis_url).flushdb()
+
+
+def counts(environment: Environment) -> dict[str, int]:
+    with environment.database.session() as session:
+        query = select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+        return dict(session.execute(query).all())
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """What one pipeline run measured."""
+
+    rate: float  # rows per second from the sweeper's claim to the last row recorded sent
+    end_to_end: float  # rows per second from the commit of the due rows, sweeper interval included
+    machine_cpu: float  # % of the whole machine
+    worker_cpu: float  # % of one core, summed over the worker processes
+    server_cpu: float  # % of one core used by the local AT server
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
+
+
+def pipeline_run(environment: Environment, env: dict[str, str], workers: int, at_server: int) -> PipelineRun:
+    """Send ROWS due rows with `workers` worker processes; see PipelineRun for what is measured."""
+    clear_rows(environment)
+    connection = redis.Redis.from_url(environment.redis_url)
+    with ExitStack() as stack:
+        processes = [stack.enter_context(started([sys.executable, "worker.py"], env)) for _ in range(workers)]
+        if not wait_for(lambda: len(Worker.all(connection=connection)) >= workers, 60):
+            raise RuntimeError("the workers did not start")
+        watched = [psutil.Process(process.pid) for process in processes]
+        server = [psutil.Process(at_server)]
+        add_due_rows(environment, ROWS)
+        start = time.perf_counter()
+        cpu_before = cpu_seconds(watched), cpu_seconds(server)
+
+        def progress() -> None:
+            done = counts(environment).get("sent", 0)
+            print(
+                f"    {workers} worker(s): {done}/{ROWS} sent, {done / (time.perf_counter() - start):.0f}/s"
+            )
+
+        with CpuMeter(f"{workers} worker(s)") as cpu:
+            finished = wait_for(lambda: finished_rows(environment), RUN_DEADLINE_S, 0.05, progress)
+        elapsed = time.perf_counter() - start
+        worker_cpu = 100 * (cpu_seconds(watched) - cpu_before[0]) / elapsed
+        server_cpu = 100 * (cpu_seconds(server) - cpu_before[1]) / elapsed
+    final = counts(environment)
+    if not finished or final != {"sent": ROWS}:
+        print(f"    not all rows sent within {RUN_DEADLINE_S} s: {final}")
+    with environment.database.session() as session:
+        first_claim, last_sent = session.execute(
+            select(func.min(OutboundMessage.claimed_at), func.max(OutboundMessage.sent_at))
+        ).one()
+    window = (last_sent - first_claim).total_seconds()
+    sent = final.get("sent", 0)
+    return PipelineRun(sent / window, sent / elapsed, cpu.average, worker_cpu, server_cpu)
+
+
+def finished_rows(environment: Environment) -> bool:
+    return not any(status in UNFINISHED for status in counts(environment))
+
+
+def run() -> list[Figure]:
+    """The SMS figures: bare SDK loop, then the pipeline with 1 and 2 workers."""
+    print(f"SMS: {ROWS} due rows per run; bare loop of {BARE_SENDS} SDK sends", flush=True)
+    figures: list[Figure] = []
+    with bench_environment() as environment:
+        command = [sys.executable, str(ROOT / "bench" / "at_process.py"), API_KEY]
+        with started(command, environment.env, stdout=subprocess.PIPE, text=True) as at_server:
+            at_url = at_server.stdout.readline().strip()
+            settings = Settings.from_env(environment.env)
+            params = {"reference": "P00001", "dose_at": DOSE_AT}
+            text = render_body(default_bodies()["medication"]["fr"], "medication", "fr", params, settings)
+            with CpuMeter("bare SDK loop") as cpu:
+                bare = bare_loop(at_url, text, BARE_SENDS)
+            figures.append(
+                Figure("SMS", "bare SDK loop (baseline)", f"{bare:.0f} msg/s (CPU {cpu.average:.0f}%)")
+            )
+            figures[-1].show()
+            env = dict(
+                environment.env,
+                SMS_GATEWAY="africastalking",
+                AT_API_KEY=API_KEY,
+                AT_API_URL=at_url,
+                QUIET_HOURS="off",
+            )
+            runs: dict[int, PipelineRun] = {}
+            for workers in (1, 2):
+                result = runs[workers] = pipeline_run(environment, env, workers, at_server.pid)
+                scaled = workers == 1 or result.rate >= 1.3 * runs[1].rate or result.machine_cpu >= CPU_FULL
+                figure = Figure(
+                    "SMS",
+                    f"{workers} worker process{'es' if workers > 1 else ''}",
+                    f"{result.rate:.0f} msg/s (machine CPU {result.machine_cpu:.0f}%)",
+                    f"{bare:.0f} msg/s",
+                    f"{result.rate / bare:.0%} of bare",
+                    "≥ 50% of bare" if workers == 1 else f"scales until the CPU is full (≥ {CPU_FULL}%)",
+                    result.rate >= 0.5 * bare if workers == 1 else scaled,
+                    f"{result.end_to_end:.0f} msg/s from commit, sweeper interval included; workers "
+                    f"{result.worker_cpu:.0f}% of a core, AT server {result.server_cpu:.0f}%",
+                )
+                figure.show()
+                figures.append(figure)
+    return figures
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,71 @@
+"""One USSD request from Africa's Talking: who calls, what they typed so far, which screen answers.
+
+AT sends the whole `text` of the session each time (`1*3*0`). A repeat of a `text` already answered gets
+the same screen from Redis and writes nothing; a new step applies only the last input to the state kept
+for the step before; if Redis lost that state, the whole `text` is replayed (writes are once per session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from sqlalchemy import select
+
+from service.config import Settings
+from service.db import Database
+from service.i18n import LANGUAGES, _, gettext
+from service.models import Volunteer
+from service.ussd.engine import RESUME, Reply, advance, begin
+from service.ussd.menu import Menu
+from service.ussd.registry import Ctx
+from service.ussd.screens import BUDGET, gsm, shorten
+from service.ussd.store import UssdStore
+
+SEPARATOR = "*"
+NOT_REGISTERED = _("This number cannot use Jigi. Call %(hotline)s.")
+FAILED = _("Sorry, a problem occurred. Please dial again later.")
+
+
+@dataclass(frozen=True)
+class UssdRequest:
+    session_id: str
+    phone: str  # E.164
+    text: str
+
+
+def handle_ussd(
+    request: UssdRequest, *, db: Database, client: redis.Redis, settings: Settings, menu: Menu, now: datetime
+) -> Reply:
+    """The screen answering `request`, from the database and Redis only."""
+    store = UssdStore(client)
+    parent = request.text.rpartition(SEPARATOR)[0] if request.text else None
+    repeated, before = store.lookup(request.phone, request.session_id, request.text, parent)
+    if repeated is not None:
+        return repeated.reply
+    with db.session() as session:
+        volunteer = session.scalar(
+            select(Volunteer).where(Volunteer.phone == request.phone, Volunteer.active.is_(True))
+        )
+        if volunteer is None:
+            return bilingual(NOT_REGISTERED, hotline=settings.hotline)
+        ctx = Ctx(session, settings, volunteer, request.session_id, volunteer.language, now, {})
+        if before is not None:
+            turn = advance(menu, before.state, request.text.rpartition(SEPARATOR)[2], ctx)
+        else:
+            turn = begin(menu, ctx, store.unfinished(request.phone, request.session_id))
+            for raw in request.text.split(SEPARATOR) if request.text else []:
+                turn = advance(menu, turn.state, raw, ctx)
+    store.save(request.phone, request.session_id, request.text, turn, menu.start, RESUME)
+    return turn.reply
+
+
+def bilingual(message: str, **params: object) -> Reply:
+    """An END screen in French and Bambara, for callers whose language is not known."""
+    text = "\n".join(gsm(gettext(language, message, **params)) for language in LANGUAGES)
+    return Reply(shorten(text, BUDGET), end=True)
+
+
+def failure_reply() -> Reply:
+    return bilingual(FAILED)

@@ -1,0 +1,212 @@
+"""USSD menus as data: TOML files in `menus/`, parsed once and checked before the service answers.
+
+A menu is a set of named screens. A screen is a `menu` (fixed options), a `list` (options from a named
+source, paginated), an `input` (free text checked by a named validator) or an `end` (last screen).
+Texts are English msgids translated through gettext. See docs/ussd.md for the format.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from service.ussd import functions  # noqa: F401  (registers the functions menus may name)
+from service.ussd.registry import REGISTRY
+
+MENUS_DIR = Path(__file__).resolve().parent.parent.parent / "menus"
+SCREEN_TYPES = ("menu", "list", "input", "end")
+MAX_OPTIONS = 97  # 98 means "more", so an option number never reaches it
+RESERVED_PREFIX = "_"  # engine screens (the offer to resume) use names starting with it
+
+KEYS = {
+    "menu": {"type", "text", "options", "context"},
+    "list": {"type", "text", "source", "store", "next", "action", "context", "empty"},
+    "input": {"type", "text", "validator", "store", "next", "action", "context", "zero_is_value"},
+    "end": {"type", "text", "context"},
+}
+REQUIRED = {
+    "menu": {"text", "options"},
+    "list": {"text", "source", "store", "next"},
+    "input": {"text", "validator", "store", "next"},
+    "end": {"text"},
+}
+OPTION_KEYS = {"label", "next", "set", "action"}
+
+
+class MenuError(ValueError):
+    """A menu file that cannot be used, with the file, the screen and the reason."""
+
+
+@dataclass(frozen=True)
+class Next:
+    """Where a choice leads: one screen, or a screen chosen by the value of an answer."""
+
+    screen: str | None = None
+    on: str | None = None
+    cases: Mapping[str, str] = field(default_factory=dict)
+    default: str | None = None
+
+    def resolve(self, answers: Mapping[str, Any]) -> str:
+        if self.screen is not None:
+            return self.screen
+        return self.cases.get(str(answers.get(self.on, "")), self.default)
+
+    def targets(self) -> list[str]:
+        return [self.screen] if self.screen is not None else [*self.cases.values(), self.default]
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str
+    next: Next
+    set: Mapping[str, str] = field(default_factory=dict)
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    type: str
+    text: str
+    options: tuple[Option, ...] = ()
+    source: str | None = None
+    validator: str | None = None
+    store: str | None = None
+    next: Next | None = None
+    action: str | None = None
+    context: str | None = None
+    empty: str | None = None
+    zero_is_value: bool = False
+
+
+@dataclass(frozen=True)
+class Menu:
+    name: str
+    start: str
+    screens: Mapping[str, Screen]
+
+    def msgids(self) -> Iterator[str]:
+        """Every text of the menu that goes through gettext."""
+        for screen in self.screens.values():
+            yield screen.text
+            if screen.empty:
+                yield screen.empty
+            yield from (option.label for option in screen.options)
+
+
+def load_menu(path: Path) -> Menu:
+    """Parse and check one menu file; raise MenuError naming the file and the screen."""
+    where = f"menus/{path.name}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise MenuError(f"{where}: not valid TOML: {error}") from None
+    unknown = set(data) - {"start", "screens"}
+    if unknown:
+        raise MenuError(f"{where}: unknown top-level keys {sorted(unknown)}")
+    raw_screens = data.get("screens")
+    if not isinstance(raw_screens, dict) or not raw_screens:
+        raise MenuError(f"{where}: no [screens.<name>] tables")
+    screens = {name: _screen(f"{where}: screen {name!r}", name, raw) for name, raw in raw_screens.items()}
+    start = data.get("start")
+    if start not in screens:
+        raise MenuError(f"{where}: start screen {start!r} is not defined")
+    if screens[start].type != "menu":
+        raise MenuError(f"{where}: the start screen must be a menu")
+    for screen in screens.values():
+        nexts = [option.next for option in screen.options] + ([screen.next] if screen.next else [])
+        for target in (target for step in nexts for target in step.targets()):
+            if target not in screens:
+                raise MenuError(f"{where}: screen {screen.name!r}: unknown next screen {target!r}")
+    return Menu(name=path.stem, start=start, screens=screens)
+
+
+@cache
+def load_menus(directory: Path = MENUS_DIR) -> dict[str, Menu]:
+    """Every `*.toml` menu of `directory`, by file name without extension; parsed once per process."""
+    menus = {path.stem: load_menu(path) for path in sorted(directory.glob("*.toml"))}
+    if not menus:
+        raise MenuError(f"no menu files (*.toml) in {directory.name}/")
+    return menus
+
+
+def _screen(where: str, name: str, raw: Any) -> Screen:
+    if name.startswith(RESERVED_PREFIX):
+        raise MenuError(f"{where}: names starting with {RESERVED_PREFIX!r} are reserved")
+    if not isinstance(raw, dict):
+        raise MenuError(f"{where}: must be a table")
+    kind = raw.get("type")
+    if kind not in SCREEN_TYPES:
+        raise MenuError(f"{where}: type must be one of {', '.join(SCREEN_TYPES)}, got {kind!r}")
+    _check_keys(where, raw, KEYS[kind], REQUIRED[kind])
+    for key in ("text", "empty", "store"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise MenuError(f"{where}: {key} must be a non-empty string")
+    options = tuple(_option(f"{where}: option {n}", item) for n, item in enumerate(raw.get("options", []), 1))
+    if kind == "menu" and not 1 <= len(options) <= MAX_OPTIONS:
+        raise MenuError(f"{where}: a menu needs 1 to {MAX_OPTIONS} options")
+    screen = Screen(
+        name=name,
+        type=kind,
+        text=raw["text"],
+        options=options,
+        source=raw.get("source"),
+        validator=raw.get("validator"),
+        store=raw.get("store"),
+        next=_next(where, raw["next"]) if "next" in raw else None,
+        action=raw.get("action"),
+        context=raw.get("context"),
+        empty=raw.get("empty"),
+        zero_is_value=raw.get("zero_is_value", False),
+    )
+    if not isinstance(screen.zero_is_value, bool):
+        raise MenuError(f"{where}: zero_is_value must be true or false")
+    for kind_name, value in (
+        ("source", screen.source),
+        ("validator", screen.validator),
+        ("action", screen.action),
+        ("context", screen.context),
+    ):
+        _check_registered(where, kind_name, value)
+    return screen
+
+
+def _option(where: str, raw: Any) -> Option:
+    if not isinstance(raw, dict):
+        raise MenuError(f"{where}: must be a table like {{ label = ..., next = ... }}")
+    _check_keys(where, raw, OPTION_KEYS, {"label", "next"})
+    if not isinstance(raw["label"], str) or not raw["label"].strip():
+        raise MenuError(f"{where}: label must be a non-empty string")
+    values = raw.get("set", {})
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        raise MenuError(f"{where}: set must be a table of strings")
+    _check_registered(where, "action", raw.get("action"))
+    return Option(label=raw["label"], next=_next(where, raw["next"]), set=values, action=raw.get("action"))
+
+
+def _next(where: str, raw: Any) -> Next:
+    if isinstance(raw, str):
+        return Next(screen=raw)
+    if isinstance(raw, dict) and set(raw) == {"on", "cases", "default"} and isinstance(raw["cases"], dict):
+        if all(isinstance(v, str) for v in [raw["on"], raw["default"], *raw["cases"].values()]):
+            return Next(on=raw["on"], cases=dict(raw["cases"]), default=raw["default"])
+    raise MenuError(f"{where}: next must be a screen name or {{ on = ..., cases = {{...}}, default = ... }}")
+
+
+def _check_keys(where: str, raw: dict, allowed: set[str], required: set[str]) -> None:
+    unknown = set(raw) - allowed
+    if unknown:
+        raise MenuError(f"{where}: unknown keys {sorted(unknown)}")
+    missing = required - set(raw)
+    if missing:
+        raise MenuError(f"{where}: missing {sorted(missing)}")
+
+
+def _check_registered(where: str, kind: str, name: Any) -> None:
+    if name is not None and name not in REGISTRY[kind]:
+        known = ", ".join(sorted(REGISTRY[kind])) or "none"
+        raise MenuError(f"{where}: unknown {kind} {name!r} (known: {known})")

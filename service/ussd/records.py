@@ -1,0 +1,192 @@
+"""What a finished USSD flow writes: referrals, visit requests and follow-ups, each once per session."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.alerts import raise_emergency_alert
+from service.config import Settings
+from service.models import FollowUp, Place, Referral, ReferralEvent, VisitRequest, Volunteer
+from service.references import unique_reference
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "ussd"
+URGENT_CATEGORIES = frozenset({"psychosis", "epilepsy", "self_harm"})
+WEEKS_AHEAD = {"this_week": 0, "next_week": 1, "later": 2}
+# A follow-up "seen at a facility" moves a referral from these statuses to `seen`.
+SEEN_FROM = ("new", "contacted", "appointment_set")
+
+Record = TypeVar("Record", Referral, VisitRequest, FollowUp)
+
+
+class RecordError(ValueError):
+    """The answers of a flow do not fit the database (e.g. a village outside the volunteer's area)."""
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """A volunteer's answers about a possible case; no name, the reference stands for the person."""
+
+    category: str
+    sex: str
+    age: int
+    place_id: int
+    red_flag: str | None
+    consent: bool
+    contact_phone: str | None
+    phone_shared: bool | None
+
+
+def urgency_for(category: str, red_flag: str | None) -> str:
+    """Any red flag is an emergency; otherwise psychosis, epilepsy and self-harm are urgent, the rest routine."""
+    if red_flag:
+        return "emergency"
+    return "urgent" if category in URGENT_CATEGORIES else "routine"
+
+
+def week_start_for(preferred_week: str, now: datetime, tz: ZoneInfo) -> date:
+    """The local Monday of the chosen week; "later" is two weeks ahead."""
+    today = now.astimezone(tz).date()
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=WEEKS_AHEAD[preferred_week])
+
+
+def once_per_session(session: Session, model: type[Record], session_id: str, write: Callable[[], Record]) -> Record:
+    """Commit what `write` adds unless this session already did; a concurrent duplicate reads the first back."""
+    existing = session.scalar(select(model).where(model.session_id == session_id))
+    if existing is not None:
+        return existing
+    try:
+        record = write()
+        session.commit()
+        return record
+    except IntegrityError:
+        session.rollback()
+        existing = session.scalar(select(model).where(model.session_id == session_id))
+        if existing is None:
+            raise
+        log.info("Session %s finished twice at once: the %s already written is kept", session_id, model.__name__)
+        return existing
+
+
+def village_in_area(session: Session, volunteer: Volunteer, place_id: int) -> Place:
+    place = session.get(Place, place_id)
+    if place is None or place.level != "village" or place.parent_id != volunteer.area_id:
+        raise RecordError(f"place {place_id} is not a village of the volunteer's area")
+    return place
+
+
+def create_referral(
+    session: Session,
+    settings: Settings,
+    volunteer: Volunteer,
+    report: CaseReport,
+    session_id: str,
+    now: datetime,
+) -> Referral:
+    """Record the case; an emergency alerts the district's on-call clinician in the same transaction."""
+
+    def write() -> Referral:
+        referral = Referral(
+            reference=unique_reference(session, Referral, "R"),
+            volunteer=volunteer,
+            place=village_in_area(session, volunteer, report.place_id),
+            category=report.category,
+            sex=report.sex,
+            age=report.age,
+            red_flag=report.red_flag,
+            urgency=urgency_for(report.category, report.red_flag),
+            consent=report.consent,
+            contact_phone=report.contact_phone if report.consent else None,
+            phone_shared=report.phone_shared if report.consent else None,
+            status="new",
+            channel=CHANNEL,
+            session_id=session_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(referral)
+        session.flush()
+        if referral.urgency == "emergency":
+            raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
+        return referral
+
+    return once_per_session(session, Referral, session_id, write)
+
+
+def create_visit_request(
+    session: Session,
+    settings: Settings,
+    volunteer: Volunteer,
+    place_id: int,
+    people_waiting: int,
+    preferred_week: str,
+    session_id: str,
+    now: datetime,
+) -> VisitRequest:
+    """Record a request for a mobile-unit visit to a village of the volunteer's area."""
+
+    def write() -> VisitRequest:
+        visit = VisitRequest(
+            reference=unique_reference(session, VisitRequest, "V"),
+            volunteer=volunteer,
+            place=village_in_area(session, volunteer, place_id),
+            people_waiting=people_waiting,
+            preferred_week=preferred_week,
+            week_start=week_start_for(preferred_week, now, settings.tz),
+            status="open",
+            channel=CHANNEL,
+            session_id=session_id,
+            created_at=now,
+        )
+        session.add(visit)
+        session.flush()
+        return visit
+
+    return once_per_session(session, VisitRequest, session_id, write)
+
+
+def volunteer_referral(session: Session, volunteer: Volunteer, referral_id: int) -> Referral:
+    referral = session.get(Referral, referral_id)
+    if referral is None or referral.volunteer_id != volunteer.id:
+        raise RecordError(f"referral {referral_id} is not one of the volunteer's")
+    return referral
+
+
+def record_followup(
+    session: Session, volunteer: Volunteer, referral_id: int, outcome: str, session_id: str, now: datetime
+) -> FollowUp:
+    """Record the volunteer's follow-up and its history event; "seen at a facility" marks the referral seen."""
+
+    def write() -> FollowUp:
+        referral = volunteer_referral(session, volunteer, referral_id)
+        followup = FollowUp(
+            referral_id=referral.id,
+            volunteer_id=volunteer.id,
+            outcome=outcome,
+            channel=CHANNEL,
+            session_id=session_id,
+            created_at=now,
+        )
+        session.add(followup)
+        session.flush()
+        events = [ReferralEvent(kind="followup", detail=outcome)]
+        if outcome == "seen_at_facility" and referral.status in SEEN_FROM:
+            referral.status = "seen"
+            referral.updated_at = now
+            events.append(ReferralEvent(kind="seen", detail="followup"))
+        for event in events:
+            event.referral_id, event.actor, event.created_at = referral.id, volunteer.phone, now
+            session.add(event)
+        return followup
+
+    return once_per_session(session, FollowUp, session_id, write)

@@ -1,0 +1,74 @@
+"""Short-lived USSD state in Redis: each session's screens by `text`, and each phone's unfinished flow.
+
+Redis holds nothing that cannot be lost: without it a session is replayed from its `text`, and only the
+offer to continue a dropped session is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import redis
+
+from service.ussd.engine import Reply, State, Turn
+
+SESSION_TTL_SECONDS = 15 * 60  # longer than any USSD session; repeats of a request are answered from it
+RESUME_TTL_SECONDS = 10 * 60  # dialling again within this time offers to continue
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the session already answered for one `text`, and the state it left."""
+
+    state: State
+    reply: Reply
+
+
+class UssdStore:
+    """Redis keys of the USSD service."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.redis = client
+
+    @staticmethod
+    def _session_key(phone: str, session_id: str) -> str:
+        return f"jigi:ussd:session:{phone}:{session_id}"
+
+    @staticmethod
+    def _resume_key(phone: str) -> str:
+        return f"jigi:ussd:resume:{phone}"
+
+    def lookup(self, phone: str, session_id: str, text: str, parent: str | None) -> tuple[Seen | None, Seen | None]:
+        """The turn already taken for `text` (a repeated request), and for `parent` (the step before)."""
+        fields = [text] if parent is None else [text, parent]
+        found = self.redis.hmget(self._session_key(phone, session_id), fields)
+        seen = [_seen(raw) if raw is not None else None for raw in found]
+        return seen[0], (seen[1] if parent is not None else None)
+
+    def save(self, phone: str, session_id: str, text: str, turn: Turn, start: str, resume_screen: str) -> None:
+        """Keep the turn for repeats; keep or forget the phone's unfinished flow."""
+        key = self._session_key(phone, session_id)
+        value = json.dumps({"state": turn.state.to_json(), "text": turn.reply.text, "end": turn.reply.end})
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, text, value)
+            pipe.expire(key, SESSION_TTL_SECONDS)
+            if turn.reply.end or turn.state.screen == start:
+                pipe.delete(self._resume_key(phone))
+            elif turn.state.screen != resume_screen:
+                flow = json.dumps({"session_id": session_id, "state": turn.state.to_json()})
+                pipe.set(self._resume_key(phone), flow, ex=RESUME_TTL_SECONDS)
+            pipe.execute()
+
+    def unfinished(self, phone: str, session_id: str) -> State | None:
+        """The flow another session of this phone left unfinished less than 10 minutes ago."""
+        raw = self.redis.get(self._resume_key(phone))
+        if raw is None:
+            return None
+        flow = json.loads(raw)
+        return None if flow["session_id"] == session_id else State.from_json(flow["state"])
+
+
+def _seen(raw: bytes) -> Seen:
+    value = json.loads(raw)
+    return Seen(State.from_json(value["state"]), Reply(value["text"], value["end"]))

@@ -1,0 +1,55 @@
+"""`POST /at/ussd`: Africa's Talking's USSD callback. Parses the form, answers `CON ...` or `END ...`."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+
+from service.db import get_db
+from service.phones import InvalidPhone, normalize_phone
+from service.redis_conn import get_redis
+from service.timeutil import utcnow
+from service.ussd.handler import UssdRequest, failure_reply, handle_ussd
+from service.webhook_auth import require_callback_token
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ussd", __name__)
+
+REQUIRED_FIELDS = ("sessionId", "serviceCode", "phoneNumber", "text")  # networkCode is not used
+MAX_SESSION_ID = 64
+MENU = "volunteer"
+
+
+@bp.post("/at/ussd")
+@require_callback_token
+def ussd_callback() -> Response:
+    form = request.form
+    missing = [name for name in REQUIRED_FIELDS if name not in form]
+    if missing:
+        return _plain(f"missing form fields: {', '.join(missing)}", 400)
+    session_id = form["sessionId"].strip()
+    if not session_id or len(session_id) > MAX_SESSION_ID:
+        return _plain(f"sessionId must have 1 to {MAX_SESSION_ID} characters", 400)
+    try:
+        phone = normalize_phone(form["phoneNumber"])
+    except InvalidPhone as error:
+        return _plain(f"phoneNumber: {error}", 400)
+    try:
+        reply = handle_ussd(
+            UssdRequest(session_id, phone, form["text"]),
+            db=get_db(),
+            client=get_redis(),
+            settings=current_app.extensions["jigi.settings"],
+            menu=current_app.extensions["jigi.ussd.menus"][MENU],
+            now=utcnow(),
+        )
+    except Exception:
+        # The phone must get a screen, never a broken session.
+        log.exception("USSD request failed (session %s)", session_id)
+        reply = failure_reply()
+    return _plain(reply.wire(), 200)
+
+
+def _plain(body: str, status: int) -> Response:
+    return Response(body, status=status, mimetype="text/plain")

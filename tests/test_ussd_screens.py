@@ -1,0 +1,161 @@
+"""Every screen of every menu, in both languages, fits a basic phone: GSM-7 only, at most 160 characters.
+
+The engine is driven directly (no HTTP) over a health area with very long village names, many villages
+and many referrals, trying every option, every page, back, main menu and wrong input on each screen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from service.gsm7 import is_gsm7, measure
+from service.i18n import LANGUAGES
+from service.models import CATEGORIES, Place, Referral, Volunteer
+from service.people import add_oncall, add_volunteer
+from service.ussd.engine import MORE, RESUME, Reply, State, advance, begin
+from service.ussd.handler import FAILED, NOT_REGISTERED, bilingual
+from service.ussd.menu import load_menus
+from service.ussd.registry import Ctx
+
+NOW = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)
+LONGEST_NAME = "Tin-Aïcha " + "Kel Ansar Hamabangou Bellafarandi " * 4
+PHONE = "+22376555555"
+# Values that make the longest screens come first; wrong values check the error lines.
+INPUTS = {"age": ["120", "121"], "people_waiting": ["500", "0x"], "phone": ["76123456", "12"]}
+# Answers whose value only changes a name or a number on later screens: one value is enough.
+FREE_ANSWERS = {"age", "people", "contact_phone", "village", "referral", "reference"}
+
+
+@pytest.fixture
+def crowded_area(db):
+    """A health area with 60 villages (one with a 120-character name) and 40 referrals of one volunteer."""
+    with db.session() as session:
+        region = Place(code="XR", name="Région de Tombouctou", level="region")
+        district = Place(code="XD", name="Gourma-Rharous", level="district", parent=region)
+        area = Place(code="XA", name="Aire de santé de Hamzakoma", level="area", parent=district)
+        session.add_all([region, district, area])
+        villages = [
+            Place(code=f"XV{n:02d}", name=f"Hamabangou-Bellafarandi-Koriomé {n:02d}", level="village", parent=area)
+            for n in range(59)
+        ]
+        villages.append(Place(code="XV99", name=LONGEST_NAME[:120], level="village", parent=area))
+        session.add_all(villages)
+        session.flush()
+        volunteer = add_volunteer(session, PHONE, "Aminata Dicko", "fr", "XA")
+        add_oncall(session, "+22366555555", "Dr Maïga", "XD")
+        for n in range(40):
+            session.add(
+                Referral(
+                    reference=f"R{n:05d}",
+                    volunteer=volunteer,
+                    place=villages[-1],
+                    category=CATEGORIES[n % 8],
+                    sex="F",
+                    age=40,
+                    urgency="routine",
+                    consent=False,
+                    status="appointment_set",
+                    created_at=NOW - timedelta(days=n),
+                )
+            )
+
+
+def check(reply: Reply, where: str) -> None:
+    text = reply.text
+    assert measure(text).length <= 160, f"{where}: {measure(text).length} characters\n{text}"
+    assert is_gsm7(text), f"{where}: not GSM-7: {text!r}"
+    assert not reply.clipped and "%(" not in text and text.strip(), f"{where}: {text!r}"
+
+
+# Back, main menu and nonsense lead to screens the walk reaches anyway: their answer is checked, not walked.
+DEAD_ENDS = ("0", "00", "x")
+
+
+def inputs_for(menu, state: State) -> list[str]:
+    """What to type on this screen to go on: every option (the longest first), 98, valid and wrong values."""
+    if state.screen == RESUME:
+        return ["1", "2"]
+    screen = menu.screens[state.screen]
+    if screen.type == "input":
+        return INPUTS[screen.validator]
+    count = len(screen.options) if screen.type == "menu" else len(state.items)
+    numbers = list(range(1, count + 1))
+    if screen.type == "list":
+        numbers.sort(key=lambda n: -len(state.items[n - 1][1]))
+        if count > 10:
+            numbers = [numbers[0], 1, count]
+    return [str(n) for n in numbers] + [MORE]
+
+
+def signature(state: State) -> tuple:
+    answers = tuple(sorted((k, str(v)) for k, v in state.answers.items() if k not in FREE_ANSWERS))
+    return state.screen, state.language, state.offset, answers
+
+
+def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings, crowded_area):
+    with db.session() as session:
+        volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
+
+        def ctx() -> Ctx:
+            return Ctx(session, settings, volunteer, f"walk-{uuid.uuid4().hex}", volunteer.language, NOW, {})
+
+        for name, menu in load_menus().items():
+            volunteer.language = "fr"
+            first = begin(menu, ctx())
+            queue, seen, visited = deque([first]), {signature(first.state)}, set()
+            while queue:
+                turn = queue.popleft()
+                state = turn.state
+                check(turn.reply, f"{name}.{state.screen} ({state.language})")
+                visited.add((state.language, state.screen))
+                if turn.reply.end:
+                    continue
+                for raw in DEAD_ENDS:
+                    check(advance(menu, state, raw, ctx()).reply, f"{name}.{state.screen} + {raw}")
+                for raw in inputs_for(menu, state):
+                    following = advance(menu, state, raw, ctx())
+                    if following.state.error is not None:
+                        check(following.reply, f"{name}.{state.screen} + {raw}")
+                    elif signature(following.state) not in seen:
+                        seen.add(signature(following.state))
+                        queue.append(following)
+            assert visited == {(language, screen) for language in LANGUAGES for screen in menu.screens}
+
+
+def test_the_offer_to_continue_fits_in_both_languages(db, settings, crowded_area):
+    menu = load_menus()["volunteer"]
+    with db.session() as session:
+        volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
+        for language in LANGUAGES:
+            ctx = Ctx(session, settings, volunteer, "s", language, NOW, {})
+            turn = begin(menu, ctx, saved=State(screen="village", language=language))
+            check(turn.reply, f"resume ({language})")
+            assert turn.reply.text.endswith("\n1 " + ("Oui\n2 Non" if language == "fr" else "Awò\n2 Ayi"))
+
+
+@pytest.mark.parametrize("message", [NOT_REGISTERED, FAILED])
+def test_screens_for_callers_of_unknown_language_fit_in_both_languages(settings, message):
+    reply = bilingual(message, hotline=settings.hotline)
+    check(reply, message)
+    assert reply.end and reply.text.count("\n") == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_danger_signs_and_main_menu_show_every_option_on_one_page(db, settings, crowded_area, language):
+    menu = load_menus()["volunteer"]
+    with db.session() as session:
+        volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
+        ctx = Ctx(session, settings, volunteer, "s", language, NOW, {})
+        main = begin(menu, ctx)
+        assert f"\n{len(menu.screens['main'].options)} " in main.reply.text and MORE not in main.reply.text
+        state = replace(main.state, screen="age", stack=["main", "category", "sex"])
+        village = advance(menu, state, "30", ctx)
+        danger = advance(menu, village.state, "1", ctx)
+        assert danger.state.screen == "red_flag"
+        assert "\n4 " in danger.reply.text and f"\n{MORE} " not in danger.reply.text
