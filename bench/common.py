@@ -14,7 +14,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,6 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.config import Settings  # noqa: E402
 from service.db import Base, Database  # noqa: E402
 from service.demo import load_demo  # noqa: E402
 from service.migrate import upgrade  # noqa: E402
@@ -153,7 +152,7 @@ def wait_until_up(url: str, process: subprocess.Popen, deadline_s: float = 60) -
 
 
 class CpuMeter:
-    """Machine-wide CPU utilisation between `start()` and `stop()`, and per second as progress output."""
+    """Machine-wide CPU utilisation over a `with` block, also printed every second as progress."""
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -187,6 +186,7 @@ COUNTED_TWICE = ("guest", "guest_nice")  # Linux counts guest time in user time 
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of already sorted values (`fraction` 0.99 for p99)."""
     if not sorted_values:
         return float("nan")
     index = min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))
@@ -194,14 +194,11 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 def machine_line() -> str:
+    """The machine the figures were measured on, for the results table."""
     return (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.system()} {platform.release()}"
     )
-
-
-def settings_for(environment: Environment) -> Settings:
-    return Settings.from_env(environment.env)
 
 
 @dataclass(frozen=True)
@@ -224,7 +221,12 @@ class Figure:
         print(f"==> {self.section}: {self.measure}: {self.value}{beside}  {verdict}{notes}", flush=True)
 
 
-def wait_for(condition, deadline_s: float, every_s: float = 0.25, progress=None) -> bool:
+def wait_for(
+    condition: Callable[[], bool],
+    deadline_s: float,
+    every_s: float = 0.25,
+    progress: Callable[[], None] | None = None,
+) -> bool:
     """Poll `condition` until true or `deadline_s` passed; `progress()` is called about once a second."""
     deadline = time.monotonic() + deadline_s
     next_progress = time.monotonic() + 1.0

@@ -86,7 +86,9 @@ def export_referrals(
     return count
 
 
-def export_visits(session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None) -> int:
+def export_visits(
+    session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
+) -> int:
     """Visit requests created from `since` to `until`, oldest first."""
     query = (
         select(VisitRequest, Place.code, Volunteer.phone)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from conftest import CALLBACK_TOKEN
 from sqlalchemy import func, select
 
-from conftest import CALLBACK_TOKEN
 from service.gsm7 import is_gsm7, measure
 from service.models import (
     AlertStep,
@@ -37,9 +40,7 @@ def post(client, text: str, session: str = "ATUid_1", phone: str = MOUSSA, token
         f"sessionId={session}&serviceCode=%2A384%2A5620%23&phoneNumber={quote(phone, safe='')}"
         f"&networkCode=63902&text={quote(text, safe='')}"
     )
-    return client.post(
-        f"/at/ussd?token={token}", data=body, content_type="application/x-www-form-urlencoded"
-    )
+    return client.post(f"/at/ussd?token={token}", data=body, content_type="application/x-www-form-urlencoded")
 
 
 def screen(client, text: str, **kwargs) -> str:
@@ -103,9 +104,18 @@ def test_routine_case_is_recorded_once_with_a_reference(client, demo, db, settin
     with db.session() as session:
         referral = session.scalars(select(Referral)).one()
         assert done == f"END Cas enregistré : {referral.reference}. L'équipe de santé va le suivre. Merci."
-        assert (referral.category, referral.sex, referral.age, referral.red_flag) == ("depression", "F", 34, None)
+        assert (referral.category, referral.sex, referral.age, referral.red_flag) == (
+            "depression",
+            "F",
+            34,
+            None,
+        )
         assert (referral.urgency, referral.status, referral.channel) == ("routine", "new", "ussd")
-        assert (referral.consent, referral.contact_phone, referral.phone_shared) == (True, "+22376543210", False)
+        assert (referral.consent, referral.contact_phone, referral.phone_shared) == (
+            True,
+            "+22376543210",
+            False,
+        )
         assert referral.place.code == "GAO-V02" and referral.volunteer.phone == MOUSSA
         assert referral.session_id == "ATUid_1" and referral.created_at.utcoffset() == timedelta(0)
         assert session.scalar(select(func.count()).select_from(EmergencyAlert)) == 0
@@ -136,11 +146,23 @@ def test_emergency_alerts_the_oncall_clinician_with_neutral_words(client, demo, 
         referral = session.scalars(select(Referral)).one()
         alert = session.scalars(select(EmergencyAlert)).one()
         message = session.scalars(select(OutboundMessage)).one()
-        assert (referral.urgency, referral.red_flag, referral.phone_shared) == ("emergency", "self_harm", True)
+        assert (referral.urgency, referral.red_flag, referral.phone_shared) == (
+            "emergency",
+            "self_harm",
+            True,
+        )
         assert alert.referral_id == referral.id
         assert session.scalar(select(func.count()).select_from(AlertStep)) == 1
-        assert (message.kind, message.recipient, message.alert_id) == ("emergency_alert", "+22366123456", alert.id)
-        assert message.params == {"reference": referral.reference, "village": "Bambara-Maoudé", "volunteer_phone": AWA}
+        assert (message.kind, message.recipient, message.alert_id) == (
+            "emergency_alert",
+            "+22366123456",
+            alert.id,
+        )
+        assert message.params == {
+            "reference": referral.reference,
+            "village": "Bambara-Maoudé",
+            "volunteer_phone": AWA,
+        }
         escalates_after = alert.next_escalation_at - alert.created_at
         assert round(escalates_after.total_seconds() / 60) == settings.alert_escalate_minutes
     assert done.startswith(f"END KABAKOJUGU {referral.reference}: dèmèbagaw weelela.")
@@ -178,7 +200,11 @@ def test_followup_seen_at_facility_marks_the_referral_seen(client, demo, db):
     assert done == f"END Suivi de {reference} enregistré. Merci."
     with db.session() as session:
         followup = session.scalars(select(FollowUp)).one()
-        assert (followup.outcome, followup.session_id, followup.channel) == ("seen_at_facility", "ATUid_2", "ussd")
+        assert (followup.outcome, followup.session_id, followup.channel) == (
+            "seen_at_facility",
+            "ATUid_2",
+            "ussd",
+        )
         assert session.scalars(select(Referral.status)).one() == "seen"
         events = session.execute(select(ReferralEvent.kind, ReferralEvent.detail, ReferralEvent.actor)).all()
         assert sorted(events) == [("followup", "seen_at_facility", MOUSSA), ("seen", "followup", MOUSSA)]
@@ -233,7 +259,14 @@ def test_more_shows_the_next_page_of_a_long_village_list(client, demo, db):
     with db.session() as session:
         area = session.scalars(select(Place).where(Place.code == "GAO-A1")).one()
         for n in range(30):
-            session.add(Place(code=f"GAO-X{n:02d}", name=f"Village de la vallée numéro {n:02d}", level="village", parent=area))
+            session.add(
+                Place(
+                    code=f"GAO-X{n:02d}",
+                    name=f"Village de la vallée numéro {n:02d}",
+                    level="village",
+                    parent=area,
+                )
+            )
     first = screen(client, "1*1*2*34")
     assert first.endswith("98 Suite\n0 Retour")
     shown = first.count("\n") - 2
@@ -245,7 +278,9 @@ def test_more_shows_the_next_page_of_a_long_village_list(client, demo, db):
 
 
 @pytest.mark.parametrize("phone", ["+22376999999", "+22376000002"])
-def test_unknown_or_deactivated_caller_is_told_whom_to_call_in_both_languages(client, demo, db, settings, phone):
+def test_unknown_or_deactivated_caller_is_told_whom_to_call_in_both_languages(
+    client, demo, db, settings, phone
+):
     with db.session() as session:
         session.scalars(select(Volunteer).where(Volunteer.phone == "+22376000002")).one().active = False
     body = screen(client, "", phone=phone)
@@ -265,23 +300,29 @@ def test_repeated_request_returns_the_same_screen_and_writes_once(client, demo, 
     assert count(db, Referral) == 1
 
 
+def post_together(app, text: str, session: str, times: int = 2) -> list[str]:
+    """Post the same request from `times` threads released at the same moment."""
+    barrier = threading.Barrier(times)
+    bodies: list[str] = []
+
+    def send() -> None:
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        bodies.append(post(client, text, session=session).get_data(as_text=True))
+
+    threads = [threading.Thread(target=send) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return bodies
+
+
 def test_concurrent_duplicate_final_step_writes_once(app, demo, db):
     for round_ in range(4):
         session = f"ATUid_race{round_}"
         walk(app.test_client(), ROUTINE_CASE, session=session)
-        barrier = threading.Barrier(2)
-        bodies: list[str] = []
-
-        def final_step() -> None:
-            client = app.test_client()
-            barrier.wait(timeout=10)
-            bodies.append(post(client, ROUTINE_CASE + "*1", session=session).get_data(as_text=True))
-
-        threads = [threading.Thread(target=final_step) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        bodies = post_together(app, ROUTINE_CASE + "*1", session)
         assert len(bodies) == 2 and bodies[0] == bodies[1] and bodies[0].startswith("END Cas enregistré")
     assert count(db, Referral) == 4
 
@@ -332,3 +373,16 @@ def test_unexpected_error_answers_a_polite_end_screen(client, demo, monkeypatch,
         "Hakèto, gèlèya dò donna. I ka segin ka wele kòfè."
     )
     assert "USSD request failed" in caplog.text
+
+
+def test_without_redis_the_session_still_works_by_replaying_the_text(app, demo, db, caplog):
+    with socket.socket() as probe:  # a loopback port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.extensions["jigi.redis"] = redis.Redis(host="127.0.0.1", port=port, retry=Retry(NoBackoff(), 0))
+    client = app.test_client()
+    screens = walk(client, ROUTINE_CASE + "*1")
+    assert screens[0].startswith("CON Jigi : choisissez") and screens[-1].startswith("END Cas enregistré")
+    assert screen(client, ROUTINE_CASE + "*1") == screens[-1]
+    assert count(db, Referral) == 1
+    assert "Redis did not answer (reading the session)" in caplog.text

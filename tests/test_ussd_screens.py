@@ -41,7 +41,12 @@ def crowded_area(db):
         area = Place(code="XA", name="Aire de santé de Hamzakoma", level="area", parent=district)
         session.add_all([region, district, area])
         villages = [
-            Place(code=f"XV{n:02d}", name=f"Hamabangou-Bellafarandi-Koriomé {n:02d}", level="village", parent=area)
+            Place(
+                code=f"XV{n:02d}",
+                name=f"Hamabangou-Bellafarandi-Koriomé {n:02d}",
+                level="village",
+                parent=area,
+            )
             for n in range(59)
         ]
         villages.append(Place(code="XV99", name=LONGEST_NAME[:120], level="village", parent=area))

@@ -18,7 +18,9 @@ CLI_ACTOR = "cli"
 
 _since = click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First local day (YYYY-MM-DD).")
 _until = click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last local day, included.")
-_output = click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
+_output = click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True
+)
 
 
 def _export(what: str, export: Callable, since: datetime | None, until: datetime | None, output) -> None:
@@ -28,7 +30,12 @@ def _export(what: str, export: Callable, since: datetime | None, until: datetime
     end = datetime.combine(until.date() + timedelta(days=1), time(0), tz) if until else None
     with get_db().session() as session:
         rows = export(session, output, since=start, until=end)
-        detail = {"what": what, "since": since and since.date(), "until": until and until.date(), "rows": rows}
+        detail = {
+            "what": what,
+            "since": since and since.date(),
+            "until": until and until.date(),
+            "rows": rows,
+        }
         record_audit(session, CLI_ACTOR, "export", detail)
     click.echo(f"{rows} {what} exported.", err=True)
 

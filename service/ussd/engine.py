@@ -75,7 +75,7 @@ class Turn:
 
 def begin(menu: Menu, ctx: Ctx, saved: State | None = None) -> Turn:
     """The first screen of a session: the start screen, or the offer to continue `saved`."""
-    if saved is not None:
+    if saved is not None and saved.screen in menu.screens:
         state = State(screen=RESUME, language=ctx.language, saved=asdict(saved))
     else:
         state = State(screen=menu.start, language=ctx.language)
@@ -201,7 +201,9 @@ def _render(menu: Menu, state: State, ctx: Ctx) -> tuple[Reply, int]:
             labels = [label for _key, label in state.items]
         foot = []
         if not end and (state.screen != menu.start or state.offsets):
-            foot = [f"{MAIN} {gsm(t(MAIN_LABEL))}" if screen.zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"]
+            foot = [
+                f"{MAIN} {gsm(t(MAIN_LABEL))}" if screen.zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"
+            ]
     error = gsm(t(state.error)) if state.error else ""
     lines = [f"{number} {gsm(label)}" for number, label in enumerate(labels, 1)]  # gsm() is cached
     more = f"{MORE} {gsm(t(MORE_LABEL))}"

@@ -191,9 +191,11 @@ def _option(where: str, raw: Any) -> Option:
 def _next(where: str, raw: Any) -> Next:
     if isinstance(raw, str):
         return Next(screen=raw)
-    if isinstance(raw, dict) and set(raw) == {"on", "cases", "default"} and isinstance(raw["cases"], dict):
-        if all(isinstance(v, str) for v in [raw["on"], raw["default"], *raw["cases"].values()]):
-            return Next(on=raw["on"], cases=dict(raw["cases"]), default=raw["default"])
+    branch = (
+        isinstance(raw, dict) and set(raw) == {"on", "cases", "default"} and isinstance(raw["cases"], dict)
+    )
+    if branch and all(isinstance(v, str) for v in [raw["on"], raw["default"], *raw["cases"].values()]):
+        return Next(on=raw["on"], cases=dict(raw["cases"]), default=raw["default"])
     raise MenuError(f"{where}: next must be a screen name or {{ on = ..., cases = {{...}}, default = ... }}")
 
 

@@ -48,7 +48,7 @@ class CaseReport:
 
 
 def urgency_for(category: str, red_flag: str | None) -> str:
-    """Any red flag is an emergency; otherwise psychosis, epilepsy and self-harm are urgent, the rest routine."""
+    """Any red flag: emergency; else psychosis, epilepsy and self-harm are urgent, the rest routine."""
     if red_flag:
         return "emergency"
     return "urgent" if category in URGENT_CATEGORIES else "routine"
@@ -60,8 +60,10 @@ def week_start_for(preferred_week: str, now: datetime, tz: ZoneInfo) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(weeks=WEEKS_AHEAD[preferred_week])
 
 
-def once_per_session(session: Session, model: type[Record], session_id: str, write: Callable[[], Record]) -> Record:
-    """Commit what `write` adds unless this session already did; a concurrent duplicate reads the first back."""
+def once_per_session(
+    session: Session, model: type[Record], session_id: str, write: Callable[[], Record]
+) -> Record:
+    """Commit what `write` adds unless this session did already; a concurrent twin reads the first back."""
     existing = session.scalar(select(model).where(model.session_id == session_id))
     if existing is not None:
         return existing
@@ -74,7 +76,9 @@ def once_per_session(session: Session, model: type[Record], session_id: str, wri
         existing = session.scalar(select(model).where(model.session_id == session_id))
         if existing is None:
             raise
-        log.info("Session %s finished twice at once: the %s already written is kept", session_id, model.__name__)
+        log.info(
+            "Session %s finished twice at once: the %s already written is kept", session_id, model.__name__
+        )
         return existing
 
 
@@ -165,7 +169,7 @@ def volunteer_referral(session: Session, volunteer: Volunteer, referral_id: int)
 def record_followup(
     session: Session, volunteer: Volunteer, referral_id: int, outcome: str, session_id: str, now: datetime
 ) -> FollowUp:
-    """Record the volunteer's follow-up and its history event; "seen at a facility" marks the referral seen."""
+    """Record a follow-up and its history event; "seen at a facility" marks the referral seen."""
 
     def write() -> FollowUp:
         referral = volunteer_referral(session, volunteer, referral_id)

@@ -1,12 +1,13 @@
 """Short-lived USSD state in Redis: each session's screens by `text`, and each phone's unfinished flow.
 
-Redis holds nothing that cannot be lost: without it a session is replayed from its `text`, and only the
-offer to continue a dropped session is lost.
+Redis holds nothing that cannot be lost: without it (flushed, or not answering) a session is replayed from
+its `text`, and only the offer to continue a dropped session is lost.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 
 import redis
@@ -15,6 +16,8 @@ from service.ussd.engine import Reply, State, Turn
 
 SESSION_TTL_SECONDS = 15 * 60  # longer than any USSD session; repeats of a request are answered from it
 RESUME_TTL_SECONDS = 10 * 60  # dialling again within this time offers to continue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,10 +29,15 @@ class Seen:
 
 
 class UssdStore:
-    """Redis keys of the USSD service."""
+    """Redis keys of the USSD service, for one request: after a Redis error it stops asking Redis."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
+        self.available = True
+
+    def _failed(self, doing: str, error: redis.RedisError) -> None:
+        self.available = False
+        log.warning("Redis did not answer (%s): the session goes on by replaying its text. %s", doing, error)
 
     @staticmethod
     def _session_key(phone: str, session_id: str) -> str:
@@ -39,15 +47,25 @@ class UssdStore:
     def _resume_key(phone: str) -> str:
         return f"jigi:ussd:resume:{phone}"
 
-    def lookup(self, phone: str, session_id: str, text: str, parent: str | None) -> tuple[Seen | None, Seen | None]:
+    def lookup(
+        self, phone: str, session_id: str, text: str, parent: str | None
+    ) -> tuple[Seen | None, Seen | None]:
         """The turn already taken for `text` (a repeated request), and for `parent` (the step before)."""
         fields = [text] if parent is None else [text, parent]
-        found = self.redis.hmget(self._session_key(phone, session_id), fields)
+        try:
+            found = self.redis.hmget(self._session_key(phone, session_id), fields)
+        except redis.RedisError as error:
+            self._failed("reading the session", error)
+            return None, None
         seen = [_seen(raw) if raw is not None else None for raw in found]
         return seen[0], (seen[1] if parent is not None else None)
 
-    def save(self, phone: str, session_id: str, text: str, turn: Turn, start: str, resume_screen: str) -> None:
+    def save(
+        self, phone: str, session_id: str, text: str, turn: Turn, start: str, resume_screen: str
+    ) -> None:
         """Keep the turn for repeats; keep or forget the phone's unfinished flow."""
+        if not self.available:
+            return
         key = self._session_key(phone, session_id)
         value = json.dumps({"state": turn.state.to_json(), "text": turn.reply.text, "end": turn.reply.end})
         with self.redis.pipeline(transaction=False) as pipe:
@@ -58,11 +76,20 @@ class UssdStore:
             elif turn.state.screen != resume_screen:
                 flow = json.dumps({"session_id": session_id, "state": turn.state.to_json()})
                 pipe.set(self._resume_key(phone), flow, ex=RESUME_TTL_SECONDS)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except redis.RedisError as error:
+                self._failed("keeping the session", error)
 
     def unfinished(self, phone: str, session_id: str) -> State | None:
         """The flow another session of this phone left unfinished less than 10 minutes ago."""
-        raw = self.redis.get(self._resume_key(phone))
+        if not self.available:
+            return None
+        try:
+            raw = self.redis.get(self._resume_key(phone))
+        except redis.RedisError as error:
+            self._failed("reading the unfinished flow", error)
+            return None
         if raw is None:
             return None
         flow = json.loads(raw)

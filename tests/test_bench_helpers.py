@@ -1,0 +1,69 @@
+"""The benchmarks' own helpers: the load generator's wire format, figures and the results document."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from bench.common import Figure, percentile
+from bench.load import form, parse_response, request_bytes, steps
+from bench.report import table, write_block
+from bench.scale_bench import uses_due_index
+
+
+def test_session_steps_accumulate_the_inputs_like_africas_talking():
+    assert steps(("1", "1", "2")) == ["", "1", "1*1", "1*1*2"]
+
+
+def test_form_carries_the_phone_as_africas_talking_encodes_it():
+    body = form("ATUid_1", "+22376123456", "1*2")
+
+    assert b"phoneNumber=%2B22376123456" in body
+    assert parse_qs(body.decode(), keep_blank_values=True)["text"] == ["1*2"]
+    request = request_bytes("127.0.0.1", 8000, "/at/ussd?token=t", body)
+    assert request.startswith(b"POST /at/ussd?token=t HTTP/1.1\r\n")
+    assert request.endswith(b"\r\n\r\n" + body)
+    assert f"Content-Length: {len(body)}\r\n".encode() in request
+
+
+def test_response_status_and_body_are_read_from_the_raw_answer():
+    raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nEND Cas R7K2"
+
+    assert parse_response(raw) == (200, "END Cas R7K2")
+    assert parse_response(b"") == (0, "")
+
+
+def test_percentile_picks_the_nearest_rank():
+    values = [float(n) for n in range(1, 101)]
+
+    assert percentile(values, 0.5) == 51.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([3.0], 0.99) == 3.0
+
+
+def test_claim_plan_must_go_through_the_due_index():
+    assert uses_due_index("SEARCH outbound_messages USING INDEX ix_outbound_due (status=? AND due_at<?)")
+    assert uses_due_index(
+        "Limit\n  ->  Sort\n        ->  Index Scan using ix_outbound_due on outbound_messages"
+    )
+    assert not uses_due_index("SCAN outbound_messages\nUSE TEMP B-TREE FOR ORDER BY")
+    assert not uses_due_index("Limit\n  ->  Sort\n        ->  Seq Scan on outbound_messages")
+
+
+def test_a_run_replaces_only_its_own_block_of_the_document(tmp_path):
+    document = tmp_path / "benchmarks.md"
+    document.write_text("# Benchmarks\n\nWritten by hand.\n\n## Fixes\n\nAlso by hand.\n", encoding="utf-8")
+    first = [Figure("SMS", "1 worker", "200 msg/s", "400 msg/s", "50%", "≥ 50%", True)]
+    second = [Figure("SMS", "1 worker", "150 msg/s", "400 msg/s", "38%", "≥ 50%", False)]
+
+    write_block(document, "sqlite", "<!-- results:sqlite -->\n" + table(first) + "\n<!-- /results:sqlite -->")
+    write_block(document, "postgresql", "<!-- results:postgresql -->\nPG\n<!-- /results:postgresql -->")
+    write_block(
+        document, "sqlite", "<!-- results:sqlite -->\n" + table(second) + "\n<!-- /results:sqlite -->"
+    )
+
+    text = document.read_text(encoding="utf-8")
+    assert "Written by hand." in text and "Also by hand." in text
+    assert "| SMS | 1 worker | 150 msg/s | 400 msg/s | 38% | ≥ 50% | **missed** |" in text
+    assert "200 msg/s" not in text
+    assert text.count("<!-- results:sqlite -->") == 1
+    assert "\nPG\n" in text
