@@ -105,7 +105,7 @@ class Settings:
         settings = cls(
             env=mode,
             database_url=reader.text("DATABASE_URL", None if production else cls.database_url),
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=reader.text("REDIS_URL", None) if production else env.get("REDIS_URL") or None,
             secret_key=reader.text("SECRET_KEY", None if production else DEV_SECRET_KEY),
             at_callback_token=reader.text("AT_CALLBACK_TOKEN", None if production else DEV_CALLBACK_TOKEN),
             timezone=reader.timezone("TIMEZONE", cls.timezone),

@@ -31,9 +31,16 @@ def test_malformed_value_fails_naming_the_variable(name, value):
 
 
 def test_production_requires_secrets():
+    environ = {"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db", "REDIS_URL": "redis://r:6379/0"}
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(environ)
+    assert raised.value.name == "SECRET_KEY"
+
+
+def test_production_refuses_the_embedded_redis():
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db"})
-    assert raised.value.name == "SECRET_KEY"
+    assert raised.value.name == "REDIS_URL"
 
 
 def test_africastalking_gateway_requires_an_api_key():

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 import redis
+from conftest import CALLBACK_TOKEN
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from conftest import CALLBACK_TOKEN
 from sqlalchemy import func, select
 
 from service.gsm7 import is_gsm7, measure
@@ -26,6 +26,7 @@ from service.models import (
     VisitRequest,
     Volunteer,
 )
+from service.references import unique_reference
 from service.ussd.records import week_start_for
 from service.ussd.registry import REGISTRY
 
@@ -386,3 +387,21 @@ def test_without_redis_the_session_still_works_by_replaying_the_text(app, demo, 
     assert screen(client, ROUTINE_CASE + "*1") == screens[-1]
     assert count(db, Referral) == 1
     assert "Redis did not answer (reading the session)" in caplog.text
+
+
+def test_reference_taken_by_another_session_meanwhile_is_drawn_again(client, demo, db, monkeypatch):
+    walk(client, ROUTINE_CASE, session="ATUid_first")
+    screen(client, ROUTINE_CASE + "*1", session="ATUid_first")
+    with db.session() as session:
+        taken = session.scalars(select(Referral.reference)).one()
+    draws = iter([taken])  # as if another session inserted this code after our check
+
+    def racing_reference(session, model, prefix):
+        return next(draws, None) or unique_reference(session, model, prefix)
+
+    monkeypatch.setattr("service.ussd.records.unique_reference", racing_reference)
+    walk(client, ROUTINE_CASE, session="ATUid_second")
+    done = screen(client, ROUTINE_CASE + "*1", session="ATUid_second")
+    with db.session() as session:
+        second = session.scalars(select(Referral).where(Referral.session_id == "ATUid_second")).one()
+    assert second.reference != taken and done.startswith(f"END Cas enregistré : {second.reference}.")

@@ -7,8 +7,7 @@ A State is plain JSON data so that it can be kept in Redis between the requests 
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.i18n import _, gettext
@@ -43,12 +42,13 @@ class State:
     error: str | None = None
     saved: dict[str, Any] | None = None  # on the resume screen: the state to continue
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON-ready data (shared, not copied: it is serialised at once)."""
+        return dict(vars(self))
 
     @classmethod
-    def from_json(cls, text: str) -> State:
-        return cls(**json.loads(text))
+    def from_dict(cls, data: dict[str, Any]) -> State:
+        return cls(**data)
 
     def copy(self) -> State:
         """A copy whose answers and lists can change; `items` is only ever replaced, so it is shared."""
@@ -76,7 +76,7 @@ class Turn:
 def begin(menu: Menu, ctx: Ctx, saved: State | None = None) -> Turn:
     """The first screen of a session: the start screen, or the offer to continue `saved`."""
     if saved is not None and saved.screen in menu.screens:
-        state = State(screen=RESUME, language=ctx.language, saved=asdict(saved))
+        state = State(screen=RESUME, language=ctx.language, saved=saved.to_dict())
     else:
         state = State(screen=menu.start, language=ctx.language)
     return _turn(menu, state, ctx)
@@ -98,7 +98,7 @@ def advance(menu: Menu, state: State, raw: str, ctx: Ctx) -> Turn:
 
 def _resume(menu: Menu, state: State, raw: str, ctx: Ctx) -> State:
     if raw == "1" and state.saved is not None:
-        resumed = State(**state.saved)
+        resumed = State.from_dict(state.saved).copy()
         resumed.language, resumed.error = ctx.language, None
         ctx.answers = resumed.answers
         return resumed

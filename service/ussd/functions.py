@@ -5,6 +5,7 @@ Each is a plain function of the request's Ctx, registered under the name a menu 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -205,5 +206,5 @@ def _place_name(ctx: Ctx, place_id: int) -> str:
     return place.name if place else "?"
 
 
-def _day(ctx: Ctx, moment) -> str:
+def _day(ctx: Ctx, moment: datetime) -> str:
     return format_local(moment, DAY_PATTERN, ctx.language, ctx.settings.tz)

@@ -25,6 +25,8 @@ URGENT_CATEGORIES = frozenset({"psychosis", "epilepsy", "self_harm"})
 WEEKS_AHEAD = {"this_week": 0, "next_week": 1, "later": 2}
 # A follow-up "seen at a facility" moves a referral from these statuses to `seen`.
 SEEN_FROM = ("new", "contacted", "appointment_set")
+# Another session may take the reference code drawn here between its check and the insert: draw again.
+WRITE_ATTEMPTS = 3
 
 Record = TypeVar("Record", Referral, VisitRequest, FollowUp)
 
@@ -67,19 +69,24 @@ def once_per_session(
     existing = session.scalar(select(model).where(model.session_id == session_id))
     if existing is not None:
         return existing
-    try:
-        record = write()
-        session.commit()
-        return record
-    except IntegrityError:
-        session.rollback()
-        existing = session.scalar(select(model).where(model.session_id == session_id))
-        if existing is None:
-            raise
-        log.info(
-            "Session %s finished twice at once: the %s already written is kept", session_id, model.__name__
-        )
-        return existing
+    attempts_left = WRITE_ATTEMPTS
+    while True:
+        try:
+            record = write()
+            session.commit()
+            return record
+        except IntegrityError:
+            session.rollback()
+            existing = session.scalar(select(model).where(model.session_id == session_id))
+            if existing is not None:
+                log.info(
+                    "Session %s finished twice at once: its first %s is kept", session_id, model.__name__
+                )
+                return existing
+            attempts_left -= 1
+            if attempts_left == 0:
+                raise
+            log.info("Session %s: the reference code was taken meanwhile, drawing another", session_id)
 
 
 def village_in_area(session: Session, volunteer: Volunteer, place_id: int) -> Place:

@@ -6,7 +6,7 @@ that name with a decorator. Loading a menu checks every name it uses against thi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,14 +17,10 @@ from service.config import Settings
 from service.i18n import gettext
 from service.models import Volunteer
 
+# source(ctx) -> [(key stored in the answers, label shown)]; validator(ctx, raw) -> value or InvalidInput;
+# action(ctx) -> values added to the answers (e.g. a reference); context(ctx) -> %(name)s values of a text.
 KINDS = ("source", "validator", "action", "context")
 REGISTRY: dict[str, dict[str, Callable[..., Any]]] = {kind: {} for kind in KINDS}
-
-# What each kind of function receives and returns.
-Source = Callable[["Ctx"], list[tuple[str, str]]]  # (key stored in the answers, label shown)
-Validator = Callable[["Ctx", str], Any]  # the value to store, or InvalidInput
-Action = Callable[["Ctx"], Mapping[str, Any]]  # values added to the answers (e.g. a reference)
-Context = Callable[["Ctx"], Mapping[str, Any]]  # extra %(name)s parameters of a screen's text
 
 
 class InvalidInput(ValueError):

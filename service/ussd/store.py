@@ -67,14 +67,17 @@ class UssdStore:
         if not self.available:
             return
         key = self._session_key(phone, session_id)
-        value = json.dumps({"state": turn.state.to_json(), "text": turn.reply.text, "end": turn.reply.end})
+        state = turn.state.to_dict()
+        value = json.dumps(
+            {"state": state, "text": turn.reply.text, "end": turn.reply.end}, ensure_ascii=False
+        )
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, text, value)
             pipe.expire(key, SESSION_TTL_SECONDS)
             if turn.reply.end or turn.state.screen == start:
                 pipe.delete(self._resume_key(phone))
             elif turn.state.screen != resume_screen:
-                flow = json.dumps({"session_id": session_id, "state": turn.state.to_json()})
+                flow = json.dumps({"session_id": session_id, "state": state}, ensure_ascii=False)
                 pipe.set(self._resume_key(phone), flow, ex=RESUME_TTL_SECONDS)
             try:
                 pipe.execute()
@@ -93,9 +96,9 @@ class UssdStore:
         if raw is None:
             return None
         flow = json.loads(raw)
-        return None if flow["session_id"] == session_id else State.from_json(flow["state"])
+        return None if flow["session_id"] == session_id else State.from_dict(flow["state"])
 
 
 def _seen(raw: bytes) -> Seen:
     value = json.loads(raw)
-    return Seen(State.from_json(value["state"]), Reply(value["text"], value["end"]))
+    return Seen(State.from_dict(value["state"]), Reply(value["text"], value["end"]))
