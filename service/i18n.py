@@ -44,11 +44,13 @@ def translator(language: str) -> Translations:
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
     compile_catalogs()
-    merged = Translations()
+    merged: Translations | None = None
     for mo_path in sorted((LOCALES_DIR / language / "LC_MESSAGES").glob("*.mo")):
         with mo_path.open("rb") as mo_file:
-            merged.merge(Translations(mo_file))
-    return merged
+            catalog = Translations(mo_file)
+        # The first catalog is the base so that its Plural-Forms rule (one form in Bambara) is kept.
+        merged = catalog if merged is None else merged.merge(catalog)
+    return merged or Translations()
 
 
 def gettext(language: str, message: str, **params: object) -> str:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import redis
 from flask import Flask, current_app
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from service.config import Settings
 
@@ -25,11 +27,22 @@ def embedded_url(client: redis.Redis) -> str:
     return f"unix://{client.socket_file}"
 
 
-def connect(settings: Settings) -> redis.Redis:
-    """A client for REDIS_URL, or for the embedded server when it is unset."""
-    if settings.redis_url:
+def connect(settings: Settings, *, fail_fast: bool = True) -> redis.Redis:
+    """A client for REDIS_URL, or for the embedded server when it is unset.
+
+    Web requests fail fast (short timeouts, one retry) so that a USSD answer stays within Africa's
+    Talking's time limit when Redis is down; workers, which block on their queues, use the defaults.
+    """
+    if not settings.redis_url:
+        return start_embedded()
+    if not fail_fast:
         return redis.Redis.from_url(settings.redis_url)
-    return start_embedded()
+    return redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=0.5,
+        socket_timeout=2,
+        retry=Retry(NoBackoff(), 1),
+    )
 
 
 def get_redis(app: Flask | None = None) -> redis.Redis:

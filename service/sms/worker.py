@@ -13,7 +13,7 @@ from rq import Queue, SimpleWorker
 
 from service import get_settings
 from service.db import get_db
-from service.redis_conn import get_redis
+from service.redis_conn import connect
 from service.sms.queues import QUEUES
 from service.sms.sweeper import run_pass
 from service.timeutil import utcnow
@@ -37,7 +37,7 @@ class SendWorker(SimpleWorker):
 def sweep_forever(app: Flask, stopping: threading.Event) -> None:
     """Sweep every SWEEP_INTERVAL_SECONDS until `stopping` is set; a failed pass is logged and retried."""
     settings = get_settings(app)
-    database, connection = get_db(app), get_redis(app)
+    database, connection = get_db(app), connect(get_settings(app), fail_fast=False)
     while not stopping.is_set():
         try:
             report = run_pass(database, connection, settings, utcnow())
@@ -53,7 +53,7 @@ def run_worker(app: Flask) -> None:
     stopping = threading.Event()
     sweeper = threading.Thread(target=sweep_forever, args=(app, stopping), name="sweeper", daemon=True)
     sweeper.start()
-    connection = get_redis(app)
+    connection = connect(get_settings(app), fail_fast=False)
     try:
         with app.app_context():
             while not stopping.is_set():
