@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, redirect
 
 from service.config import Settings
 
@@ -19,7 +19,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_relative_config=False)
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    # Bodies are small forms and JSON; anything larger is refused before it is parsed.
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["jigi.settings"] = settings
     db.init_app(app, settings.database_url)
     cli.init_app(app)
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     care.init_app(app)
     api.init_app(app)
     console.init_app(app)
+    app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
 
 

@@ -15,3 +15,9 @@ def test_healthz_reports_unreachable_redis_as_degraded(settings):
     assert response.status_code == 503
     assert response.get_json()["redis"].startswith("error")
     assert response.get_json()["database"] == "ok"
+
+
+def test_home_leads_to_the_console(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console/"
