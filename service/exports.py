@@ -1,19 +1,28 @@
-"""CSV exports of referrals and visit requests for a date range (the `export` command and the console).
+"""CSV exports for a date range (the `export` commands and the console's downloads).
 
 Times are ISO-8601 UTC; `since` is inclusive, `until` exclusive. Each function writes a header and returns
-the number of rows written. No contact phone of a person is exported.
+the number of rows written. References stand for people: no name, contact phone or SMS text is exported.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
-from service.models import Place, Referral, VisitRequest, Volunteer
+from service.models import (
+    Appointment,
+    OutboundMessage,
+    Patient,
+    Place,
+    Referral,
+    VisitRequest,
+    Volunteer,
+)
 
 REFERRAL_COLUMNS = [
     "reference",
@@ -41,10 +50,65 @@ VISIT_COLUMNS = [
     "channel",
     "volunteer_phone",
 ]
+APPOINTMENT_COLUMNS = [
+    "appointment_id",
+    "patient_reference",
+    "referral_reference",
+    "starts_at",
+    "place_code",
+    "mobile_unit",
+    "status",
+    "confirmed_at",
+    "created_at",
+]
+MESSAGE_COLUMNS = [
+    "message_id",
+    "kind",
+    "language",
+    "status",
+    "due_at",
+    "sent_at",
+    "delivered_at",
+    "attempts",
+    "segments",
+    "encoding",
+    "cost",
+    "last_error",
+    "patient_reference",
+    "referral_reference",
+]
 
 
 def _flag(value: bool | None) -> str:
     return "" if value is None else str(int(value))
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _write(
+    session: Session,
+    out: TextIO,
+    query: Select,
+    time_column: Any,
+    columns: Sequence[str],
+    to_row: Callable[..., list[Any]],
+    since: datetime | None,
+    until: datetime | None,
+) -> int:
+    """Write the header and one row per result of `query` within the range of `time_column`."""
+    if since:
+        query = query.where(time_column >= since)
+    if until:
+        query = query.where(time_column < until)
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    count = 0
+    for result in session.execute(query):
+        writer.writerow(to_row(*result))
+        count += 1
+    return count
 
 
 def export_referrals(
@@ -57,33 +121,25 @@ def export_referrals(
         .join(Volunteer, Referral.volunteer_id == Volunteer.id)
         .order_by(Referral.created_at, Referral.id)
     )
-    if since:
-        query = query.where(Referral.created_at >= since)
-    if until:
-        query = query.where(Referral.created_at < until)
-    writer = csv.writer(out)
-    writer.writerow(REFERRAL_COLUMNS)
-    count = 0
-    for referral, place_code, volunteer_phone in session.execute(query):
-        writer.writerow(
-            [
-                referral.reference,
-                referral.created_at.isoformat(),
-                referral.category,
-                referral.urgency,
-                referral.red_flag or "",
-                referral.sex,
-                referral.age,
-                place_code,
-                _flag(referral.consent),
-                _flag(referral.phone_shared),
-                referral.status,
-                referral.channel,
-                volunteer_phone,
-            ]
-        )
-        count += 1
-    return count
+
+    def to_row(referral: Referral, place_code: str, volunteer_phone: str) -> list[Any]:
+        return [
+            referral.reference,
+            referral.created_at.isoformat(),
+            referral.category,
+            referral.urgency,
+            referral.red_flag or "",
+            referral.sex,
+            referral.age,
+            place_code,
+            _flag(referral.consent),
+            _flag(referral.phone_shared),
+            referral.status,
+            referral.channel,
+            volunteer_phone,
+        ]
+
+    return _write(session, out, query, Referral.created_at, REFERRAL_COLUMNS, to_row, since, until)
 
 
 def export_visits(
@@ -96,26 +152,86 @@ def export_visits(
         .join(Volunteer, VisitRequest.volunteer_id == Volunteer.id)
         .order_by(VisitRequest.created_at, VisitRequest.id)
     )
-    if since:
-        query = query.where(VisitRequest.created_at >= since)
-    if until:
-        query = query.where(VisitRequest.created_at < until)
-    writer = csv.writer(out)
-    writer.writerow(VISIT_COLUMNS)
-    count = 0
-    for visit, place_code, volunteer_phone in session.execute(query):
-        writer.writerow(
-            [
-                visit.reference,
-                visit.created_at.isoformat(),
-                place_code,
-                visit.people_waiting,
-                visit.preferred_week,
-                visit.week_start.isoformat(),
-                visit.status,
-                visit.channel,
-                volunteer_phone,
-            ]
-        )
-        count += 1
-    return count
+
+    def to_row(visit: VisitRequest, place_code: str, volunteer_phone: str) -> list[Any]:
+        return [
+            visit.reference,
+            visit.created_at.isoformat(),
+            place_code,
+            visit.people_waiting,
+            visit.preferred_week,
+            visit.week_start.isoformat(),
+            visit.status,
+            visit.channel,
+            volunteer_phone,
+        ]
+
+    return _write(session, out, query, VisitRequest.created_at, VISIT_COLUMNS, to_row, since, until)
+
+
+def export_appointments(
+    session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """Appointments starting from `since` to `until`, earliest first."""
+    query = (
+        select(Appointment, Patient.reference, Referral.reference, Place.code)
+        .join(Patient, Appointment.patient_id == Patient.id)
+        .outerjoin(Referral, Appointment.referral_id == Referral.id)
+        .outerjoin(Place, Appointment.place_id == Place.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+
+    def to_row(
+        appointment: Appointment,
+        patient_reference: str,
+        referral_reference: str | None,
+        place_code: str | None,
+    ) -> list[Any]:
+        return [
+            appointment.id,
+            patient_reference,
+            referral_reference or "",
+            _iso(appointment.starts_at),
+            place_code or "",
+            int(appointment.mobile_unit),
+            appointment.status,
+            _iso(appointment.confirmed_at),
+            _iso(appointment.created_at),
+        ]
+
+    return _write(session, out, query, Appointment.starts_at, APPOINTMENT_COLUMNS, to_row, since, until)
+
+
+def export_messages(
+    session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
+) -> int:
+    """Outbound SMS due from `since` to `until`, without phone numbers or text."""
+    patient, referral = aliased(Patient), aliased(Referral)
+    query = (
+        select(OutboundMessage, patient.reference, referral.reference)
+        .outerjoin(patient, OutboundMessage.patient_id == patient.id)
+        .outerjoin(referral, OutboundMessage.referral_id == referral.id)
+        .order_by(OutboundMessage.due_at, OutboundMessage.id)
+    )
+
+    def to_row(
+        message: OutboundMessage, patient_reference: str | None, referral_reference: str | None
+    ) -> list[Any]:
+        return [
+            message.id,
+            message.kind,
+            message.language,
+            message.status,
+            _iso(message.due_at),
+            _iso(message.sent_at),
+            _iso(message.delivered_at),
+            message.attempts,
+            message.segments or "",
+            message.encoding or "",
+            message.cost or "",
+            message.last_error or "",
+            patient_reference or "",
+            referral_reference or "",
+        ]
+
+    return _write(session, out, query, OutboundMessage.due_at, MESSAGE_COLUMNS, to_row, since, until)

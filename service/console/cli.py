@@ -19,8 +19,8 @@ from service.accounts import (
     record_audit,
 )
 from service.cli import fail
-from service.console.csv_export import export_appointments, export_messages
 from service.db import get_db
+from service.exports import export_appointments, export_messages
 from service.models import USER_ROLES
 
 users_cli = AppGroup("users", help="Accounts of the coordinators' web console.")
