@@ -173,7 +173,7 @@ def _failures_key(email: str, address: str) -> str:
 def record_audit(
     session: Session, actor: str, action: str, detail: str | dict[str, Any] | None = None
 ) -> AuditEntry:
-    """Write who (`actor`: an email or `token:<token name>` for the partner API) did what, in the caller's transaction."""
+    """Write who (an email, or `token:<name>` for the partner API) did what, in the caller's transaction."""
     if isinstance(detail, dict):
         detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     entry = AuditEntry(actor=actor, action=action, detail=detail)
