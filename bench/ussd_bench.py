@@ -83,7 +83,7 @@ def summary(outcome: Outcome, machine_cpu: float) -> tuple[float, float, float, 
     client_cpu = 100 * outcome.cpu_seconds / outcome.elapsed
     notes = f"client CPU {client_cpu:.0f}% of a core, machine CPU {machine_cpu:.0f}%"
     if outcome.failed:
-        notes += f", {outcome.failed} sessions FAILED (e.g. {outcome.errors[0]})"
+        notes += f", {outcome.failed} sessions FAILED (e.g. {outcome.errors[0][:120]})"
     return rate, 1000 * percentile(latencies, 0.5), 1000 * percentile(latencies, 0.99), notes
 
 
