@@ -55,15 +55,7 @@ def patient_new():
         if form.validate_on_submit():
             try:
                 with session.begin_nested():
-                    patient = add_patient(
-                        session,
-                        form.phone.data,
-                        language=form.language.data,
-                        shared_phone=form.shared_phone.data,
-                        quiet_hours=form.quiet_hours.data or None,
-                        sms_consent=form.sms_consent.data,
-                        place_code=form.place.data or None,
-                    )
+                    patient = add_patient(session, form.phone.data, **_patient_fields(form))
             except CareError as error:
                 _care_error(form, error)
             else:
@@ -71,6 +63,17 @@ def patient_new():
                 flash(t("Patient %(ref)s enregistré.", ref=patient.reference))
                 return redirect(url_for("console.patient", patient_id=patient.id))
         return render_template("console/patient_new.html", form=form), 400 if form.errors else 200
+
+
+def _patient_fields(form) -> dict:
+    """What the new-patient and edit forms both set, as keyword arguments of service.care.patients."""
+    return {
+        "language": form.language.data,
+        "shared_phone": form.shared_phone.data,
+        "quiet_hours": form.quiet_hours.data or None,
+        "sms_consent": form.sms_consent.data,
+        "place_code": form.place.data or None,
+    }
 
 
 def _care_error(form: PatientForm, error: CareError) -> None:
@@ -147,16 +150,7 @@ def patient_edit(patient_id: int):
         if form.validate():
             try:
                 with session.begin_nested():
-                    update_patient(
-                        session,
-                        person,
-                        phone=form.phone.data,
-                        language=form.language.data,
-                        shared_phone=form.shared_phone.data,
-                        quiet_hours=form.quiet_hours.data or None,
-                        sms_consent=form.sms_consent.data,
-                        place_code=form.place.data or None,
-                    )
+                    update_patient(session, person, phone=form.phone.data, **_patient_fields(form))
             except CareError as error:
                 _care_error(form, error)
             else:
