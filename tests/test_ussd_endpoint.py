@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -27,6 +28,7 @@ from service.models import (
     Volunteer,
 )
 from service.references import unique_reference
+from service.ussd.functions import VILLAGES_TTL_SECONDS
 from service.ussd.records import week_start_for
 from service.ussd.registry import REGISTRY
 
@@ -278,6 +280,23 @@ def test_more_shows_the_next_page_of_a_long_village_list(client, demo, db):
     assert screen(client, f"1*1*2*34*98*{shown + 1}").startswith("CON Signes de danger maintenant ?")
 
 
+def test_village_list_is_kept_a_minute_then_read_again(client, demo, db, monkeypatch):
+    def villages_screen(session_id: str) -> str:
+        shown = walk(client, "1*1*2*34", session=session_id)[-1]
+        screen(client, "1*1*2*34*00", session=session_id)  # back to the start: no flow left to continue
+        return shown
+
+    first = villages_screen("ATUid_1")
+    assert first.startswith("CON Village :") and "Zanga" not in first
+    with db.session() as session:
+        area = session.scalars(select(Place).where(Place.code == "GAO-A1")).one()
+        session.add(Place(code="GAO-VZ", name="Zanga", level="village", parent=area))
+    assert villages_screen("ATUid_2") == first
+    later = time.monotonic() + VILLAGES_TTL_SECONDS + 1
+    monkeypatch.setattr("service.ussd.functions.time.monotonic", lambda: later)
+    assert "Zanga" in villages_screen("ATUid_3")
+
+
 @pytest.mark.parametrize("phone", ["+22376999999", "+22376000002"])
 def test_unknown_or_deactivated_caller_is_told_whom_to_call_in_both_languages(
     client, demo, db, settings, phone
@@ -405,3 +424,22 @@ def test_reference_taken_by_another_session_meanwhile_is_drawn_again(client, dem
     with db.session() as session:
         second = session.scalars(select(Referral).where(Referral.session_id == "ATUid_second")).one()
     assert second.reference != taken and done.startswith(f"END Cas enregistré : {second.reference}.")
+
+
+def test_visit_reference_taken_by_another_session_meanwhile_is_drawn_again(client, demo, db, monkeypatch):
+    walk(client, "2*3*25*2", session="ATUid_first")
+    screen(client, "2*3*25*2*1", session="ATUid_first")
+    with db.session() as session:
+        taken = session.scalars(select(VisitRequest.reference)).one()
+    draws = iter([taken])  # as if another session inserted this code after our check
+
+    def racing_reference(session, model, prefix):
+        return next(draws, None) or unique_reference(session, model, prefix)
+
+    monkeypatch.setattr("service.ussd.records.unique_reference", racing_reference)
+    walk(client, "2*3*25*2", session="ATUid_second")
+    done = screen(client, "2*3*25*2*1", session="ATUid_second")
+    with db.session() as session:
+        second = session.scalars(select(VisitRequest).where(VisitRequest.session_id == "ATUid_second")).one()
+    assert second.reference != taken and done.startswith(f"END Demande {second.reference} enregistrée.")
+    assert count(db, VisitRequest) == 2

@@ -5,13 +5,15 @@ Each is a plain function of the request's Ctx, registered under the name a menu 
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.i18n import LANGUAGES, _, format_local
-from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral
+from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral, Volunteer
 from service.phones import InvalidPhone, normalize_phone
 from service.places import children
 from service.ussd import labels
@@ -27,6 +29,11 @@ from service.ussd.registry import Ctx, InvalidInput, registered
 
 RECENT_REFERRALS = 30
 DAY_PATTERN = "dd/MM"
+VILLAGES_TTL_SECONDS = 60.0  # places change rarely: a village added or renamed shows within a minute
+
+Villages = list[tuple[str, str]]
+# Per database engine (an app has its own, so tests never see another's places), then per health area.
+_villages_cache: WeakKeyDictionary[Any, dict[int | None, tuple[float, Villages]]] = WeakKeyDictionary()
 
 
 # Sources: (key, label) pairs, keys are stored in the answers.
@@ -34,8 +41,15 @@ DAY_PATTERN = "dd/MM"
 
 @registered("source", "villages")
 def villages(ctx: Ctx) -> list[tuple[str, str]]:
-    """The villages of the volunteer's health area, by name."""
-    return [(str(place.id), place.name) for place in children(ctx.session, ctx.volunteer.area_id, "village")]
+    """The villages of the volunteer's health area, by name; kept a minute, every report shows them."""
+    cache = _villages_cache.setdefault(ctx.session.get_bind(), {})
+    area_id, now = ctx.volunteer.area_id, time.monotonic()
+    kept = cache.get(area_id)
+    if kept is not None and now - kept[0] < VILLAGES_TTL_SECONDS:
+        return kept[1]
+    found = [(str(place.id), place.name) for place in children(ctx.session, area_id, "village")]
+    cache[area_id] = (now, found)
+    return found
 
 
 @registered("source", "categories")
@@ -152,6 +166,7 @@ def set_language(ctx: Ctx) -> dict[str, Any]:
     language = ctx.answers["language"]
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")
+    ctx.session.execute(update(Volunteer).where(Volunteer.id == ctx.volunteer.id).values(language=language))
     ctx.volunteer.language = ctx.language = language
     return {}
 
@@ -202,6 +217,10 @@ def referral_detail(ctx: Ctx) -> dict[str, Any]:
 
 
 def _place_name(ctx: Ctx, place_id: int) -> str:
+    """The name of a village, from the area's list when it is there."""
+    name = dict(villages(ctx)).get(str(place_id))
+    if name is not None:
+        return name
     place = ctx.session.get(Place, place_id)
     return place.name if place else "?"
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from service.alerts import raise_emergency_alert
 from service.config import Settings
-from service.models import FollowUp, Place, Referral, ReferralEvent, VisitRequest, Volunteer
+from service.models import FollowUp, Place, Referral, ReferralEvent, VisitRequest
 from service.references import unique_reference
+from service.ussd.registry import Caller
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def once_per_session(
             log.info("Session %s: the reference code was taken meanwhile, drawing another", session_id)
 
 
-def village_in_area(session: Session, volunteer: Volunteer, place_id: int) -> Place:
+def village_in_area(session: Session, volunteer: Caller, place_id: int) -> Place:
     place = session.get(Place, place_id)
     if place is None or place.level != "village" or place.parent_id != volunteer.area_id:
         raise RecordError(f"place {place_id} is not a village of the volunteer's area")
@@ -99,7 +100,7 @@ def village_in_area(session: Session, volunteer: Volunteer, place_id: int) -> Pl
 def create_referral(
     session: Session,
     settings: Settings,
-    volunteer: Volunteer,
+    volunteer: Caller,
     report: CaseReport,
     session_id: str,
     now: datetime,
@@ -109,7 +110,7 @@ def create_referral(
     def write() -> Referral:
         referral = Referral(
             reference=unique_reference(session, Referral, "R"),
-            volunteer=volunteer,
+            volunteer_id=volunteer.id,
             place=village_in_area(session, volunteer, report.place_id),
             category=report.category,
             sex=report.sex,
@@ -137,7 +138,7 @@ def create_referral(
 def create_visit_request(
     session: Session,
     settings: Settings,
-    volunteer: Volunteer,
+    volunteer: Caller,
     place_id: int,
     people_waiting: int,
     preferred_week: str,
@@ -149,7 +150,7 @@ def create_visit_request(
     def write() -> VisitRequest:
         visit = VisitRequest(
             reference=unique_reference(session, VisitRequest, "V"),
-            volunteer=volunteer,
+            volunteer_id=volunteer.id,
             place=village_in_area(session, volunteer, place_id),
             people_waiting=people_waiting,
             preferred_week=preferred_week,
@@ -166,7 +167,7 @@ def create_visit_request(
     return once_per_session(session, VisitRequest, session_id, write)
 
 
-def volunteer_referral(session: Session, volunteer: Volunteer, referral_id: int) -> Referral:
+def volunteer_referral(session: Session, volunteer: Caller, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None or referral.volunteer_id != volunteer.id:
         raise RecordError(f"referral {referral_id} is not one of the volunteer's")
@@ -174,7 +175,7 @@ def volunteer_referral(session: Session, volunteer: Volunteer, referral_id: int)
 
 
 def record_followup(
-    session: Session, volunteer: Volunteer, referral_id: int, outcome: str, session_id: str, now: datetime
+    session: Session, volunteer: Caller, referral_id: int, outcome: str, session_id: str, now: datetime
 ) -> FollowUp:
     """Record a follow-up and its history event; "seen at a facility" marks the referral seen."""
 

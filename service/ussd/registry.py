@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.i18n import gettext
-from service.models import Volunteer
 
 # source(ctx) -> [(key stored in the answers, label shown)]; validator(ctx, raw) -> value or InvalidInput;
 # action(ctx) -> values added to the answers (e.g. a reference); context(ctx) -> %(name)s values of a text.
@@ -32,12 +31,22 @@ class InvalidInput(ValueError):
 
 
 @dataclass
+class Caller:
+    """The columns of a volunteer that a USSD request uses, read without building an ORM object."""
+
+    id: int
+    phone: str
+    language: str
+    area_id: int | None
+
+
+@dataclass
 class Ctx:
     """What a registered function may use during one USSD request."""
 
     session: Session
     settings: Settings
-    volunteer: Volunteer
+    volunteer: Caller
     session_id: str
     language: str
     now: datetime

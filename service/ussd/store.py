@@ -34,6 +34,7 @@ class UssdStore:
     def __init__(self, client: redis.Redis) -> None:
         self.redis = client
         self.available = True
+        self.resume_read: list[bytes | None] = []  # [the unfinished flow] once read with the session
 
     def _failed(self, doing: str, error: redis.RedisError) -> None:
         self.available = False
@@ -53,12 +54,25 @@ class UssdStore:
         """The turn already taken for `text` (a repeated request), and for `parent` (the step before)."""
         fields = [text] if parent is None else [text, parent]
         try:
-            found = self.redis.hmget(self._session_key(phone, session_id), fields)
+            found = self._read_session(phone, session_id, fields, first=parent is None)
         except redis.RedisError as error:
             self._failed("reading the session", error)
             return None, None
         seen = [_seen(raw) if raw is not None else None for raw in found]
         return seen[0], (seen[1] if parent is not None else None)
+
+    def _read_session(
+        self, phone: str, session_id: str, fields: list[str], first: bool
+    ) -> list[bytes | None]:
+        """The session's `fields`; a first request also reads the unfinished flow, in the same round trip."""
+        key = self._session_key(phone, session_id)
+        if not first:
+            return self.redis.hmget(key, fields)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(key, fields)
+            pipe.get(self._resume_key(phone))
+            found, *self.resume_read = pipe.execute()
+        return found
 
     def save(
         self, phone: str, session_id: str, text: str, turn: Turn, start: str, resume_screen: str
@@ -67,17 +81,15 @@ class UssdStore:
         if not self.available:
             return
         key = self._session_key(phone, session_id)
-        state = turn.state.to_dict()
-        value = json.dumps(
-            {"state": state, "text": turn.reply.text, "end": turn.reply.end}, ensure_ascii=False
-        )
+        state = _json(turn.state.to_dict())  # serialised once, spliced into both values
+        value = f'{{"state": {state}, "text": {_json(turn.reply.text)}, "end": {_json(turn.reply.end)}}}'
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, text, value)
             pipe.expire(key, SESSION_TTL_SECONDS)
             if turn.reply.end or turn.state.screen == start:
                 pipe.delete(self._resume_key(phone))
             elif turn.state.screen != resume_screen:
-                flow = json.dumps({"session_id": session_id, "state": state}, ensure_ascii=False)
+                flow = f'{{"session_id": {_json(session_id)}, "state": {state}}}'
                 pipe.set(self._resume_key(phone), flow, ex=RESUME_TTL_SECONDS)
             try:
                 pipe.execute()
@@ -89,7 +101,7 @@ class UssdStore:
         if not self.available:
             return None
         try:
-            raw = self.redis.get(self._resume_key(phone))
+            raw = self.resume_read[0] if self.resume_read else self.redis.get(self._resume_key(phone))
         except redis.RedisError as error:
             self._failed("reading the unfinished flow", error)
             return None
@@ -97,6 +109,11 @@ class UssdStore:
             return None
         flow = json.loads(raw)
         return None if flow["session_id"] == session_id else State.from_dict(flow["state"])
+
+
+def _json(value: object) -> str:
+    """JSON text as the values in Redis always were (UTF-8, not escaped)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _seen(raw: bytes) -> Seen:
