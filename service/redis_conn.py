@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from service import get_settings
 from service.config import Settings
 
 EMBEDDED_DB = Path("instance/redis/jigi.rdb")
@@ -50,5 +51,5 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
     app = app or current_app
     client = app.extensions.get("jigi.redis")
     if client is None:
-        client = app.extensions["jigi.redis"] = connect(app.extensions["jigi.settings"])
+        client = app.extensions["jigi.redis"] = connect(get_settings(app))
     return client

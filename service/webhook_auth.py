@@ -7,7 +7,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import abort, request
+
+from service import get_settings
 
 
 def require_callback_token(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -15,7 +17,7 @@ def require_callback_token(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        expected = current_app.extensions["jigi.settings"].at_callback_token
+        expected = get_settings().at_callback_token
         given = request.args.get("token", "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
             abort(403)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Flask, g
 from sqlalchemy import select
 
+from service import get_settings
 from service.accounts import may
 from service.console.blueprint import bp, csrf
 from service.console.web import ago, language, local, page_url, t
@@ -30,7 +31,7 @@ def init_app(app: Flask) -> None:
         rounds,
     )
 
-    settings = app.extensions["jigi.settings"]
+    settings = get_settings(app)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from service import get_settings
 from service.accounts import (
     AccountError,
     check_password,
@@ -82,7 +83,7 @@ def users_deactivate(email: str) -> None:
 
 def _export(what: str, export: Callable, since, until, output) -> None:
     """Write one CSV for local days `since`..`until` (inclusive) and audit it."""
-    tz = current_app.extensions["jigi.settings"].tz
+    tz = get_settings().tz
     start = datetime.combine(since, time(0), tz) if since else None
     end = datetime.combine(until + timedelta(days=1), time(0), tz) if until else None
     with get_db().session() as session:

@@ -8,10 +8,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_timedelta
-from flask import current_app, g, request, session, url_for
+from flask import g, request, session, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from service import get_settings
 from service.config import Settings
 from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext
 from service.timeutil import utcnow
@@ -20,7 +21,7 @@ PER_PAGE = 25
 
 
 def settings() -> Settings:
-    return current_app.extensions["jigi.settings"]
+    return get_settings()
 
 
 def language() -> str:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from flask import Flask
 
+from service import get_settings
 from service.config import Settings
 
 ACCEPTED = "accepted"  # the gateway took the message: the row is sent
@@ -58,5 +59,5 @@ def get_gateway(app: Flask) -> Gateway:
     """The app's gateway adapter, made on first use."""
     gateway = app.extensions.get("jigi.sms.gateway")
     if gateway is None:
-        gateway = app.extensions["jigi.sms.gateway"] = make_gateway(app.extensions["jigi.settings"])
+        gateway = app.extensions["jigi.sms.gateway"] = make_gateway(get_settings(app))
     return gateway

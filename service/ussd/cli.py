@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from service import get_settings
 from service.accounts import record_audit
 from service.db import get_db
 from service.exports import export_referrals, export_visits
@@ -25,7 +25,7 @@ _output = click.option(
 
 def _export(what: str, export: Callable, since: datetime | None, until: datetime | None, output) -> None:
     """Write the rows of local days `since`..`until` and audit the export."""
-    tz = current_app.extensions["jigi.settings"].tz
+    tz = get_settings().tz
     start = datetime.combine(since.date(), time(0), tz) if since else None
     end = datetime.combine(until.date() + timedelta(days=1), time(0), tz) if until else None
     with get_db().session() as session:

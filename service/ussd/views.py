@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from service import get_settings
 from service.db import get_db
 from service.phones import InvalidPhone, normalize_phone
 from service.redis_conn import get_redis
@@ -40,7 +41,7 @@ def ussd_callback() -> Response:
             UssdRequest(session_id, phone, form["text"]),
             db=get_db(),
             client=get_redis(),
-            settings=current_app.extensions["jigi.settings"],
+            settings=get_settings(),
             menu=current_app.extensions["jigi.ussd.menus"][MENU],
             now=utcnow(),
         )
