@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PHONE ?= +22376123456
 URL ?= http://127.0.0.1:8000
 
-.PHONY: run test lint locales ussd at-server bench screenshots clean
+.PHONY: run test lint browser locales ussd at-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +23,15 @@ locales: $(VENV)/.runtime
 run: $(VENV)/.runtime locales
 	$(PY) -m service.devserver
 
-test: $(VENV)/.dev locales
+test: $(VENV)/.dev locales browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+browser:
+	bash tools/ensure-chromium.sh
 
 ussd: $(VENV)/.runtime
 	$(PY) -m service.devtools.ussd_phone --phone "$(PHONE)" --url "$(URL)"
@@ -36,7 +39,7 @@ ussd: $(VENV)/.runtime
 at-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.at_server
 
-screenshots: $(VENV)/.dev locales
+screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q
 
 bench: $(VENV)/.dev locales
