@@ -24,7 +24,7 @@ from service.care.medication import add_medication_plan
 from service.care.patients import add_patient
 from service.config import Settings
 from service.models import MessageEvent, OutboundMessage
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.sms.sweeper import MAX_BATCHES_PER_PASS, due_query, sweep
 from service.timeutil import utcnow
 

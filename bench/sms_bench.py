@@ -25,8 +25,9 @@ from sqlalchemy import delete, func, select
 from bench.common import ROOT, CpuMeter, Environment, Figure, bench_environment, started, wait_for
 from service.config import Settings
 from service.models import MessageEvent, OutboundMessage
-from service.outbox import schedule_message
-from service.sms.templates import default_bodies, render_body
+from service.outbox.rows import schedule_message
+from service.outbox.kinds import default_texts
+from service.outbox.templates import render_body
 from service.timeutil import utcnow
 
 API_KEY = "bench-api-key"
@@ -152,7 +153,7 @@ def run() -> list[Figure]:
             at_url = at_server.stdout.readline().strip()
             settings = Settings.from_env(environment.env)
             params = {"reference": "P00001", "dose_at": DOSE_AT}
-            text = render_body(default_bodies()["medication"]["fr"], "medication", "fr", params, settings)
+            text = render_body(default_texts()["medication"]["fr"], "medication", "fr", params, settings)
             with CpuMeter("bare SDK loop") as cpu:
                 bare = bare_loop(at_url, text, BARE_SENDS)
             figures.append(

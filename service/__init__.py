@@ -14,9 +14,11 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import api, care, cli, console, db, health, sms, ussd
+    from service import api, care, cli, console, db, health, referrals, sms, ussd
+    from service.outbox.templates import check_defaults
 
     settings = settings or Settings.from_env()
+    check_defaults(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, instance_relative_config=False)
     # Bodies are small forms and JSON; anything larger is refused before it is parsed.
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     cli.init_app(app)
     health.init_app(app)
     ussd.init_app(app)
+    referrals.init_app(app)
     sms.init_app(app)
     care.init_app(app)
     api.init_app(app)

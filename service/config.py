@@ -21,7 +21,7 @@ def split_phrases(raw: str) -> tuple[str, ...]:
     return tuple(phrase.strip() for phrase in raw.split(",") if phrase.strip())
 
 
-# Words an SMS template may not contain, because they would reveal a condition or a medicine (DESIGN.md §5).
+# Words an SMS template may not contain, because they would reveal a condition or a medicine.
 # Matched as whole words on text without case, accents or Bambara letters; a final `*` matches a prefix.
 DEFAULT_FORBIDDEN_WORDS = split_phrases(
     "santé mentale, mental health, psy*, psychiatr*, psycholog*, suicid*, dépression, déprim*, depression, "
@@ -86,6 +86,7 @@ class Settings:
     optout_words_extra: tuple[str, ...] = ("JO", "LAJO", "DABILA")
     gsm7_conversion: bool = True
     forbidden_words: tuple[str, ...] = DEFAULT_FORBIDDEN_WORDS
+    referral_feedback_sms: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -130,6 +131,7 @@ class Settings:
             optout_words_extra=reader.words("OPTOUT_WORDS_BM", cls.optout_words_extra),
             gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
             forbidden_words=reader.phrases("FORBIDDEN_WORDS", DEFAULT_FORBIDDEN_WORDS),
+            referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
         )
         if settings.sms_gateway == "africastalking" and not settings.at_api_key:
             raise ConfigError("AT_API_KEY", "required when SMS_GATEWAY=africastalking")

@@ -17,7 +17,6 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 LANGUAGES = ("fr", "bm")
-DEFAULT_LANGUAGE = "fr"
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 # Babel locales for dates and numbers: Mali's French and Bambara.
 BABEL_LOCALES = {"fr": "fr_ML", "bm": "bm_ML"}

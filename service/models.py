@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -15,49 +18,139 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime
+from service.i18n import LANGUAGES
+from service.outbox.kinds import MESSAGE_KINDS, Priority
 from service.timeutil import utcnow
 
-PLACE_LEVELS = ("region", "district", "area", "village")
+class PlaceLevel(StrEnum):
+    REGION = "region"
+    DISTRICT = "district"
+    AREA = "area"
+    VILLAGE = "village"
 
-# mhGAP priority conditions, in menu order; the key is stored, labels live in the locales.
-CATEGORIES = (
-    "depression",
-    "psychosis",
-    "epilepsy",
-    "child",
-    "dementia",
-    "substance",
-    "self_harm",
-    "other",
-)
-RED_FLAGS = ("self_harm", "agitation", "seizure")
-URGENCIES = ("emergency", "urgent", "routine")
-REFERRAL_STATUSES = ("new", "contacted", "appointment_set", "seen", "closed")
-FOLLOWUP_OUTCOMES = ("seen_at_facility", "better", "not_found", "moved", "died", "refused")
-VISIT_WEEKS = ("this_week", "next_week", "later")
-VISIT_STATUSES = ("open", "planned", "closed")
 
-# Outbound SMS life cycle. `scheduled` waits for due_at; the sweeper claims due rows as `queued` and
-# enqueues their ids; a worker claims `queued` -> `sending`, then records the gateway's answer.
-MESSAGE_STATUSES = (
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "failed",
-    "dropped",
-    "cancelled",
-    "unknown",
-)
-# Lower number = sent first.
-PRIORITY_EMERGENCY = 0
-PRIORITY_MEDICATION = 10
-PRIORITY_APPOINTMENT = 20
-PRIORITY_OTHER = 30
+class Category(StrEnum):
+    """mhGAP priority conditions, in menu order; the value is stored, labels live in the locales."""
+
+    DEPRESSION = "depression"
+    PSYCHOSIS = "psychosis"
+    EPILEPSY = "epilepsy"
+    CHILD = "child"
+    DEMENTIA = "dementia"
+    SUBSTANCE = "substance"
+    SELF_HARM = "self_harm"
+    OTHER = "other"
+
+
+class RedFlag(StrEnum):
+    SELF_HARM = "self_harm"
+    AGITATION = "agitation"
+    SEIZURE = "seizure"
+
+
+class Urgency(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+class ReferralStatus(StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    APPOINTMENT_SET = "appointment_set"
+    SEEN = "seen"
+    CLOSED = "closed"
+
+
+class FollowupOutcome(StrEnum):
+    SEEN_AT_FACILITY = "seen_at_facility"
+    BETTER = "better"
+    NOT_FOUND = "not_found"
+    MOVED = "moved"
+    DIED = "died"
+    REFUSED = "refused"
+
+
+class VisitWeek(StrEnum):
+    THIS_WEEK = "this_week"
+    NEXT_WEEK = "next_week"
+    LATER = "later"
+
+
+class VisitStatus(StrEnum):
+    OPEN = "open"
+    PLANNED = "planned"
+    CLOSED = "closed"
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    ATTENDED = "attended"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class MessageStatus(StrEnum):
+    """Outbound SMS life cycle. `scheduled` waits for due_at; the sweeper claims due rows as `queued` and
+    enqueues their ids; a worker claims `queued` -> `sending`, then records the gateway's answer."""
+
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    DROPPED = "dropped"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class InboundKind(StrEnum):
+    """What an incoming SMS turned out to be; `other` waits in the console's inbox."""
+
+    OPTOUT = "optout"
+    ALERT_ACK = "alert_ack"
+    CONFIRM = "confirm"
+    OTHER = "other"
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    VIEWER = "viewer"
+
+
+class ApiScope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The stored values of `enum`, in order, as plain strings (for CHECKs, forms and click choices)."""
+    return tuple(member.value for member in enum)
+
+
+PLACE_LEVELS = values(PlaceLevel)
+CATEGORIES = values(Category)
+RED_FLAGS = values(RedFlag)
+URGENCIES = values(Urgency)
+REFERRAL_STATUSES = values(ReferralStatus)
+FOLLOWUP_OUTCOMES = values(FollowupOutcome)
+VISIT_STATUSES = values(VisitStatus)
+MESSAGE_STATUSES = values(MessageStatus)
+USER_ROLES = values(UserRole)
+API_SCOPES = values(ApiScope)
+
+
+def one_of(column: str, values: Iterable[str], table: str) -> CheckConstraint:
+    """A CHECK that `column` holds one of `values` (NULL passes, as SQL has it)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"ck_{table}_{column}")
 
 
 def _id() -> Mapped[int]:
@@ -72,6 +165,7 @@ class Place(Base):
     """A node of Mali's health map: region > district (CSRef) > area (CSCom) > village."""
 
     __tablename__ = "places"
+    __table_args__ = (one_of("level", PLACE_LEVELS, "places"),)
     id: Mapped[int] = _id()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -85,6 +179,7 @@ class Volunteer(Base):
     """A community volunteer (relais) who uses the USSD service."""
 
     __tablename__ = "volunteers"
+    __table_args__ = (one_of("language", LANGUAGES, "volunteers"),)
     id: Mapped[int] = _id()
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -100,7 +195,10 @@ class OnCallClinician(Base):
     """A clinician who receives emergency alerts for a district, in `rank` order."""
 
     __tablename__ = "oncall_clinicians"
-    __table_args__ = (UniqueConstraint("district_id", "phone"),)
+    __table_args__ = (
+        UniqueConstraint("district_id", "phone"),
+        one_of("language", LANGUAGES, "oncall_clinicians"),
+    )
     id: Mapped[int] = _id()
     phone: Mapped[str] = mapped_column(String(20), index=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -117,6 +215,14 @@ class Referral(Base):
     """A possible case reported by a volunteer. No name is stored: the reference stands for it."""
 
     __tablename__ = "referrals"
+    __table_args__ = (
+        one_of("category", CATEGORIES, "referrals"),
+        one_of("red_flag", RED_FLAGS, "referrals"),
+        one_of("urgency", URGENCIES, "referrals"),
+        one_of("status", REFERRAL_STATUSES, "referrals"),
+        one_of("outcome", FOLLOWUP_OUTCOMES, "referrals"),
+        one_of("sex", ("M", "F"), "referrals"),
+    )
     id: Mapped[int] = _id()
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
@@ -158,6 +264,7 @@ class FollowUp(Base):
     """A follow-up recorded by a volunteer on one of their referrals."""
 
     __tablename__ = "followups"
+    __table_args__ = (one_of("outcome", FOLLOWUP_OUTCOMES, "followups"),)
     id: Mapped[int] = _id()
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
@@ -183,6 +290,10 @@ class VisitRequest(Base):
     """A volunteer's request for a mobile-unit visit to a village."""
 
     __tablename__ = "visit_requests"
+    __table_args__ = (
+        one_of("preferred_week", values(VisitWeek), "visit_requests"),
+        one_of("status", VISIT_STATUSES, "visit_requests"),
+    )
     id: Mapped[int] = _id()
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
@@ -204,6 +315,7 @@ class Patient(Base):
     """A person who receives reminders. No diagnosis is stored or needed here."""
 
     __tablename__ = "patients"
+    __table_args__ = (one_of("language", LANGUAGES, "patients"),)
     id: Mapped[int] = _id()
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
@@ -221,6 +333,7 @@ class Appointment(Base):
     """An appointment at a place or with the mobile unit; starts_at is UTC."""
 
     __tablename__ = "appointments"
+    __table_args__ = (one_of("status", values(AppointmentStatus), "appointments"),)
     id: Mapped[int] = _id()
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
@@ -280,16 +393,30 @@ class AlertStep(Base):
 
 
 class OutboundMessage(Base):
-    """Every SMS the system will send is a row first; see MESSAGE_STATUSES for its life cycle."""
+    """Every SMS the system will send is a row first; see MessageStatus for its life cycle."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbound_due", "status", "due_at"),
+        # The sweeper's claim reads scheduled rows in sending order: this index serves it without a sort.
+        Index(
+            "ix_outbound_claim",
+            "priority",
+            "due_at",
+            "id",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
+        one_of("status", MESSAGE_STATUSES, "outbound_messages"),
+        one_of("kind", MESSAGE_KINDS, "outbound_messages"),
+        one_of("language", LANGUAGES, "outbound_messages"),
+    )
     id: Mapped[int] = _id()
     kind: Mapped[str] = mapped_column(String(32), index=True)
     recipient: Mapped[str] = mapped_column(String(20), index=True)
     language: Mapped[str] = mapped_column(String(5), default="fr")
     params: Mapped[dict] = mapped_column(JSON, default=dict)
-    priority: Mapped[int] = mapped_column(Integer, default=PRIORITY_OTHER)
+    priority: Mapped[int] = mapped_column(Integer, default=int(Priority.OTHER))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ignore_quiet_hours: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -308,8 +435,8 @@ class OutboundMessage(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
-    medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"))
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"))
+    medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"), index=True)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -330,6 +457,7 @@ class InboundMessage(Base):
     """An SMS received from Africa's Talking, de-duplicated on AT's id."""
 
     __tablename__ = "inbound_messages"
+    __table_args__ = (one_of("kind", values(InboundKind), "inbound_messages"),)
     id: Mapped[int] = _id()
     at_id: Mapped[str] = mapped_column(String(64), unique=True)
     sender: Mapped[str] = mapped_column(String(20), index=True)
@@ -348,7 +476,11 @@ class MessageTemplate(Base):
     """A coordinator's version of an SMS template; the newest version per kind and language wins."""
 
     __tablename__ = "message_templates"
-    __table_args__ = (UniqueConstraint("kind", "language", "version"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "language", "version"),
+        one_of("kind", MESSAGE_KINDS, "message_templates"),
+        one_of("language", LANGUAGES, "message_templates"),
+    )
     id: Mapped[int] = _id()
     kind: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(5))
@@ -369,13 +501,12 @@ class SystemAlert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-API_SCOPES = ("read", "write")
-
 
 class ApiToken(Base):
     """A partner system's bearer token; only the SHA-256 of the token is kept."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (one_of("scope", API_SCOPES, "api_tokens"),)
     id: Mapped[int] = _id()
     name: Mapped[str] = mapped_column(String(80), unique=True)
     scope: Mapped[str] = mapped_column(String(8))
@@ -386,13 +517,12 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-USER_ROLES = ("admin", "coordinator", "viewer")
-
 
 class User(Base):
     """A console account; `role` is one of USER_ROLES and the password is kept as an argon2 hash."""
 
     __tablename__ = "users"
+    __table_args__ = (one_of("role", USER_ROLES, "users"),)
     id: Mapped[int] = _id()
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str | None] = mapped_column(String(120))

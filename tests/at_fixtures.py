@@ -21,7 +21,7 @@ from service.config import Settings
 from service.db import Database
 from service.devtools.at_server import ATServer
 from service.models import OutboundMessage
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.sms.gateway import make_gateway
 from service.sms.sender import deliver
 from service.sms.sweeper import claim_due

@@ -17,7 +17,7 @@ from service.models import (
     VisitRequest,
     Volunteer,
 )
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.places import by_code
 from service.references import unique_reference
 

@@ -4,8 +4,8 @@ import pytest
 from conftest import CALLBACK_TOKEN
 from sqlalchemy import select
 
-from service.alerts import raise_emergency_alert
-from service.care.escalation import escalate_due_alerts
+from service.referrals.alerts import raise_emergency_alert
+from service.referrals.alerts import escalate_due_alerts
 from service.models import (
     AlertStep,
     EmergencyAlert,

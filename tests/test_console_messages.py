@@ -9,7 +9,7 @@ from sqlalchemy import select
 from test_console_support import sign_in
 
 from service.models import AuditEntry, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.timeutil import utcnow
 
 
@@ -44,9 +44,9 @@ def test_outbound_log_filters_by_status_kind_and_date(client, db, coordinator):
     add_message(db, "referral_ack", "delivered")
     old = add_message(db, "medication", "delivered", due_days=40)
     rows = listed(client, "/console/messages?status=failed")
-    assert f">{failed.id}</a>" in rows and "AbsentSubscriber" in rows and "Accusé de signalement" not in rows
+    assert f">{failed.id}</a>" in rows and "AbsentSubscriber" in rows and "Suivi du signalement" not in rows
     rows = listed(client, "/console/messages?kind=referral_ack")
-    assert "Accusé de signalement" in rows and f">{failed.id}</a>" not in rows
+    assert "Suivi du signalement" in rows and f">{failed.id}</a>" not in rows
     since = (utcnow() - timedelta(days=2)).date().isoformat()
     rows = listed(client, f"/console/messages?since={since}")
     assert f">{old.id}</a>" not in rows and f">{failed.id}</a>" in rows

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from test_console_support import make_referral, place, sign_in
 
-from service.models import Appointment, AuditEntry, OutboundMessage, Patient, Referral, ReferralEvent
+from service.models import (
+    Appointment,
+    AuditEntry,
+    OutboundMessage,
+    Patient,
+    Referral,
+    ReferralEvent,
+    Volunteer,
+)
 from service.timeutil import utcnow
 
 
@@ -70,6 +79,29 @@ def test_marking_contacted_records_first_contact_event_and_audit(client, db, coo
         audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "referral_contacted"))
     assert (event.kind, event.actor) == ("contacted", "coordinator@jigi.ml")
     assert "R888" in audit.detail and audit.actor == "coordinator@jigi.ml"
+
+
+def test_first_contact_sends_the_volunteer_one_feedback_sms_in_their_language(client, db, coordinator):
+    referral = make_referral(db, reference="R8K8", volunteer_phone="+22376123456")
+    client.post(f"/console/referrals/{referral.id}/contacted")
+    client.post(f"/console/referrals/{referral.id}/appointment", data={"phone": "76 55 55 55"})
+
+    with db.session() as session:
+        feedback = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "referral_ack")).all()
+        volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == "+22376123456"))
+    assert len(feedback) == 1
+    assert (feedback[0].recipient, feedback[0].params) == ("+22376123456", {"reference": "R8K8"})
+    assert feedback[0].language == volunteer.language
+
+
+def test_no_feedback_sms_when_the_programme_turns_it_off(app, client, db, coordinator):
+    app.extensions["jigi.settings"] = replace(app.extensions["jigi.settings"], referral_feedback_sms=False)
+    referral = make_referral(db, reference="R8K9")
+    client.post(f"/console/referrals/{referral.id}/contacted")
+
+    assert referral_row(db, "R8K9").status == "contacted"
+    with db.session() as session:
+        assert session.scalar(select(OutboundMessage).where(OutboundMessage.kind == "referral_ack")) is None
 
 
 def test_triage_into_appointment_creates_patient_appointment_and_reminders(client, db, coordinator):

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 from test_console_support import sign_in
 
-from service.console.template_checks import forbidden_words, word_diff
+from service.console.editor import word_diff
+from service.outbox.templates import forbidden_words
 from service.models import AuditEntry, MessageTemplate
-from service.sms.templates import current_body, default_bodies
+from service.outbox.kinds import default_texts
+from service.outbox.templates import current_body
 
 KIND = "referral_ack"
 
@@ -22,7 +24,7 @@ def coordinator(app, client, db):
 
 
 def bodies(fr: str | None = None, bm: str | None = None) -> dict[str, str]:
-    defaults = default_bodies()[KIND]
+    defaults = default_texts()[KIND]
     return {"body_fr": defaults["fr"] if fr is None else fr, "body_bm": defaults["bm"] if bm is None else bm}
 
 
@@ -45,7 +47,7 @@ def saved_versions(db, language: str) -> list[MessageTemplate]:
 
 def test_editor_lists_every_message_kind(client, coordinator):
     page = client.get("/console/templates").get_data(as_text=True)
-    from service.outbox import MESSAGE_KINDS
+    from service.outbox.kinds import MESSAGE_KINDS
 
     for kind in MESSAGE_KINDS:
         assert f"/console/templates/{kind}" in page

@@ -17,7 +17,7 @@ from service.sms.gateway import make_gateway
 def test_accepted_message_carries_id_and_cost(at_settings, at_server):
     result = make_gateway(at_settings).send("+22376123456", "Jigi: rappel.")
 
-    assert result.outcome == gw.ACCEPTED
+    assert result.outcome == gw.Outcome.ACCEPTED
     assert result.message_id.startswith("ATXid_")
     assert result.cost == "XOF 25"
     [received] = at_server.received()
@@ -33,22 +33,22 @@ def test_sender_id_is_sent_when_configured(at_settings, at_server):
 @pytest.mark.parametrize(
     ("answer", "outcome"),
     [
-        (Answer.code(100), gw.ACCEPTED),
-        (Answer.code(102), gw.ACCEPTED),
-        (Answer.code(401), gw.PERMANENT),
-        (Answer.code(402), gw.PERMANENT),
-        (Answer.code(403), gw.PERMANENT),
-        (Answer.code(404), gw.PERMANENT),
-        (Answer.code(406), gw.PERMANENT),
-        (Answer.code(407), gw.PERMANENT),
-        (Answer.code(409), gw.PERMANENT),
-        (Answer.code(405), gw.INSUFFICIENT_BALANCE),
-        (Answer.code(500), gw.TRANSIENT),
-        (Answer.code(501), gw.TRANSIENT),
-        (Answer.code(502), gw.TRANSIENT),
-        (Answer.http(500), gw.TRANSIENT),
-        (Answer.http(503, "Service Unavailable"), gw.TRANSIENT),
-        (Answer.empty("InvalidSenderId"), gw.CONFIG_ERROR),
+        (Answer.code(100), gw.Outcome.ACCEPTED),
+        (Answer.code(102), gw.Outcome.ACCEPTED),
+        (Answer.code(401), gw.Outcome.PERMANENT),
+        (Answer.code(402), gw.Outcome.PERMANENT),
+        (Answer.code(403), gw.Outcome.PERMANENT),
+        (Answer.code(404), gw.Outcome.PERMANENT),
+        (Answer.code(406), gw.Outcome.PERMANENT),
+        (Answer.code(407), gw.Outcome.PERMANENT),
+        (Answer.code(409), gw.Outcome.PERMANENT),
+        (Answer.code(405), gw.Outcome.INSUFFICIENT_BALANCE),
+        (Answer.code(500), gw.Outcome.TRANSIENT),
+        (Answer.code(501), gw.Outcome.TRANSIENT),
+        (Answer.code(502), gw.Outcome.TRANSIENT),
+        (Answer.http(500), gw.Outcome.TRANSIENT),
+        (Answer.http(503, "Service Unavailable"), gw.Outcome.TRANSIENT),
+        (Answer.empty("InvalidSenderId"), gw.Outcome.CONFIG_ERROR),
     ],
 )
 def test_answers_are_classified(at_settings, at_server, answer, outcome):
@@ -57,7 +57,7 @@ def test_answers_are_classified(at_settings, at_server, answer, outcome):
     result = make_gateway(at_settings).send("+22376123456", "x")
 
     assert result.outcome == outcome
-    assert (result.message_id is not None) == (outcome == gw.ACCEPTED)
+    assert (result.message_id is not None) == (outcome == gw.Outcome.ACCEPTED)
 
 
 def test_empty_recipients_reason_names_the_problem(at_settings, at_server):
@@ -71,7 +71,7 @@ def test_empty_recipients_reason_names_the_problem(at_settings, at_server):
 def test_bad_api_key_is_a_configuration_error(at_settings, at_server):
     result = make_gateway(replace(at_settings, at_api_key="wrong")).send("+22376123456", "x")
 
-    assert result.outcome == gw.CONFIG_ERROR
+    assert result.outcome == gw.Outcome.CONFIG_ERROR
     assert "credentials" in result.reason
     assert at_server.accepted() == []
 
@@ -79,7 +79,7 @@ def test_bad_api_key_is_a_configuration_error(at_settings, at_server):
 def test_invalid_number_is_permanent_without_a_request(at_settings, at_server):
     result = make_gateway(at_settings).send("76 12 34 56", "x")
 
-    assert result.outcome == gw.PERMANENT
+    assert result.outcome == gw.Outcome.PERMANENT
     assert at_server.received() == []
 
 
@@ -88,7 +88,7 @@ def test_timeout_after_sending_is_unknown_never_transient(at_settings, at_server
 
     result = make_gateway(replace(at_settings, at_timeout_seconds=0.3)).send("+22376123456", "x")
 
-    assert result.outcome == gw.UNKNOWN
+    assert result.outcome == gw.Outcome.UNKNOWN
     assert len(at_server.received()) == 1
 
 
@@ -101,7 +101,7 @@ def test_refused_connection_is_transient(at_settings):
         "+22376123456", "x"
     )
 
-    assert result.outcome == gw.TRANSIENT
+    assert result.outcome == gw.Outcome.TRANSIENT
 
 
 def test_server_control_api_scripts_answers_and_lists_received(at_settings, at_server):
@@ -112,7 +112,7 @@ def test_server_control_api_scripts_answers_and_lists_received(at_settings, at_s
     second = make_gateway(at_settings).send("+22376123456", "y")
     received = requests.get(f"{control}/received", timeout=5).json()
 
-    assert (first.outcome, second.outcome) == (gw.PERMANENT, gw.ACCEPTED)
+    assert (first.outcome, second.outcome) == (gw.Outcome.PERMANENT, gw.Outcome.ACCEPTED)
     assert [entry["status_code"] for entry in received] == [403, 101]
 
 
@@ -132,5 +132,5 @@ def test_server_refuses_a_wrong_key_like_africas_talking(at_server):
 def test_console_gateway_prints_the_message(settings, capsys):
     result = make_gateway(replace(settings, sms_gateway="console")).send("+22376123456", "Jigi: bonjour")
 
-    assert result.outcome == gw.ACCEPTED
+    assert result.outcome == gw.Outcome.ACCEPTED
     assert "SMS to +22376123456" in capsys.readouterr().out

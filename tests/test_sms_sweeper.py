@@ -12,10 +12,11 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from service import create_app
-from service.alerts import raise_emergency_alert
+from service.referrals.alerts import raise_emergency_alert
 from service.models import OutboundMessage, Place, Referral, Volunteer
 from service.sms.queues import QUEUES
-from service.sms.sweeper import LOCK_KEY, claim_due, run_pass, sweep
+from service.periodic import LOCK_KEY, PassContext, run_locked
+from service.sms.sweeper import claim_due, sweep
 from service.timeutil import utcnow
 
 ALERT = {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"}
@@ -143,25 +144,26 @@ def test_only_one_process_sweeps_at_a_time(db, settings):
     add_message(db)
     connection.set(LOCK_KEY, "another-process")
 
-    assert run_pass(db, connection, settings, NOON) is None
+    assert run_locked(PassContext(db, connection, settings, NOON)) is None
     connection.delete(LOCK_KEY)
-    assert run_pass(db, connection, settings, NOON).claimed == 1
+    assert run_locked(PassContext(db, connection, settings, NOON))["claimed"] == 1
     assert connection.get(LOCK_KEY) is None
 
 
-def test_sweep_escalates_unacknowledged_alerts(db, demo, settings):
+def test_periodic_passes_escalate_unacknowledged_alerts_and_send_them_at_once(app, db, demo, settings):
     connection = redis.Redis.from_url(settings.redis_url)
     with db.session() as session:
         referral = _emergency_referral(session)
         raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
 
     later = utcnow() + timedelta(minutes=settings.alert_escalate_minutes, seconds=1)
-    report = sweep(db, connection, settings, later)
+    counts = run_locked(PassContext(db, connection, settings, later))
 
-    assert report.escalated == 1
+    assert counts is not None and counts["escalated"] == 1
     with db.session() as session:
-        kinds = list(session.scalars(select(OutboundMessage.kind).order_by(OutboundMessage.id)))
-    assert kinds == ["emergency_alert", "alert_escalation"]
+        rows = session.execute(select(OutboundMessage.kind, OutboundMessage.status).order_by(OutboundMessage.id))
+    # Escalation runs before sending: the escalation SMS is queued in the very same pass.
+    assert [tuple(row) for row in rows] == [("emergency_alert", "queued"), ("alert_escalation", "queued")]
 
 
 def _emergency_referral(session) -> Referral:
@@ -193,5 +195,5 @@ def test_cli_sweeps_once_and_shows_the_outbox(db, runner, settings):
     status = runner.invoke(args=["sms", "status"])
 
     assert swept.exit_code == 0, swept.output
-    assert "Enqueued 1 due" in swept.output
+    assert "claimed: 1" in swept.output
     assert status.output.splitlines() == ["queued\t1", "scheduled\t1"]

@@ -8,14 +8,14 @@ from dataclasses import replace
 
 import pytest
 
+from service.errors import DomainError
+
 from service.i18n import LANGUAGES
-from service.outbox import MESSAGE_KINDS
-from service.sms.templates import (
-    PLACEHOLDERS,
-    SAMPLE_PARAMS,
+from service.outbox.kinds import KINDS, MESSAGE_KINDS, default_texts
+from service.outbox.templates import (
     TemplateError,
+    check_defaults,
     current_body,
-    default_bodies,
     preview,
     render,
     render_body,
@@ -38,7 +38,7 @@ def _plain(text: str) -> str:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", MESSAGE_KINDS)
 def test_every_kind_has_a_discreet_default_within_two_segments(kind, language, settings):
-    body = default_bodies()[kind][language]
+    body = default_texts()[kind][language]
     shown = preview(body, kind, language, settings)
 
     assert unknown_placeholders(body, kind) == []
@@ -50,7 +50,7 @@ def test_every_kind_has_a_discreet_default_within_two_segments(kind, language, s
 
 def test_bambara_default_keeps_standard_orthography_until_sent(settings):
     shown = preview(
-        default_bodies()["appointment_day_before"]["bm"], "appointment_day_before", "bm", settings
+        default_texts()["appointment_day_before"]["bm"], "appointment_day_before", "bm", settings
     )
 
     assert "sɔn" in shown.text
@@ -61,7 +61,7 @@ def test_bambara_default_keeps_standard_orthography_until_sent(settings):
 
 
 def test_preview_without_conversion_sends_the_proper_spelling(settings):
-    body = default_bodies()["followup_checkin"]["bm"]
+    body = default_texts()["followup_checkin"]["bm"]
     shown = preview(body, "followup_checkin", "bm", replace(settings, gsm7_conversion=False))
 
     assert shown.sent_text == shown.text
@@ -99,8 +99,8 @@ def test_every_kind_may_use_the_hotline(settings):
 
 def test_saved_version_overrides_the_default_and_newest_wins(db, settings):
     with db.session() as session:
-        first = save_template(session, "referral_ack", "fr", "Reçu {reference}.", "coord@jigi.ml")
-        second = save_template(session, "referral_ack", "fr", "Bien reçu: {reference}.", "coord@jigi.ml")
+        first = save_template(session, "referral_ack", "fr", "Reçu {reference}.", "coord@jigi.ml", settings)
+        second = save_template(session, "referral_ack", "fr", "Bien reçu: {reference}.", "coord@jigi.ml", settings)
     with db.session() as session:
         body = current_body(session, "referral_ack", "fr")
         other_language = current_body(session, "referral_ack", "bm")
@@ -108,7 +108,7 @@ def test_saved_version_overrides_the_default_and_newest_wins(db, settings):
 
     assert (first.version, second.version) == (1, 2)
     assert body == "Bien reçu: {reference}."
-    assert other_language == default_bodies()["referral_ack"]["bm"]
+    assert other_language == default_texts()["referral_ack"]["bm"]
     assert text == "Bien reçu: R4M9."
 
 
@@ -128,5 +128,22 @@ def test_rendering_refuses_unknown_placeholders_and_missing_params(settings):
         render_body("{time}", "medication", "fr", {"reference": "P1", "dose_at": "demain"}, settings)
 
 
-def test_contract_covers_every_kind():
-    assert set(PLACEHOLDERS) == set(MESSAGE_KINDS) == set(SAMPLE_PARAMS) == set(default_bodies())
+def test_every_kind_has_shipped_texts_that_pass_its_rules(settings):
+    assert set(default_texts()) == set(KINDS)
+    check_defaults(settings)
+
+
+def test_shipped_text_with_a_forbidden_word_stops_the_start(settings, monkeypatch):
+    texts = {kind: dict(bodies) for kind, bodies in default_texts().items()}
+    texts["medication"]["fr"] = "Jigi: prenez votre halopéridol à {time}."
+    monkeypatch.setattr("service.outbox.templates.default_texts", lambda: texts)
+
+    with pytest.raises(ValueError, match="medication/fr"):
+        check_defaults(settings)
+
+
+def test_saving_a_template_with_a_forbidden_word_is_refused_on_the_body(db, settings):
+    with db.session() as session, pytest.raises(DomainError) as refused:
+        save_template(session, "medication", "fr", "Votre halopéridol à {time}.", "coord@jigi.ml", settings)
+
+    assert refused.value.field == "body" and "halopéridol" in str(refused.value)

@@ -29,7 +29,7 @@ from service.models import (
 )
 from service.references import unique_reference
 from service.ussd.functions import VILLAGES_TTL_SECONDS
-from service.ussd.records import week_start_for
+from service.referrals.intake import week_start_for
 from service.ussd.registry import REGISTRY
 
 MOUSSA = "+22376000001"  # French, GAO-A1: Baria, Bourem, Moudakane
@@ -418,7 +418,7 @@ def test_reference_taken_by_another_session_meanwhile_is_drawn_again(client, dem
     def racing_reference(session, model, prefix):
         return next(draws, None) or unique_reference(session, model, prefix)
 
-    monkeypatch.setattr("service.ussd.records.unique_reference", racing_reference)
+    monkeypatch.setattr("service.referrals.intake.unique_reference", racing_reference)
     walk(client, ROUTINE_CASE, session="ATUid_second")
     done = screen(client, ROUTINE_CASE + "*1", session="ATUid_second")
     with db.session() as session:
@@ -436,7 +436,7 @@ def test_visit_reference_taken_by_another_session_meanwhile_is_drawn_again(clien
     def racing_reference(session, model, prefix):
         return next(draws, None) or unique_reference(session, model, prefix)
 
-    monkeypatch.setattr("service.ussd.records.unique_reference", racing_reference)
+    monkeypatch.setattr("service.referrals.intake.unique_reference", racing_reference)
     walk(client, "2*3*25*2", session="ATUid_second")
     done = screen(client, "2*3*25*2*1", session="ATUid_second")
     with db.session() as session:

@@ -14,7 +14,7 @@ import pytest
 
 from service.ussd.engine import State, advance, begin
 from service.ussd.menu import load_menu
-from service.ussd.records import urgency_for, week_start_for
+from service.referrals.intake import urgency_for, week_start_for
 from service.ussd.registry import REGISTRY, Ctx, InvalidInput
 from service.ussd.screens import fill, gsm, lay_out
 

@@ -18,7 +18,7 @@ from service.care.localtime import parse_local_datetime
 from service.care.patients import REFERENCE_PREFIX, clean_language, clean_phone, clean_quiet_hours
 from service.config import Settings
 from service.models import Appointment, Patient, Place
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from service.care.errors import CareError
 from service.care.localtime import at_local, parse_weekdays
 from service.care.patients import require_reminders_allowed
-from service.care.rows import cancel_rows
+from service.outbox.rows import cancel_rows
 from service.config import Settings
 from service.models import MedicationPlan, OutboundMessage, Patient
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.timeutil import utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)

@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.care.errors import CareError
-from service.care.rows import UNSENT, WAITING, cancel_rows
+from service.outbox.rows import UNSENT, WAITING, cancel_rows
 from service.config import ConfigError, parse_quiet_hours
 from service.i18n import LANGUAGES
 from service.models import OutboundMessage, Patient, Place
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.phones import InvalidPhone, normalize_phone
 from service.places import by_code
 from service.references import unique_reference

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.care.appointments import confirm_appointment, reminded_appointment
-from service.care.escalation import acknowledge_alert
+from service.referrals.alerts import acknowledge_alert
 from service.care.patients import opt_out
 from service.config import Settings
 from service.models import InboundMessage

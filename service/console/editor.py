@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import asdict
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
@@ -13,13 +15,12 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import TemplateForm
-from service.console.template_checks import Check, check_body, placeholders, word_diff
 from service.console.web import actor, settings, t
 from service.db import get_db
 from service.i18n import LANGUAGES
 from service.models import MessageTemplate
-from service.outbox import MESSAGE_KINDS
-from service.sms.templates import current_body, default_bodies, save_template
+from service.outbox.kinds import KINDS, MESSAGE_KINDS, default_texts
+from service.outbox.templates import Check, check_body, current_body, save_template
 
 
 def _kind_or_404(kind: str) -> str:
@@ -79,7 +80,7 @@ def template_edit(kind: str):
                 form=form,
                 fields=fields,
                 checks=checks,
-                placeholders=placeholders(kind),
+                placeholders=KINDS[kind].allowed_placeholders,
                 labels=labels,
             ),
             400 if form.errors or any(field.errors for field in fields.values()) else 200,
@@ -91,7 +92,7 @@ def _save_changed(session: Session, kind: str, bodies: dict[str, str], current: 
     saved = []
     for language, body in bodies.items():
         if body != current[language]:
-            template = save_template(session, kind, language, body, actor())
+            template = save_template(session, kind, language, body, actor(), settings())
             saved.append(f"{language} v{template.version}")
     if saved:
         record_audit(session, actor(), "template_saved", {"kind": kind, "versions": saved})
@@ -127,7 +128,7 @@ def template_versions(kind: str):
             .order_by(MessageTemplate.version.desc())
         ).all()
         by_number = {version.version: version.body for version in versions}
-        by_number[0] = default_bodies()[kind][language]
+        by_number[0] = default_texts()[kind][language]
         newest = versions[0].version if versions else 0
         new_number = request.args.get("b", newest, type=int)
         old_number = request.args.get("a", max(new_number - 1, 0), type=int)
@@ -162,7 +163,7 @@ def template_restore(kind: str, template_id: int):
                 "error",
             )
         else:
-            template = save_template(session, kind, old.language, old.body, actor())
+            template = save_template(session, kind, old.language, old.body, actor(), settings())
             record_audit(
                 session,
                 actor(),
@@ -171,3 +172,19 @@ def template_restore(kind: str, template_id: int):
             )
             flash(t("Version %(old)s rétablie comme version %(new)s.", old=old.version, new=template.version))
         return redirect(url_for("console.template_versions", kind=kind, language=old.language))
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """(`equal`|`delete`|`insert`, text) pieces turning `old` into `new`, word by word."""
+    old_words, new_words = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    pieces = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(("equal", "".join(old_words[a1:a2])))
+            continue
+        if op in ("delete", "replace"):
+            pieces.append(("delete", "".join(old_words[a1:a2])))
+        if op in ("insert", "replace"):
+            pieces.append(("insert", "".join(new_words[b1:b2])))
+    return pieces

@@ -1,6 +1,7 @@
 """French labels (translated through the console catalog) of the codes stored in the database."""
 
 from service.i18n import _
+from service.outbox.kinds import KINDS
 
 CATEGORY = {
     "depression": _("Dépression"),
@@ -44,17 +45,7 @@ MESSAGE_STATUS = {
     "cancelled": _("Annulé"),
     "unknown": _("Inconnu"),
 }
-MESSAGE_KIND = {
-    "emergency_alert": _("Alerte d'urgence"),
-    "alert_escalation": _("Alerte : escalade"),
-    "medication": _("Rappel de médicament"),
-    "appointment_day_before": _("Rendez-vous : la veille"),
-    "appointment_same_day": _("Rendez-vous : le jour même"),
-    "followup_checkin": _("Prise de nouvelles"),
-    "optout_confirmation": _("Confirmation de désinscription"),
-    "referral_ack": _("Accusé de signalement"),
-    "visit_confirmation": _("Confirmation de visite"),
-}
+MESSAGE_KIND = {name: kind.label for name, kind in KINDS.items()}
 VISIT_WEEK = {"this_week": _("Cette semaine"), "next_week": _("Semaine prochaine"), "later": _("Plus tard")}
 APPOINTMENT_STATUS = {
     "scheduled": _("Prévu"),

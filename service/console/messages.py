@@ -12,7 +12,7 @@ from service.console.blueprint import bp
 from service.console.web import actor, paginate, requested_range, t
 from service.db import get_db
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
-from service.outbox import MESSAGE_KINDS
+from service.outbox.kinds import MESSAGE_KINDS
 from service.timeutil import utcnow
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts import record_audit
 from service.models import MobileUnitRound, Place, VisitRequest
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 
 
 @dataclass

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.care.errors import CareError
-from service.console import labels, triage
+from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import CloseReferralForm, ReferralAppointmentForm
@@ -25,6 +25,7 @@ from service.models import (
     ReferralEvent,
 )
 from service.places import ancestor_at_level
+from service.referrals import triage
 from service.timeutil import utcnow
 
 
@@ -131,7 +132,7 @@ def referral_step(referral_id: int, action: str):
         item = session.get(Referral, referral_id) or abort(404)
         try:
             if action == "contacted":
-                triage.mark_contacted(session, item, actor())
+                triage.mark_contacted(session, settings(), item, actor())
             else:
                 triage.mark_seen(session, item, actor())
         except triage.TriageError:

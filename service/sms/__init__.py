@@ -1,4 +1,4 @@
-"""Sending SMS: templates, gateway adapters, the sweeper and RQ workers, delivery reports."""
+"""Sending SMS: gateway adapters, the sweeper (the worker's `sending` pass), RQ workers, delivery reports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from service import get_settings
 from service.db import get_db
 from service.models import OutboundMessage, SystemAlert
+from service.periodic import PassContext, run_locked
 from service.redis_conn import get_redis
 from service.timeutil import utcnow
 
@@ -17,6 +18,7 @@ sms_cli = AppGroup("sms", help="Outbound SMS: sweep due messages, show the outbo
 
 
 def init_app(app: Flask) -> None:
+    from service.sms import sweeper  # noqa: F401  (registers the sending pass)
     from service.sms.callbacks import bp
 
     app.register_blueprint(bp)
@@ -25,17 +27,12 @@ def init_app(app: Flask) -> None:
 
 @sms_cli.command("sweep")
 def sms_sweep() -> None:
-    """Run one sweeper pass now (workers do this every SWEEP_INTERVAL_SECONDS)."""
-    from service.sms.sweeper import run_pass
-
-    report = run_pass(get_db(), get_redis(), get_settings(), utcnow())
-    if report is None:
+    """Run the worker's periodic passes once now (workers do this every SWEEP_INTERVAL_SECONDS)."""
+    counts = run_locked(PassContext(get_db(), get_redis(), get_settings(), utcnow()))
+    if counts is None:
         click.echo("Another process is sweeping right now; nothing done.")
         return
-    click.echo(
-        f"Enqueued {report.claimed} due, {report.requeued} again; "
-        f"{report.unknown} now unknown; {report.escalated} alerts escalated."
-    )
+    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()) or "Nothing to do.")
 
 
 @sms_cli.command("status")

@@ -17,15 +17,7 @@ from africastalking.Service import AfricasTalkingException
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from service.config import Settings
-from service.sms.gateway import (
-    ACCEPTED,
-    CONFIG_ERROR,
-    INSUFFICIENT_BALANCE,
-    PERMANENT,
-    TRANSIENT,
-    UNKNOWN,
-    SendResult,
-)
+from service.sms.gateway import Outcome, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -64,54 +56,54 @@ class AfricasTalkingGateway:
         try:
             reply = self.service.send(text, [recipient], sender_id=self.sender_id, timeout=self.timeout)
         except ValueError as error:  # the SDK's own check of the number
-            return SendResult(PERMANENT, reason=str(error))
+            return SendResult(Outcome.PERMANENT, reason=str(error))
         except AfricasTalkingException as error:
             return classify_http_error(str(error))
         except requests.ConnectTimeout as error:
-            return SendResult(TRANSIENT, reason=f"connection timeout: {error}")
+            return SendResult(Outcome.TRANSIENT, reason=f"connection timeout: {error}")
         except requests.ConnectionError as error:
             if _never_connected(error):
-                return SendResult(TRANSIENT, reason=f"cannot connect: {error}")
-            return SendResult(UNKNOWN, reason=f"connection lost after sending: {error}")
+                return SendResult(Outcome.TRANSIENT, reason=f"cannot connect: {error}")
+            return SendResult(Outcome.UNKNOWN, reason=f"connection lost after sending: {error}")
         except requests.Timeout as error:
-            return SendResult(UNKNOWN, reason=f"no answer within {self.timeout} s: {error}")
+            return SendResult(Outcome.UNKNOWN, reason=f"no answer within {self.timeout} s: {error}")
         except requests.RequestException as error:
-            return SendResult(UNKNOWN, reason=f"request failed after sending: {error}")
+            return SendResult(Outcome.UNKNOWN, reason=f"request failed after sending: {error}")
         return classify_reply(reply)
 
 
 def classify_http_error(body: str) -> SendResult:
     """A non-2xx answer: bad credentials are a configuration error, anything else is retried."""
     if BAD_CREDENTIALS_TEXT in body.lower():
-        return SendResult(CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}")
-    return SendResult(TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
+        return SendResult(Outcome.CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}")
+    return SendResult(Outcome.TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
 
 
 def classify_reply(reply: Any) -> SendResult:
     """Decide on the recipient's `statusCode` in a 2xx reply (parsed only if it was application/json)."""
     if not isinstance(reply, dict):
-        return SendResult(UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")
+        return SendResult(Outcome.UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")
     data = reply.get("SMSMessageData") or {}
     recipients = data.get("Recipients") or []
     if not recipients:
         message = data.get("Message") or "no recipients in the answer"
-        return SendResult(CONFIG_ERROR, reason=f"Africa's Talking sent nothing: {message}")
+        return SendResult(Outcome.CONFIG_ERROR, reason=f"Africa's Talking sent nothing: {message}")
     entry = recipients[0]
     try:
         code = int(entry.get("statusCode"))
     except (TypeError, ValueError):
-        return SendResult(UNKNOWN, reason=f"answer without a status code: {entry}")
+        return SendResult(Outcome.UNKNOWN, reason=f"answer without a status code: {entry}")
     status = entry.get("status") or ""
     if code in ACCEPTED_CODES:
-        return SendResult(ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
+        return SendResult(Outcome.ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
     if code == INSUFFICIENT_BALANCE_CODE:
-        return SendResult(INSUFFICIENT_BALANCE, reason=f"{code} {status or 'InsufficientBalance'}")
+        return SendResult(Outcome.INSUFFICIENT_BALANCE, reason=f"{code} {status or 'InsufficientBalance'}")
     if code in PERMANENT_CODES:
-        return SendResult(PERMANENT, reason=f"{code} {status or PERMANENT_CODES[code]}")
+        return SendResult(Outcome.PERMANENT, reason=f"{code} {status or PERMANENT_CODES[code]}")
     if code in TRANSIENT_CODES or code >= 500:
-        return SendResult(TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip())
+        return SendResult(Outcome.TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip())
     log.warning("unexpected Africa's Talking status code %s (%s)", code, status)
-    return SendResult(PERMANENT, reason=f"{code} {status} (unexpected status code)")
+    return SendResult(Outcome.PERMANENT, reason=f"{code} {status} (unexpected status code)")
 
 
 def _never_connected(error: requests.ConnectionError) -> bool:

@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from service.config import Settings
-from service.sms.gateway import ACCEPTED, SendResult
+from service.sms.gateway import Outcome, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -23,4 +23,4 @@ class ConsoleGateway:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
         print(f"SMS to {recipient} [{message_id}]: {text}", flush=True)
         log.info("console SMS %s to %s (%d characters)", message_id, recipient, len(text))
-        return SendResult(ACCEPTED, message_id=message_id)
+        return SendResult(Outcome.ACCEPTED, message_id=message_id)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import MessageEvent, OutboundMessage
-from service.sms.lifecycle import move, record_events
+from service.outbox.lifecycle import move, record_events
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ REPORT_STATUSES = {
 FINAL = ("delivered", "failed")
 UNKNOWN_ID = "unknown_id"
 DUPLICATE = "duplicate"
-RECORDED = "recorded"
 
 
 class MalformedReport(ValueError):

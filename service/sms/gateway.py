@@ -7,6 +7,7 @@ to the row. A new provider (Orange's SMS API) is a new adapter module registered
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from importlib import import_module
 from typing import Protocol
 
@@ -15,20 +16,24 @@ from flask import Flask
 from service import get_settings
 from service.config import Settings
 
-ACCEPTED = "accepted"  # the gateway took the message: the row is sent
-PERMANENT = "permanent"  # this message will never go (bad number, blacklist): failed, never retried
-TRANSIENT = "transient"  # the gateway did not take it this time (5xx, refused connection): retried later
-CONFIG_ERROR = "config_error"  # bad credentials or sender id: coordinators are alerted, the row waits
-INSUFFICIENT_BALANCE = "insufficient_balance"  # no SMS credit: coordinators are alerted, the row waits
-UNKNOWN = "unknown"  # the request may have been taken (timeout after sending): never resent
-OUTCOMES = (ACCEPTED, PERMANENT, TRANSIENT, CONFIG_ERROR, INSUFFICIENT_BALANCE, UNKNOWN)
+
+
+class Outcome(StrEnum):
+    """What one send came to, whatever the gateway."""
+
+    ACCEPTED = "accepted"  # the gateway took the message: the row is sent
+    PERMANENT = "permanent"  # this message will never go (bad number, blacklist): failed, never retried
+    TRANSIENT = "transient"  # the gateway did not take it this time (5xx, refused connection): retried
+    CONFIG_ERROR = "config_error"  # bad credentials or sender id: coordinators are alerted, the row waits
+    INSUFFICIENT_BALANCE = "insufficient_balance"  # no SMS credit: coordinators are alerted, the row waits
+    UNKNOWN = "unknown"  # the request may have been taken (timeout after sending): never resent
 
 
 @dataclass(frozen=True)
 class SendResult:
     """What a gateway said about one message."""
 
-    outcome: str
+    outcome: Outcome
     message_id: str | None = None
     cost: str | None = None
     reason: str | None = None

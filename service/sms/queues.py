@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 import redis
 from rq import Queue
 
-from service.models import PRIORITY_APPOINTMENT, PRIORITY_EMERGENCY, PRIORITY_MEDICATION
+from service.outbox.kinds import Priority
 
 QUEUES = ("emergency", "medication", "appointment", "default")
 SEND_JOB = "service.sms.jobs.send_job"
@@ -25,11 +25,11 @@ SPREAD = 4
 
 def queue_for(priority: int) -> str:
     """The queue of a row's priority: emergency alerts first, then medication, appointments, the rest."""
-    if priority <= PRIORITY_EMERGENCY:
+    if priority <= Priority.EMERGENCY:
         return "emergency"
-    if priority <= PRIORITY_MEDICATION:
+    if priority <= Priority.MEDICATION:
         return "medication"
-    if priority <= PRIORITY_APPOINTMENT:
+    if priority <= Priority.APPOINTMENT:
         return "appointment"
     return "default"
 

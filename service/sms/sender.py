@@ -22,10 +22,10 @@ from service.db import Database
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
 from service.sms import gateway as gw
-from service.sms import system_alerts
-from service.sms.lifecycle import move
+from service import system_alerts
+from service.outbox.lifecycle import move
 from service.sms.quiet_hours import patient_window, quiet_until
-from service.sms.templates import TemplateError, current_body, render_body
+from service.outbox.templates import TemplateError, current_body, render_body
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def record(
         "encoding": claimed.encoded.encoding,
         "segments": claimed.encoded.segments,
     }
-    if result.outcome == gw.ACCEPTED:
+    if result.outcome == gw.Outcome.ACCEPTED:
         if batch.alerts_may_be_open:
             system_alerts.resolve_alerts(session, system_alerts.CLEARED_BY_SUCCESS, now)
             batch.alerts_may_be_open = False
@@ -216,9 +216,9 @@ def record(
         return _finish(
             session, claimed, "sent", now, f"accepted {result.message_id}", cost=result.cost, **values
         )
-    if result.outcome == gw.PERMANENT:
+    if result.outcome == gw.Outcome.PERMANENT:
         return _finish(session, claimed, "failed", now, result.reason, attempts=claimed.attempt, **sent)
-    if result.outcome == gw.UNKNOWN:
+    if result.outcome == gw.Outcome.UNKNOWN:
         system_alerts.raise_alert(
             session,
             system_alerts.UNKNOWN_SENDS,
@@ -226,7 +226,7 @@ def record(
             "they are marked 'unknown' and will not be resent automatically.",
         )
         return _finish(session, claimed, "unknown", now, result.reason, attempts=claimed.attempt, **sent)
-    if result.outcome == gw.TRANSIENT:
+    if result.outcome == gw.Outcome.TRANSIENT:
         if claimed.attempt >= settings.max_send_attempts:
             reason = f"gave up after {claimed.attempt} attempts: {result.reason}"
             return _finish(session, claimed, "failed", now, reason, attempts=claimed.attempt, **sent)
@@ -259,7 +259,7 @@ def record(
 
 
 def _alert_for(result: gw.SendResult) -> tuple[str, str]:
-    if result.outcome == gw.INSUFFICIENT_BALANCE:
+    if result.outcome == gw.Outcome.INSUFFICIENT_BALANCE:
         return (
             system_alerts.INSUFFICIENT_BALANCE,
             "The SMS account has no credit left: messages are waiting. Top up the Africa's Talking account.",

@@ -3,34 +3,30 @@
 The database is the truth and Redis only a work list: rows are claimed (`scheduled` -> `queued`) with a
 conditional update before their ids are enqueued, `queued` rows whose job was lost (Redis flushed, worker
 killed) are enqueued again after CLAIM_TIMEOUT_SECONDS, and rows stuck in `sending` past
-SEND_TIMEOUT_SECONDS become `unknown` (see service.sms.sender). A short Redis lock keeps passes from
-overlapping across processes, but correctness rests on the conditional updates, not on the lock.
+SEND_TIMEOUT_SECONDS become `unknown` (see service.sms.sender). It is the worker's `sending` pass
+(service.periodic), which runs under that module's cross-process lock.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import redis
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from service.care.escalation import escalate_due_alerts
+from service import system_alerts
 from service.config import Settings
 from service.db import Database
-from service.models import OutboundMessage
-from service.sms import system_alerts
-from service.sms.lifecycle import transition
+from service.models import MessageStatus, OutboundMessage
+from service.outbox.lifecycle import transition
+from service.periodic import PassContext, periodic_pass
 from service.sms.queues import enqueue_sends
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = "jigi:sms:sweep-lock"
 MAX_BATCHES_PER_PASS = 50
 
 
@@ -41,11 +37,16 @@ class SweepReport:
     claimed: int = 0
     requeued: int = 0
     unknown: int = 0
-    escalated: int = 0
+
+
+@periodic_pass("sending", order=10)
+def sending_pass(context: PassContext) -> dict[str, int]:
+    """The worker's sending pass."""
+    return asdict(sweep(context.database, context.redis, context.settings, context.now))
 
 
 def sweep(database: Database, connection: redis.Redis, settings: Settings, now: datetime) -> SweepReport:
-    """One pass: give up on stuck sends, re-enqueue lost jobs, enqueue due rows, escalate alerts."""
+    """One pass: give up on stuck sends, re-enqueue lost jobs, enqueue due rows."""
     unknown = mark_stuck_sends(database, settings, now)
     requeued = requeue_lost(database, connection, settings, now)
     claimed = 0
@@ -55,9 +56,7 @@ def sweep(database: Database, connection: redis.Redis, settings: Settings, now: 
         claimed += enqueue_sends(connection, rows, settings.at_timeout_seconds)
         if len(rows) < settings.sweep_batch_size:
             break
-    with database.session() as session:
-        escalated = escalate_due_alerts(session, settings, now)
-    return SweepReport(claimed=claimed, requeued=requeued, unknown=unknown, escalated=escalated)
+    return SweepReport(claimed=claimed, requeued=requeued, unknown=unknown)
 
 
 def due_query(limit: int, now: datetime) -> Select[tuple[int]]:
@@ -65,7 +64,7 @@ def due_query(limit: int, now: datetime) -> Select[tuple[int]]:
     cost follows the due rows, not the millions of future ones (docs/benchmarks.md shows the plan)."""
     return (
         select(OutboundMessage.id)
-        .where(OutboundMessage.status == "scheduled", OutboundMessage.due_at <= now)
+        .where(OutboundMessage.status == MessageStatus.SCHEDULED, OutboundMessage.due_at <= now)
         .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
         .limit(limit)
     )
@@ -120,28 +119,6 @@ def mark_stuck_sends(database: Database, settings: Settings, now: datetime) -> i
                 "they are marked 'unknown' and will not be resent automatically.",
             )
     return len(stuck)
-
-
-@contextmanager
-def sweep_lock(connection: redis.Redis, ttl_seconds: float) -> Iterator[bool]:
-    """Hold the cross-process sweep lock if free; yields whether this process got it."""
-    token = uuid.uuid4().hex
-    acquired = bool(connection.set(LOCK_KEY, token, nx=True, px=max(1, int(ttl_seconds * 1000))))
-    try:
-        yield acquired
-    finally:
-        if acquired and connection.get(LOCK_KEY) == token.encode():
-            connection.delete(LOCK_KEY)
-
-
-def run_pass(
-    database: Database, connection: redis.Redis, settings: Settings, now: datetime
-) -> SweepReport | None:
-    """One pass under the lock; None when another process is sweeping."""
-    with sweep_lock(connection, max(30.0, settings.sweep_interval_seconds * 10)) as acquired:
-        if not acquired:
-            return None
-        return sweep(database, connection, settings, now)
 
 
 def _with_priority(session: Session, ids: list[int]) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from service import get_settings
 from service.db import get_db
 from service.redis_conn import connect
 from service.sms.queues import QUEUES
-from service.sms.sweeper import run_pass
+from service.periodic import PassContext, run_locked
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,14 +35,15 @@ class SendWorker(SimpleWorker):
 
 
 def sweep_forever(app: Flask, stopping: threading.Event) -> None:
-    """Sweep every SWEEP_INTERVAL_SECONDS until `stopping` is set; a failed pass is logged and retried."""
+    """Run the periodic passes every SWEEP_INTERVAL_SECONDS until `stopping` is set; a failure is logged
+    and retried."""
     settings = get_settings(app)
     database, connection = get_db(app), connect(get_settings(app), fail_fast=False)
     while not stopping.is_set():
         try:
-            report = run_pass(database, connection, settings, utcnow())
-            if report and (report.claimed or report.requeued or report.unknown or report.escalated):
-                log.info("sweep: %s", report)
+            counts = run_locked(PassContext(database, connection, settings, utcnow()))
+            if counts and any(counts.values()):
+                log.info("periodic passes: %s", counts)
         except Exception:
             log.exception("sweep pass failed; trying again in %s s", settings.sweep_interval_seconds)
         stopping.wait(settings.sweep_interval_seconds)

@@ -17,7 +17,7 @@ from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Refe
 from service.phones import InvalidPhone, normalize_phone
 from service.places import children
 from service.ussd import labels
-from service.ussd.records import (
+from service.referrals.intake import (
     CaseReport,
     create_referral,
     create_visit_request,

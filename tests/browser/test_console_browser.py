@@ -18,7 +18,7 @@ from test_console_support import PASSWORD, make_referral, make_user, make_visit_
 from werkzeug.serving import make_server
 
 from service.models import Appointment, MobileUnitRound, OutboundMessage, Referral
-from service.outbox import schedule_message
+from service.outbox.rows import schedule_message
 from service.timeutil import utcnow
 
 pytestmark = pytest.mark.browser

@@ -15,21 +15,32 @@ from service.care.appointments import schedule_appointment
 from service.care.errors import CareError
 from service.care.patients import add_patient, find_patient, place_for
 from service.config import Settings
-from service.models import FOLLOWUP_OUTCOMES, Appointment, Place, Referral, ReferralEvent
+from service.models import FOLLOWUP_OUTCOMES, Appointment, Place, Referral, ReferralEvent, ReferralStatus
+from service.outbox.kinds import Kind
+from service.outbox.rows import schedule_message
 from service.timeutil import utcnow
 
-# From which statuses each triage action may be taken.
+# From which statuses a referral may move to each status: the one rule for console, API and USSD.
 ALLOWED_FROM = {
-    "contacted": ("new",),
-    "appointment_set": ("new", "contacted"),
-    "seen": ("new", "contacted", "appointment_set"),
-    "closed": ("new", "contacted", "appointment_set", "seen"),
+    ReferralStatus.CONTACTED: (ReferralStatus.NEW,),
+    ReferralStatus.APPOINTMENT_SET: (ReferralStatus.NEW, ReferralStatus.CONTACTED),
+    ReferralStatus.SEEN: (ReferralStatus.NEW, ReferralStatus.CONTACTED, ReferralStatus.APPOINTMENT_SET),
+    ReferralStatus.CLOSED: (
+        ReferralStatus.NEW,
+        ReferralStatus.CONTACTED,
+        ReferralStatus.APPOINTMENT_SET,
+        ReferralStatus.SEEN,
+    ),
 }
 URGENCY_ORDER = case({"emergency": 0, "urgent": 1}, value=Referral.urgency, else_=2)
 
 
 class TriageError(ValueError):
     """A triage action that cannot be taken now, with the reason."""
+
+
+def may_become(referral: Referral, status: ReferralStatus) -> bool:
+    return referral.status in ALLOWED_FROM[status]
 
 
 def record_change(
@@ -48,9 +59,31 @@ def move_to(session: Session, referral: Referral, status: str, actor: str, detai
     record_change(session, referral, status, actor, detail)
 
 
-def mark_contacted(session: Session, referral: Referral, actor: str, now: datetime | None = None) -> None:
-    move_to(session, referral, "contacted", actor)
-    referral.first_contact_at = referral.first_contact_at or now or utcnow()
+def mark_contacted(
+    session: Session, settings: Settings, referral: Referral, actor: str, now: datetime | None = None
+) -> None:
+    move_to(session, referral, ReferralStatus.CONTACTED, actor)
+    record_first_contact(session, settings, referral, now or utcnow())
+
+
+def record_first_contact(session: Session, settings: Settings, referral: Referral, now: datetime) -> None:
+    """The first contact with the person: its time is kept, and the volunteer who reported them hears
+    that their report led somewhere (REFERRAL_FEEDBACK_SMS), once, in their language."""
+    if referral.first_contact_at is not None:
+        return
+    referral.first_contact_at = now
+    if settings.referral_feedback_sms:
+        volunteer = referral.volunteer
+        schedule_message(
+            session,
+            kind=Kind.REFERRAL_ACK,
+            recipient=volunteer.phone,
+            language=volunteer.language,
+            params={"reference": referral.reference},
+            due_at=now,
+            dedupe_key=f"referral_ack:{referral.id}",
+            referral_id=referral.id,
+        )
 
 
 def mark_seen(session: Session, referral: Referral, actor: str) -> None:
@@ -100,7 +133,7 @@ def set_appointment(
         now=now,
     )
     referral.patient_id = patient.id
-    referral.first_contact_at = referral.first_contact_at or now
+    record_first_contact(session, settings, referral, now)
     move_to(session, referral, "appointment_set", actor, f"{patient.reference} {starts_at.isoformat()}")
     return appointment
 

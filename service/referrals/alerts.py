@@ -1,6 +1,9 @@
-"""Emergency alert escalation: unacknowledged after ALERT_ESCALATE_MINUTES, the alert goes to the next
-on-call clinician of the district (step 1), then to all of them (step 2). `OK <reference>` from an
-on-call clinician of the district acknowledges it and stops the escalation."""
+"""Emergency alerts: an emergency referral alerts the district's on-call clinician at once.
+
+Unacknowledged after ALERT_ESCALATE_MINUTES, the alert goes to the next on-call clinician of the district
+(step 1), then to all of them (step 2). `OK <reference>` from an on-call clinician of the district, or a
+coordinator taking it in charge, acknowledges it and stops the escalation.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,92 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.alerts import alert_params, oncall_for
-from service.care.rows import UNSENT, cancel_rows
+from service import system_alerts
 from service.config import Settings
-from service.models import AlertStep, EmergencyAlert, OnCallClinician, OutboundMessage, Referral
-from service.outbox import schedule_message
+from service.models import (
+    AlertStep,
+    EmergencyAlert,
+    OnCallClinician,
+    OutboundMessage,
+    PlaceLevel,
+    Referral,
+)
+from service.outbox.kinds import Kind
+from service.outbox.rows import UNSENT, cancel_rows, schedule_message
+from service.periodic import PassContext, periodic_pass
+from service.places import ancestor_at_level
+from service.timeutil import utcnow
+
+NO_ONCALL = "no_oncall"
+
+
+def oncall_for(session: Session, district_id: int) -> list[OnCallClinician]:
+    """Active on-call clinicians of a district, in the order they are called."""
+    return list(
+        session.scalars(
+            select(OnCallClinician)
+            .where(OnCallClinician.district_id == district_id, OnCallClinician.active.is_(True))
+            .order_by(OnCallClinician.rank, OnCallClinician.id)
+        )
+    )
+
+
+def alert_params(referral: Referral) -> dict[str, str]:
+    """What an alert SMS says: the reference, the village and whom to call. Never the condition."""
+    return {
+        "reference": referral.reference,
+        "village": referral.place.name,
+        "volunteer_phone": referral.volunteer.phone,
+    }
+
+
+def raise_emergency_alert(session: Session, referral: Referral, escalate_after: timedelta) -> EmergencyAlert:
+    """Create the alert and the SMS row to the first on-call clinician, in the caller's transaction."""
+    district = ancestor_at_level(referral.place, PlaceLevel.DISTRICT)
+    now = utcnow()
+    alert = EmergencyAlert(
+        referral=referral,
+        district_id=district.id,
+        step=0,
+        next_escalation_at=now + escalate_after,
+    )
+    session.add(alert)
+    session.flush()
+    clinicians = oncall_for(session, district.id)
+    if not clinicians:
+        system_alerts.raise_alert(
+            session,
+            NO_ONCALL,
+            f"No on-call clinician in {district.name}: its emergencies (first {referral.reference}) alert "
+            "nobody. Add one under On-call clinicians.",
+        )
+        session.add(AlertStep(alert_id=alert.id, kind=NO_ONCALL, detail=district.code))
+        return alert
+    first = clinicians[0]
+    schedule_message(
+        session,
+        kind=Kind.EMERGENCY_ALERT,
+        recipient=first.phone,
+        language=first.language,
+        params=alert_params(referral),
+        due_at=now,
+        dedupe_key=f"alert:{alert.id}:0:{first.id}",
+        alert_id=alert.id,
+        referral_id=referral.id,
+    )
+    session.add(AlertStep(alert_id=alert.id, kind="alerted", detail=first.phone))
+    return alert
+
 
 LAST_STEP = 2
 STEP_KINDS = {1: "escalated", 2: "escalated_all"}
+
+
+@periodic_pass("escalation", order=0)
+def escalation_pass(context: PassContext) -> dict[str, int]:
+    """The worker's escalation pass; it runs before sending so that escalations leave in the same pass."""
+    with context.database.session() as session:
+        return {"escalated": escalate_due_alerts(session, context.settings, context.now)}
 
 
 def escalate_due_alerts(session: Session, settings: Settings, now: datetime) -> int:
@@ -53,12 +134,12 @@ def _escalate(session: Session, settings: Settings, alert: EmergencyAlert, now: 
     clinicians = oncall_for(session, alert.district_id)
     targets = _targets(session, alert, clinicians) if step == 1 else clinicians
     if not targets:
-        session.add(AlertStep(alert_id=alert.id, kind="no_oncall", detail=f"step {step}", created_at=now))
+        session.add(AlertStep(alert_id=alert.id, kind=NO_ONCALL, detail=f"step {step}", created_at=now))
         return True
     for clinician in targets:
         schedule_message(
             session,
-            kind="alert_escalation",
+            kind=Kind.ALERT_ESCALATION,
             recipient=clinician.phone,
             language=clinician.language,
             params=alert_params(alert.referral),

@@ -1,4 +1,8 @@
-"""What a finished USSD flow writes: referrals, visit requests and follow-ups, each once per session."""
+"""Recording what volunteers report: referrals, visit requests and follow-ups, each once per session.
+
+The USSD actions call these when a volunteer confirms; an emergency alerts the on-call clinician in the
+same transaction.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.alerts import raise_emergency_alert
+from service.referrals.alerts import raise_emergency_alert
 from service.config import Settings
-from service.models import FollowUp, Place, Referral, ReferralEvent, VisitRequest
+from service.models import (
+    FollowUp,
+    FollowupOutcome,
+    Place,
+    PlaceLevel,
+    ReferralStatus,
+    Referral,
+    ReferralEvent,
+    Urgency,
+    VisitRequest,
+    VisitStatus,
+)
+from service.referrals.triage import may_become
 from service.references import unique_reference
 from service.ussd.registry import Caller
 
@@ -24,8 +40,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "ussd"
 URGENT_CATEGORIES = frozenset({"psychosis", "epilepsy", "self_harm"})
 WEEKS_AHEAD = {"this_week": 0, "next_week": 1, "later": 2}
-# A follow-up "seen at a facility" moves a referral from these statuses to `seen`.
-SEEN_FROM = ("new", "contacted", "appointment_set")
 # Another session may take the reference code drawn here between its check and the insert: draw again.
 WRITE_ATTEMPTS = 3
 
@@ -50,11 +64,11 @@ class CaseReport:
     phone_shared: bool | None
 
 
-def urgency_for(category: str, red_flag: str | None) -> str:
+def urgency_for(category: str, red_flag: str | None) -> Urgency:
     """Any red flag: emergency; else psychosis, epilepsy and self-harm are urgent, the rest routine."""
     if red_flag:
-        return "emergency"
-    return "urgent" if category in URGENT_CATEGORIES else "routine"
+        return Urgency.EMERGENCY
+    return Urgency.URGENT if category in URGENT_CATEGORIES else Urgency.ROUTINE
 
 
 def week_start_for(preferred_week: str, now: datetime, tz: ZoneInfo) -> date:
@@ -92,7 +106,7 @@ def once_per_session(
 
 def village_in_area(session: Session, volunteer: Caller, place_id: int) -> Place:
     place = session.get(Place, place_id)
-    if place is None or place.level != "village" or place.parent_id != volunteer.area_id:
+    if place is None or place.level != PlaceLevel.VILLAGE or place.parent_id != volunteer.area_id:
         raise RecordError(f"place {place_id} is not a village of the volunteer's area")
     return place
 
@@ -120,7 +134,7 @@ def create_referral(
             consent=report.consent,
             contact_phone=report.contact_phone if report.consent else None,
             phone_shared=report.phone_shared if report.consent else None,
-            status="new",
+            status=ReferralStatus.NEW,
             channel=CHANNEL,
             session_id=session_id,
             created_at=now,
@@ -128,7 +142,7 @@ def create_referral(
         )
         session.add(referral)
         session.flush()
-        if referral.urgency == "emergency":
+        if referral.urgency == Urgency.EMERGENCY:
             raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
         return referral
 
@@ -155,7 +169,7 @@ def create_visit_request(
             people_waiting=people_waiting,
             preferred_week=preferred_week,
             week_start=week_start_for(preferred_week, now, settings.tz),
-            status="open",
+            status=VisitStatus.OPEN,
             channel=CHANNEL,
             session_id=session_id,
             created_at=now,
@@ -192,8 +206,8 @@ def record_followup(
         session.add(followup)
         session.flush()
         events = [ReferralEvent(kind="followup", detail=outcome)]
-        if outcome == "seen_at_facility" and referral.status in SEEN_FROM:
-            referral.status = "seen"
+        if outcome == FollowupOutcome.SEEN_AT_FACILITY and may_become(referral, ReferralStatus.SEEN):
+            referral.status = ReferralStatus.SEEN
             referral.updated_at = now
             events.append(ReferralEvent(kind="seen", detail="followup"))
         for event in events:

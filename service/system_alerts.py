@@ -1,4 +1,5 @@
-"""Alerts for coordinators about sending itself (no credit, bad gateway configuration, unknown sends)."""
+"""Alerts for coordinators: problems that stop messages (no credit, bad gateway configuration, unknown
+sends, a district with no on-call clinician), each shown once until it is resolved."""
 
 from __future__ import annotations
 

@@ -1,64 +1,42 @@
-"""SMS templates: shipped defaults (data in default_templates.toml) overridden by coordinators' versions.
+"""SMS templates: the shipped texts (default_texts.toml) overridden by coordinators' saved versions.
 
 A template is text with `{name}` placeholders. Rendering turns a row's params (the contract the care and
-USSD code write) into local dates and times, in the proper spelling; `preview` shows what the GSM-7
-conversion changes and what the message costs.
+referral code write) into local dates and times, in the proper spelling; `preview` shows what the GSM-7
+conversion changes and what the message costs. `check_body` is the one rule a template must pass before
+it is saved, wherever it is saved from, and the shipped texts pass it when the app starts
+(`check_defaults`): no unknown placeholder, no word that reveals a condition or a medicine, within its
+kind's segment budget.
 """
 
 from __future__ import annotations
 
+import re
 import string
-import tomllib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.errors import DomainError
 from service.gsm7 import for_sms, measure, non_gsm7_chars, to_gsm7
 from service.i18n import LANGUAGES, _, format_local, gettext
 from service.models import MessageTemplate
-from service.outbox import MESSAGE_KINDS
+from service.outbox.kinds import KINDS, default_texts
 
-DEFAULTS_FILE = Path(__file__).resolve().parent / "default_templates.toml"
-COMMON_PLACEHOLDERS = ("hotline",)
-PLACEHOLDERS: dict[str, tuple[str, ...]] = {
-    "appointment_day_before": ("reference", "date", "time", "place"),
-    "appointment_same_day": ("reference", "date", "time", "place"),
-    "medication": ("reference", "time"),
-    "followup_checkin": ("reference",),
-    "optout_confirmation": (),
-    "emergency_alert": ("reference", "village", "volunteer_phone"),
-    "alert_escalation": ("reference", "village", "volunteer_phone"),
-    "referral_ack": ("reference",),
-    "visit_confirmation": ("reference", "date", "village"),
-}
-SAMPLE_PARAMS: dict[str, dict[str, Any]] = {
-    "appointment_day_before": {
-        "reference": "P7K2",
-        "starts_at": "2025-05-13T09:30:00+00:00",
-        "place": "CSCom",
-    },
-    "appointment_same_day": {"reference": "P7K2", "starts_at": "2025-05-13T09:30:00+00:00", "place": "CSCom"},
-    "medication": {"reference": "P7K2", "dose_at": "2025-05-13T08:00:00+00:00"},
-    "followup_checkin": {"reference": "R4M9"},
-    "optout_confirmation": {},
-    "emergency_alert": {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"},
-    "alert_escalation": {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"},
-    "referral_ack": {"reference": "R4M9"},
-    "visit_confirmation": {"reference": "V3T8", "visit_date": "2025-05-20", "village": "Bellafarandi"},
-}
 DATE_PATTERN = "EEEE d MMMM"
 TIME_PATTERN = "HH:mm"
 MOBILE_UNIT_PLACE = _("mobile team visit")
 
 
-class TemplateError(ValueError):
+class TemplateError(DomainError):
     """A template cannot be rendered: unknown kind or language, missing parameter, bad placeholder."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("This text cannot be rendered: %(detail)s", detail=detail)
 
 
 @dataclass(frozen=True)
@@ -76,13 +54,6 @@ class Preview:
     sent_segments: int
 
 
-@cache
-def default_bodies() -> dict[str, dict[str, str]]:
-    """The shipped templates: kind -> language -> body."""
-    with DEFAULTS_FILE.open("rb") as defaults:
-        return tomllib.load(defaults)
-
-
 def current_body(session: Session, kind: str, language: str) -> str:
     """The newest saved version of a template, else the shipped default."""
     _check(kind, language)
@@ -92,7 +63,7 @@ def current_body(session: Session, kind: str, language: str) -> str:
         .order_by(MessageTemplate.version.desc())
         .limit(1)
     )
-    return saved if saved is not None else default_bodies()[kind][language]
+    return saved if saved is not None else default_texts()[kind][language]
 
 
 def render_body(body: str, kind: str, language: str, params: dict[str, Any], settings: Settings) -> str:
@@ -111,8 +82,8 @@ def render(session: Session, kind: str, language: str, params: dict[str, Any], s
 
 
 def preview(body: str, kind: str, language: str, settings: Settings) -> Preview:
-    """`body` filled with SAMPLE_PARAMS: its cost as written, in GSM-7 spelling, and as it will be sent."""
-    text = render_body(body, kind, language, SAMPLE_PARAMS[kind], settings)
+    """`body` filled with its kind's sample: its cost as written, in GSM-7 spelling, and as it will be sent."""
+    text = render_body(body, kind, language, KINDS[kind].sample, settings)
     written = measure(text)
     gsm7 = measure(to_gsm7(text))
     sent = for_sms(text, settings.gsm7_conversion)
@@ -131,7 +102,7 @@ def preview(body: str, kind: str, language: str, settings: Settings) -> Preview:
 
 def unknown_placeholders(body: str, kind: str) -> list[str]:
     """Placeholders in `body` that `kind` does not provide; a stray brace is reported as itself."""
-    allowed = set(PLACEHOLDERS[kind]) | set(COMMON_PLACEHOLDERS)
+    allowed = set(KINDS[kind].allowed_placeholders)
     try:
         fields = [field for _text, field, _spec, _conv in string.Formatter().parse(body) if field is not None]
     except ValueError:
@@ -143,9 +114,18 @@ def unknown_placeholders(body: str, kind: str) -> list[str]:
     return unknown
 
 
-def save_template(session: Session, kind: str, language: str, body: str, author: str) -> MessageTemplate:
-    """Store `body` as the next version of the template; it is used from the next message on."""
+def save_template(
+    session: Session, kind: str, language: str, body: str, author: str, settings: Settings
+) -> MessageTemplate:
+    """Store `body` as the next version of the template; it is used from the next message on.
+
+    Raises DomainError (field `body`) with the first thing `check_body` refuses.
+    """
     _check(kind, language)
+    errors = check_body(body, kind, language, settings).errors
+    if errors:
+        message, params = errors[0]
+        raise DomainError(message, field="body", **params)
     latest = session.scalar(
         select(func.max(MessageTemplate.version)).where(
             MessageTemplate.kind == kind, MessageTemplate.language == language
@@ -160,7 +140,7 @@ def save_template(session: Session, kind: str, language: str, body: str, author:
 
 
 def _check(kind: str, language: str) -> None:
-    if kind not in MESSAGE_KINDS:
+    if kind not in KINDS:
         raise TemplateError(f"unknown message kind {kind!r}")
     if language not in LANGUAGES:
         raise TemplateError(f"unsupported language {language!r}")
@@ -170,7 +150,7 @@ def _values(kind: str, language: str, params: dict[str, Any], settings: Settings
     """The placeholder values of `kind` from its params."""
     tz = settings.tz
     values: dict[str, str] = {}
-    for name in PLACEHOLDERS[kind]:
+    for name in KINDS[kind].placeholders:
         if name in ("date", "time"):
             moment = _moment(kind, params, tz)
             values[name] = format_local(
@@ -201,3 +181,92 @@ def _param(kind: str, params: dict[str, Any], name: str) -> Any:
     if name not in params:
         raise TemplateError(f"{kind}: parameter {name!r} is missing")
     return params[name]
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, Bambara letters in their older spelling: what forbidden words match on."""
+    spelled = to_gsm7(unicodedata.normalize("NFC", text))
+    stripped = "".join(c for c in unicodedata.normalize("NFD", spelled) if not unicodedata.combining(c))
+    return stripped.lower()
+
+
+def forbidden_words(body: str, words: tuple[str, ...]) -> list[str]:
+    """The entries of `words` found in `body`: whole words, or word starts for entries ending in `*`."""
+    folded = fold(body)
+    found = []
+    for word in words:
+        prefix = word.endswith("*")
+        stem = fold(word.rstrip("*").strip())
+        if not stem:
+            continue
+        pattern = r"(?<![a-z0-9])" + re.escape(stem) + ("" if prefix else r"(?![a-z0-9])")
+        if re.search(pattern, folded):
+            found.append(word.rstrip("*"))
+    return found
+
+
+@dataclass(frozen=True)
+class Check:
+    """A template body checked: its preview (None when it cannot be rendered) and what is wrong with it."""
+
+    preview: Preview | None
+    errors: list[tuple[str, dict[str, object]]]  # (French message, its parameters), translated when shown
+    budget: int
+
+
+def check_body(body: str, kind: str, language: str, settings: Settings) -> Check:
+    """Everything that would refuse `body`, as messages to show next to the field."""
+    budget = KINDS[kind].segment_budget
+    if not body.strip():
+        return Check(
+            None, [(_("Ce texte est obligatoire : les deux langues sont enregistrées ensemble."), {})], budget
+        )
+    errors: list[tuple[str, dict[str, object]]] = []
+    unknown = unknown_placeholders(body, kind)
+    if unknown:
+        known = ", ".join("{" + name + "}" for name in KINDS[kind].allowed_placeholders)
+        errors.append(
+            (
+                _("Variable inconnue : %(unknown)s. Variables possibles : %(known)s."),
+                {"unknown": ", ".join("{" + name + "}" for name in unknown), "known": known or "—"},
+            )
+        )
+    found = forbidden_words(body, settings.forbidden_words)
+    if found:
+        errors.append(
+            (
+                _("Mot interdit, il révèlerait une maladie ou un médicament : %(words)s."),
+                {"words": ", ".join(found)},
+            )
+        )
+    result = None
+    if not unknown:
+        try:
+            result = preview(body, kind, language, settings)
+        except TemplateError as error:
+            errors.append((_("Ce texte ne peut pas être affiché : %(error)s"), {"error": error.params["detail"]}))
+    if result is not None and result.sent_segments > budget:
+        errors.append(
+            (
+                _("Trop long : %(n)s SMS une fois converti, %(max)s au plus pour ce message."),
+                {"n": result.sent_segments, "max": budget},
+            )
+        )
+    return Check(result, errors, budget)
+
+
+def check_defaults(settings: Settings) -> None:
+    """Refuse to start when a shipped text breaks the registry's rules or a kind lacks a language."""
+    texts = default_texts()
+    problems = [f"{kind}: no shipped texts" for kind in KINDS if kind not in texts]
+    problems += [f"{kind}: not a message kind" for kind in texts if kind not in KINDS]
+    for kind in KINDS:
+        for language in LANGUAGES:
+            body = texts.get(kind, {}).get(language)
+            if body is None:
+                problems.append(f"{kind}/{language}: missing")
+                continue
+            for message, params in check_body(body, kind, language, settings).errors:
+                problems.append(f"{kind}/{language}: {message % params}")
+    if problems:
+        raise ValueError("shipped SMS texts: " + "; ".join(problems))

@@ -1,0 +1,81 @@
+"""Creating, re-planning and cancelling outbound rows: every SMS the system will send is a row first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from service.models import MessageStatus, OutboundMessage
+from service.outbox.kinds import KINDS
+from service.timeutil import utcnow
+
+
+def schedule_message(
+    session: Session,
+    *,
+    kind: str,
+    recipient: str,
+    language: str,
+    params: dict[str, Any],
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    **links: Any,
+) -> OutboundMessage:
+    """Add an outbound row in the caller's transaction, with its kind's priority and quiet-hours rule."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    registered = KINDS[kind]
+    message = OutboundMessage(
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        params=params,
+        priority=int(registered.priority),
+        due_at=due_at or utcnow(),
+        expires_at=expires_at,
+        ignore_quiet_hours=not registered.quiet_hours_apply,
+        status=MessageStatus.SCHEDULED,
+        dedupe_key=dedupe_key,
+        **links,
+    )
+    session.add(message)
+    return message
+
+
+# A move or cancel touches only rows still waiting for their time; an opt-out or an acknowledged alert
+# also stops rows the sweeper has claimed but no worker has started to send (workers claim `queued`
+# rows with a conditional update, so a cancelled row is never sent).
+WAITING = (MessageStatus.SCHEDULED,)
+UNSENT = (MessageStatus.SCHEDULED, MessageStatus.QUEUED)
+
+
+def cancel_rows(session: Session, *criteria: ColumnElement[bool], statuses: tuple[MessageStatus, ...] = WAITING) -> int:
+    """Cancel the matching rows that are in `statuses`; return how many were cancelled."""
+    result = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.status.in_(statuses), *criteria)
+        .values(status=MessageStatus.CANCELLED)
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount
+
+
+def ensure_row(session: Session, *, dedupe_key: str, due_at: datetime, **fields: Any) -> OutboundMessage:
+    """The row for `dedupe_key`, scheduled at `due_at`: a waiting or cancelled one is re-planned, a row
+    already sent is left alone (that reminder went out once for this very time), otherwise it is added."""
+    row = session.scalar(select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key))
+    if row is None:
+        return schedule_message(session, dedupe_key=dedupe_key, due_at=due_at, **fields)
+    if row.status in (MessageStatus.SCHEDULED, MessageStatus.CANCELLED):
+        row.status = MessageStatus.SCHEDULED
+        row.kind = fields["kind"]
+        row.due_at = due_at
+        row.expires_at = fields.get("expires_at")
+        row.recipient = fields["recipient"]
+        row.language = fields["language"]
+        row.params = fields["params"]
+    return row
