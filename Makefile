@@ -29,6 +29,7 @@ test: $(VENV)/.dev locales browser
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 browser:
 	bash tools/ensure-chromium.sh

@@ -25,8 +25,8 @@ from sqlalchemy import delete, func, select
 from bench.common import ROOT, CpuMeter, Environment, Figure, bench_environment, started, wait_for
 from service.config import Settings
 from service.models import MessageEvent, OutboundMessage
-from service.outbox.rows import schedule_message
 from service.outbox.kinds import default_texts
+from service.outbox.rows import schedule_message
 from service.outbox.templates import render_body
 from service.timeutil import utcnow
 

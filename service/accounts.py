@@ -145,7 +145,7 @@ def authenticate(
     failures = client.zrange(key, 0, -1, withscores=True)
     if len(failures) >= MAX_FAILURES:
         oldest = failures[-MAX_FAILURES][1]
-        raise LoginThrottled(datetime.fromtimestamp(oldest, now.tzinfo) + FAILURE_WINDOW)
+        raise LoginThrottled(datetime.fromtimestamp(float(oldest), now.tzinfo) + FAILURE_WINDOW)
     user = find_user(session, email)
     if user is None or not user.active or not _verify(user, password):
         stamp = now.timestamp()

@@ -1,21 +1,27 @@
-"""Core commands: database, places, volunteers, on-call clinicians, demo data."""
+"""Core commands: database, places, volunteers, on-call clinicians, demo data, CSV exports."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TextIO
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from service import migrate
+from service import get_settings, migrate
+from service.accounts import record_audit
 from service.db import get_db
+from service.exports import export_appointments, export_messages, export_referrals, export_visits
 from service.models import OnCallClinician, Place, Volunteer
 from service.people import PeopleError, add_oncall, add_volunteer, deactivate_volunteer
 from service.phones import InvalidPhone
 from service.places import PlaceImportError, import_places
+from service.timeutil import local_days
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
@@ -24,10 +30,19 @@ places_cli = AppGroup("places", help="The health map: regions, districts, areas,
 volunteers_cli = AppGroup("volunteers", help="Community volunteers who use the USSD service.")
 oncall_cli = AppGroup("oncall", help="On-call clinicians who receive emergency alerts.")
 demo_cli = AppGroup("demo", help="Demonstration data for training and development.")
+export_cli = AppGroup("export", help="CSV exports for a date range.")
+CLI_ACTOR = "cli"
+# What `export NAME` writes, and what its help says it leaves out.
+EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
+    "referrals": (export_referrals, "Referrals reported in the date range (no names, no contact phones)."),
+    "visits": (export_visits, "Mobile-unit visit requests made in the date range."),
+    "appointments": (export_appointments, "Appointments starting in the date range (no phone numbers)."),
+    "messages": (export_messages, "Outbound SMS due in the date range (no phone numbers or text)."),
+}
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, places_cli, volunteers_cli, oncall_cli, demo_cli):
+    for group in (db_cli, places_cli, volunteers_cli, oncall_cli, demo_cli, export_cli):
         app.cli.add_command(group)
 
 
@@ -166,3 +181,23 @@ def demo_load() -> None:
     with get_db().session() as session:
         for line in load_demo(session, DEMO_DIR, get_settings()):
             click.echo(line)
+
+
+def _export_command(what: str, export: Callable[..., int], help_text: str) -> click.Command:
+    @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First local day (YYYY-MM-DD).")
+    @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last local day, included.")
+    @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
+    def command(since: datetime | None, until: datetime | None, output: TextIO) -> None:
+        first, last = since and since.date(), until and until.date()
+        start, end = local_days(first, last, get_settings().tz)
+        with get_db().session() as session:
+            rows = export(session, output, since=start, until=end)
+            detail = {"what": what, "since": first, "until": last, "rows": rows}
+            record_audit(session, CLI_ACTOR, "export", detail)
+        click.echo(f"{rows} {what} exported.", err=True)
+
+    return export_cli.command(what, help=help_text)(command)
+
+
+for _what, (_export, _help) in EXPORTS.items():
+    _export_command(_what, _export, _help)

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, Result, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -86,3 +87,8 @@ def init_app(app: Flask, url: str) -> None:
 def get_db(app: Flask | None = None) -> Database:
     """The Database of `app` (default: the current app)."""
     return (app or current_app).extensions["jigi.db"]
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (SQLAlchemy types execute() results generically)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -7,6 +7,7 @@ Messages are English msgids with `%(name)s` placeholders; their French and Bamba
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from service.i18n import gettext
@@ -30,8 +31,10 @@ class DomainError(Exception):
         *,
         kind: ErrorKind = ErrorKind.INVALID,
         field: str | None = None,
-        **params: object,
+        params: Mapping[str, object] | None = None,
+        **named: object,
     ) -> None:
+        params = {**(params or {}), **named}
         super().__init__(message % params if params else message)
         self.message = message
         self.params = params

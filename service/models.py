@@ -17,14 +17,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy import text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime
 from service.i18n import LANGUAGES
 from service.outbox.kinds import MESSAGE_KINDS, Priority
 from service.timeutil import utcnow
+
 
 class PlaceLevel(StrEnum):
     REGION = "region"
@@ -501,7 +502,6 @@ class SystemAlert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-
 class ApiToken(Base):
     """A partner system's bearer token; only the SHA-256 of the token is kept."""
 
@@ -515,7 +515,6 @@ class ApiToken(Base):
     created_by: Mapped[str | None] = mapped_column(String(120))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
 
 
 class User(Base):

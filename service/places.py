@@ -64,7 +64,9 @@ def _validated_rows(
     session: Session, numbered_rows: Iterable[tuple[int, list[str]]]
 ) -> list[tuple[int, str, str, str, str]]:
     known_levels = {code: level for code, level in session.execute(select(Place.code, Place.level))}
-    rows, problems, seen = [], [], {}
+    rows: list[tuple[int, str, str, str, str]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for line, cells in numbered_rows:
         if not any(cell.strip() for cell in cells):
             continue

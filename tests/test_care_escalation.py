@@ -4,8 +4,6 @@ import pytest
 from conftest import CALLBACK_TOKEN
 from sqlalchemy import select
 
-from service.referrals.alerts import raise_emergency_alert
-from service.referrals.alerts import escalate_due_alerts
 from service.models import (
     AlertStep,
     EmergencyAlert,
@@ -17,6 +15,7 @@ from service.models import (
 )
 from service.places import by_code
 from service.references import unique_reference
+from service.referrals.alerts import escalate_due_alerts, raise_emergency_alert
 
 FIRST, SECOND = "+22366123456", "+22366000001"  # the demo on-call clinicians of Gourma-Rharous, in order
 
@@ -30,7 +29,7 @@ def emergency(db, settings) -> tuple[int, str]:
             volunteer=volunteer,
             place=by_code(session, "TBK-V08"),
             category="self_harm",
-            sex="f",
+            sex="F",
             age=24,
             red_flag="self_harm",
             urgency="emergency",

@@ -87,7 +87,9 @@ def test_first_contact_sends_the_volunteer_one_feedback_sms_in_their_language(cl
     client.post(f"/console/referrals/{referral.id}/appointment", data={"phone": "76 55 55 55"})
 
     with db.session() as session:
-        feedback = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "referral_ack")).all()
+        feedback = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.kind == "referral_ack")
+        ).all()
         volunteer = session.scalar(select(Volunteer).where(Volunteer.phone == "+22376123456"))
     assert len(feedback) == 1
     assert (feedback[0].recipient, feedback[0].params) == ("+22376123456", {"reference": "R8K8"})

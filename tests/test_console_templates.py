@@ -10,10 +10,9 @@ from sqlalchemy import select
 from test_console_support import sign_in
 
 from service.console.editor import word_diff
-from service.outbox.templates import forbidden_words
 from service.models import AuditEntry, MessageTemplate
 from service.outbox.kinds import default_texts
-from service.outbox.templates import current_body
+from service.outbox.templates import current_body, forbidden_words
 
 KIND = "referral_ack"
 

@@ -34,7 +34,11 @@ def test_database_refuses_a_code_outside_its_enum(db, statement, constraint):
         session.add(Place(code="R1", name="Région", level="region"))
         session.add(
             OutboundMessage(
-                kind="optout_confirmation", recipient="+22376123456", language="fr", params={}, due_at=utcnow()
+                kind="optout_confirmation",
+                recipient="+22376123456",
+                language="fr",
+                params={},
+                due_at=utcnow(),
             )
         )
     with pytest.raises(IntegrityError) as refused, db.engine.begin() as connection:

@@ -12,10 +12,10 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from service import create_app
-from service.referrals.alerts import raise_emergency_alert
 from service.models import OutboundMessage, Place, Referral, Volunteer
-from service.sms.queues import QUEUES
 from service.periodic import LOCK_KEY, PassContext, run_locked
+from service.referrals.alerts import raise_emergency_alert
+from service.sms.queues import QUEUES
 from service.sms.sweeper import claim_due, sweep
 from service.timeutil import utcnow
 
@@ -161,7 +161,9 @@ def test_periodic_passes_escalate_unacknowledged_alerts_and_send_them_at_once(ap
 
     assert counts is not None and counts["escalated"] == 1
     with db.session() as session:
-        rows = session.execute(select(OutboundMessage.kind, OutboundMessage.status).order_by(OutboundMessage.id))
+        rows = session.execute(
+            select(OutboundMessage.kind, OutboundMessage.status).order_by(OutboundMessage.id)
+        )
     # Escalation runs before sending: the escalation SMS is queued in the very same pass.
     assert [tuple(row) for row in rows] == [("emergency_alert", "queued"), ("alert_escalation", "queued")]
 

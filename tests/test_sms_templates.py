@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from service.errors import DomainError
-
 from service.i18n import LANGUAGES
 from service.outbox.kinds import KINDS, MESSAGE_KINDS, default_texts
 from service.outbox.templates import (
@@ -49,9 +48,7 @@ def test_every_kind_has_a_discreet_default_within_two_segments(kind, language, s
 
 
 def test_bambara_default_keeps_standard_orthography_until_sent(settings):
-    shown = preview(
-        default_texts()["appointment_day_before"]["bm"], "appointment_day_before", "bm", settings
-    )
+    shown = preview(default_texts()["appointment_day_before"]["bm"], "appointment_day_before", "bm", settings)
 
     assert "sɔn" in shown.text
     assert shown.encoding == "UCS-2"
@@ -100,7 +97,9 @@ def test_every_kind_may_use_the_hotline(settings):
 def test_saved_version_overrides_the_default_and_newest_wins(db, settings):
     with db.session() as session:
         first = save_template(session, "referral_ack", "fr", "Reçu {reference}.", "coord@jigi.ml", settings)
-        second = save_template(session, "referral_ack", "fr", "Bien reçu: {reference}.", "coord@jigi.ml", settings)
+        second = save_template(
+            session, "referral_ack", "fr", "Bien reçu: {reference}.", "coord@jigi.ml", settings
+        )
     with db.session() as session:
         body = current_body(session, "referral_ack", "fr")
         other_language = current_body(session, "referral_ack", "bm")

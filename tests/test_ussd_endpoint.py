@@ -28,8 +28,8 @@ from service.models import (
     Volunteer,
 )
 from service.references import unique_reference
-from service.ussd.functions import VILLAGES_TTL_SECONDS
 from service.referrals.intake import week_start_for
+from service.ussd.functions import VILLAGES_TTL_SECONDS
 from service.ussd.registry import REGISTRY
 
 MOUSSA = "+22376000001"  # French, GAO-A1: Baria, Bourem, Moudakane

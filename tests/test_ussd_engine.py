@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from service.referrals.intake import urgency_for, week_start_for
 from service.ussd.engine import State, advance, begin
 from service.ussd.menu import load_menu
-from service.referrals.intake import urgency_for, week_start_for
 from service.ussd.registry import REGISTRY, Ctx, InvalidInput
 from service.ussd.screens import fill, gsm, lay_out
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from service.ussd.menu import MenuError, load_menu, load_menus
+from service.ussd.menu import MenuError, load_menu, load_menus, nexts_of
 
 GOOD = """
 start = "main"
@@ -43,7 +43,7 @@ def test_shipped_menus_load_and_every_screen_is_reachable():
         if screen.name in reachable:
             continue
         reachable.add(screen.name)
-        steps = [option.next for option in screen.options] + ([screen.next] if screen.next else [])
+        steps = nexts_of(screen)
         todo.extend(target for step in steps for target in step.targets())
     assert reachable == set(menu.screens)
 

@@ -20,7 +20,7 @@ from service.models import CATEGORIES, Place, Referral, Volunteer
 from service.people import add_oncall, add_volunteer
 from service.ussd.engine import MORE, RESUME, Reply, State, advance, begin
 from service.ussd.handler import FAILED, NOT_REGISTERED, bilingual
-from service.ussd.menu import load_menus
+from service.ussd.menu import InputScreen, ListScreen, MenuScreen, load_menus
 from service.ussd.registry import Ctx
 
 NOW = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)
@@ -87,11 +87,11 @@ def inputs_for(menu, state: State) -> list[str]:
     if state.screen == RESUME:
         return ["1", "2"]
     screen = menu.screens[state.screen]
-    if screen.type == "input":
+    if isinstance(screen, InputScreen):
         return INPUTS[screen.validator]
-    count = len(screen.options) if screen.type == "menu" else len(state.items)
+    count = len(screen.options) if isinstance(screen, MenuScreen) else len(state.items)
     numbers = list(range(1, count + 1))
-    if screen.type == "list":
+    if isinstance(screen, ListScreen):
         numbers.sort(key=lambda n: -len(state.items[n - 1][1]))
         if count > 10:
             numbers = [numbers[0], 1, count]

@@ -55,7 +55,7 @@ def _authenticate_and_check_query() -> None:
         raise invalid(unknown[0], f"unknown query parameter{expected}")
 
 
-def by_reference(session: Session, model: type, reference: str, what: str) -> Any:
+def by_reference(session: Session, model: type[Any], reference: str, what: str) -> Any:
     """The row of `model` with this reference (any case), or 404."""
     row = None
     if _REFERENCE.fullmatch(reference):

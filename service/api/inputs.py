@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal, overload
 from zoneinfo import ZoneInfo
 
 from flask import request
@@ -29,6 +29,10 @@ def json_object(allowed: tuple[str, ...]) -> dict[str, Any]:
     return data
 
 
+@overload
+def text(data: dict[str, Any], name: str, required: Literal[True]) -> str: ...
+@overload
+def text(data: dict[str, Any], name: str, required: bool = False) -> str | None: ...
 def text(data: dict[str, Any], name: str, required: bool = False) -> str | None:
     value = data.get(name)
     if value is None:

@@ -20,7 +20,8 @@ def paginate(session: Session, query: Select, serialize: Callable[[Any], dict]) 
     next_url = None
     if page * per_page < total:
         args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
-        next_url = url_for(request.endpoint, **(request.view_args or {}), **args)
+        endpoint_args: dict[str, Any] = {**(request.view_args or {}), **args}
+        next_url = url_for(request.endpoint or "", **endpoint_args)
     return {
         "items": [serialize(row) for row in rows],
         "page": page,

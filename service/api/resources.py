@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from service.models import (
     Appointment,
@@ -40,15 +40,23 @@ def _district_code(place: Place) -> str | None:
         return None
 
 
+def _session(row: Any) -> Session:
+    """The session a row was loaded in (serialisers look up related rows through it)."""
+    session = object_session(row)
+    if session is None:
+        raise RuntimeError(f"{row!r} is detached from its session")
+    return session
+
+
 def _patient_reference(row: Any) -> str | None:
     if row.patient_id is None:
         return None
-    patient = object_session(row).get(Patient, row.patient_id)
+    patient = _session(row).get(Patient, row.patient_id)
     return patient.reference if patient else None
 
 
 def patient_json(patient: Patient) -> dict[str, Any]:
-    place = object_session(patient).get(Place, patient.place_id) if patient.place_id else None
+    place = _session(patient).get(Place, patient.place_id) if patient.place_id else None
     return {
         "reference": patient.reference,
         "phone": patient.phone,
@@ -64,9 +72,7 @@ def patient_json(patient: Patient) -> dict[str, Any]:
 
 def appointment_json(appointment: Appointment, tz: ZoneInfo) -> dict[str, Any]:
     referral = (
-        object_session(appointment).get(Referral, appointment.referral_id)
-        if appointment.referral_id
-        else None
+        _session(appointment).get(Referral, appointment.referral_id) if appointment.referral_id else None
     )
     return {
         "id": appointment.id,

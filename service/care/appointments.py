@@ -13,10 +13,9 @@ from sqlalchemy.orm import Session
 from service.care.errors import CareError
 from service.care.localtime import at_local, local_date
 from service.care.patients import require_reminders_allowed
-from service.outbox.rows import cancel_rows, ensure_row
 from service.config import Settings
 from service.models import Appointment, OutboundMessage, Patient, Place, Referral
-from service.outbox.rows import schedule_message
+from service.outbox.rows import cancel_rows, ensure_row, schedule_message
 from service.timeutil import utcnow
 
 OPEN = ("scheduled", "confirmed")

@@ -31,6 +31,8 @@ def load_demo_care(session: Session, directory: Path, settings: Settings, now: d
         with path.open(encoding="utf-8") as source:
             yield f"Patients: {import_patients(session, source)} added."
     patient = find_patient(session, first_phone)
+    if patient is None:  # the demo file's first patient was just imported
+        raise LookupError(f"demo patient {first_phone} is missing")
     upcoming = select(Appointment.id).where(
         Appointment.patient_id == patient.id, Appointment.status.in_(OPEN), Appointment.starts_at > now
     )

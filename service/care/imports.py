@@ -7,7 +7,7 @@ import csv
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -50,7 +50,8 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
         existing.setdefault(phone, reference)
         if is_out:
             opted_out.add(phone)
-    good, first_line = [], {}
+    good: list[dict[str, Any]] = []
+    first_line: dict[str, int] = {}
     for line, cells in rows:
         try:
             phone = clean_phone(cells["phone"])

@@ -9,10 +9,9 @@ from sqlalchemy.orm import Session
 from service.care.errors import CareError
 from service.care.localtime import at_local, parse_weekdays
 from service.care.patients import require_reminders_allowed
-from service.outbox.rows import cancel_rows
 from service.config import Settings
 from service.models import MedicationPlan, OutboundMessage, Patient
-from service.outbox.rows import schedule_message
+from service.outbox.rows import cancel_rows, schedule_message
 from service.timeutil import utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)
@@ -24,7 +23,7 @@ def dose_times(
     settings: Settings, times: list[time], days_of_week: str, start_date: date, end_date: date, now: datetime
 ) -> list[datetime]:
     """Every dose of a plan still ahead of `now`, in UTC, in order."""
-    doses = []
+    doses: list[datetime] = []
     day = start_date
     while day <= end_date:
         if str(day.weekday()) in days_of_week:

@@ -10,11 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service.care.errors import CareError
-from service.outbox.rows import UNSENT, WAITING, cancel_rows
 from service.config import ConfigError, parse_quiet_hours
+from service.db import rowcount
 from service.i18n import LANGUAGES
 from service.models import OutboundMessage, Patient, Place
-from service.outbox.rows import schedule_message
+from service.outbox.rows import UNSENT, WAITING, cancel_rows, schedule_message
 from service.phones import InvalidPhone, normalize_phone
 from service.places import by_code
 from service.references import unique_reference
@@ -180,12 +180,14 @@ def opt_out(
     """
     phone = clean_phone(phone)
     now = now or utcnow()
-    newly = session.execute(
-        update(Patient)
-        .where(Patient.phone == phone, Patient.opted_out.is_(False))
-        .values(opted_out=True, opted_out_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    newly = rowcount(
+        session.execute(
+            update(Patient)
+            .where(Patient.phone == phone, Patient.opted_out.is_(False))
+            .values(opted_out=True, opted_out_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
     patients = list(
         session.scalars(select(Patient).where(Patient.phone == phone).order_by(Patient.id.desc()))
     )

@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.care.appointments import confirm_appointment, reminded_appointment
-from service.referrals.alerts import acknowledge_alert
 from service.care.patients import opt_out
 from service.config import Settings
 from service.models import InboundMessage
 from service.phones import InvalidPhone, normalize_phone
+from service.referrals.alerts import acknowledge_alert
 
 OPTOUT_WORDS = ("STOP", "ARRET", "ARRÊT", "ARRETER", "STOPPER")
 CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO

@@ -87,7 +87,7 @@ def bar_chart(
     slot = plot_w / max(len(labels), 1)
     bars = []
     for index in range(len(labels)):
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         width = slot * 0.7 / (1 if stacked else max(len(series), 1))
         for number, one in enumerate(series):
             value = one.values[index]

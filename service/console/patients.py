@@ -94,7 +94,8 @@ def patient(patient_id: int):
         person = session.get(Patient, patient_id) or abort(404)
         record_audit(session, actor(), "patient_viewed", {"patient": person.reference})
         edit_form = PatientForm(formdata=None, obj=person)
-        edit_form.place.data = session.get(Place, person.place_id).code if person.place_id else ""
+        place = session.get(Place, person.place_id) if person.place_id else None
+        edit_form.place.data = place.code if place else ""
         return _record(session, person, edit_form=edit_form)
 
 

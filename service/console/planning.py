@@ -102,5 +102,6 @@ def recent_rounds(session: Session, limit: int = 20) -> list[tuple[MobileUnitRou
     if rounds:
         query = select(VisitRequest).where(VisitRequest.round_id.in_(planned)).order_by(VisitRequest.id)
         for request in session.scalars(query):
-            planned[request.round_id].append(request)
+            if request.round_id is not None:
+                planned[request.round_id].append(request)
     return [(round_, planned[round_.id]) for round_ in rounds]

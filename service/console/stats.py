@@ -106,6 +106,8 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
         )
     ).all()
     for sent_at, status in messages:
+        if sent_at is None:
+            continue
         index = slot[week_of(sent_at, tz)]
         sent[index] += 1
         delivered[index] += status == "delivered"
@@ -114,7 +116,8 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
     for (opted_out_at,) in session.execute(
         select(Patient.opted_out_at).where(Patient.opted_out_at >= since, Patient.opted_out_at < until)
     ):
-        opt_outs[slot[week_of(opted_out_at, tz)]] += 1
+        if opted_out_at is not None:
+            opt_outs[slot[week_of(opted_out_at, tz)]] += 1
 
     return Dashboard(
         weeks=weeks,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_timedelta
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from service import get_settings
 from service.config import Settings
 from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext
-from service.timeutil import utcnow
+from service.timeutil import local_days, utcnow
 
 PER_PAGE = 25
 
@@ -97,9 +97,7 @@ class DayRange:
 
 
 def day_range(first: date | None, last: date | None) -> DayRange:
-    tz = settings().tz
-    since = datetime.combine(first, time(0), tz) if first else None
-    until = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
+    since, until = local_days(first, last, settings().tz)
     return DayRange(first, last, since, until)
 
 
@@ -115,4 +113,5 @@ def requested_range(default_days: int | None = None) -> DayRange:
 def page_url(number: int) -> str:
     """This page's URL with the same filters, at page `number`."""
     args = {**request.args.to_dict(), "page": number}
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    endpoint_args: dict[str, Any] = {**(request.view_args or {}), **args}
+    return url_for(request.endpoint or "", **endpoint_args)

@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Update, bindparam, insert, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from service.models import MessageEvent, OutboundMessage
 
-OUTBOUND = OutboundMessage.__table__
-INSERT_EVENT = insert(MessageEvent.__table__)
+OUTBOUND = cast(Table, OutboundMessage.__table__)
+INSERT_EVENT = insert(cast(Table, MessageEvent.__table__))
 
 
 def transition(

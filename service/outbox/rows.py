@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from service.db import rowcount
 from service.models import MessageStatus, OutboundMessage
 from service.outbox.kinds import KINDS
 from service.timeutil import utcnow
@@ -53,7 +54,9 @@ WAITING = (MessageStatus.SCHEDULED,)
 UNSENT = (MessageStatus.SCHEDULED, MessageStatus.QUEUED)
 
 
-def cancel_rows(session: Session, *criteria: ColumnElement[bool], statuses: tuple[MessageStatus, ...] = WAITING) -> int:
+def cancel_rows(
+    session: Session, *criteria: ColumnElement[bool], statuses: tuple[MessageStatus, ...] = WAITING
+) -> int:
     """Cancel the matching rows that are in `statuses`; return how many were cancelled."""
     result = session.execute(
         update(OutboundMessage)
@@ -61,7 +64,7 @@ def cancel_rows(session: Session, *criteria: ColumnElement[bool], statuses: tupl
         .values(status=MessageStatus.CANCELLED)
         .execution_options(synchronize_session="fetch")
     )
-    return result.rowcount
+    return rowcount(result)
 
 
 def ensure_row(session: Session, *, dedupe_key: str, due_at: datetime, **fields: Any) -> OutboundMessage:

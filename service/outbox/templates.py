@@ -82,7 +82,7 @@ def render(session: Session, kind: str, language: str, params: dict[str, Any], s
 
 
 def preview(body: str, kind: str, language: str, settings: Settings) -> Preview:
-    """`body` filled with its kind's sample: its cost as written, in GSM-7 spelling, and as it will be sent."""
+    """`body` filled with its kind's sample: its cost as written, in GSM-7, and as it will be sent."""
     text = render_body(body, kind, language, KINDS[kind].sample, settings)
     written = measure(text)
     gsm7 = measure(to_gsm7(text))
@@ -125,7 +125,7 @@ def save_template(
     errors = check_body(body, kind, language, settings).errors
     if errors:
         message, params = errors[0]
-        raise DomainError(message, field="body", **params)
+        raise DomainError(message, field="body", params=params)
     latest = session.scalar(
         select(func.max(MessageTemplate.version)).where(
             MessageTemplate.kind == kind, MessageTemplate.language == language
@@ -244,7 +244,9 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
         try:
             result = preview(body, kind, language, settings)
         except TemplateError as error:
-            errors.append((_("Ce texte ne peut pas être affiché : %(error)s"), {"error": error.params["detail"]}))
+            errors.append(
+                (_("Ce texte ne peut pas être affiché : %(error)s"), {"error": error.params["detail"]})
+            )
     if result is not None and result.sent_segments > budget:
         errors.append(
             (

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from service import system_alerts
 from service.config import Settings
+from service.db import rowcount
 from service.models import (
     AlertStep,
     EmergencyAlert,
@@ -119,16 +120,18 @@ def _escalate(session: Session, settings: Settings, alert: EmergencyAlert, now: 
     next_at = None if step >= LAST_STEP else now + timedelta(minutes=settings.alert_escalate_minutes)
     # Claim the step with a conditional update: two sweepers, or an acknowledgement arriving meanwhile,
     # can never make a step happen twice or after the acknowledgement.
-    claimed = session.execute(
-        update(EmergencyAlert)
-        .where(
-            EmergencyAlert.id == alert.id,
-            EmergencyAlert.step == alert.step,
-            EmergencyAlert.acknowledged_at.is_(None),
+    claimed = rowcount(
+        session.execute(
+            update(EmergencyAlert)
+            .where(
+                EmergencyAlert.id == alert.id,
+                EmergencyAlert.step == alert.step,
+                EmergencyAlert.acknowledged_at.is_(None),
+            )
+            .values(step=step, next_escalation_at=next_at)
+            .execution_options(synchronize_session="fetch")
         )
-        .values(step=step, next_escalation_at=next_at)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    )
     if not claimed:
         return False
     clinicians = oncall_for(session, alert.district_id)
@@ -180,12 +183,14 @@ def acknowledge_alert(session: Session, reference: str, phone: str, now: datetim
     )
     if clinician is None:
         return None
-    first = session.execute(
-        update(EmergencyAlert)
-        .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
-        .values(acknowledged_at=now, acknowledged_by=phone, next_escalation_at=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    first = rowcount(
+        session.execute(
+            update(EmergencyAlert)
+            .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, acknowledged_by=phone, next_escalation_at=None)
+            .execution_options(synchronize_session="fetch")
+        )
+    )
     if first:
         cancel_rows(session, OutboundMessage.alert_id == alert.id, statuses=UNSENT)
         session.add(AlertStep(alert_id=alert.id, kind="acknowledged", detail=phone, created_at=now))

@@ -17,22 +17,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.referrals.alerts import raise_emergency_alert
 from service.config import Settings
 from service.models import (
     FollowUp,
     FollowupOutcome,
     Place,
     PlaceLevel,
-    ReferralStatus,
     Referral,
     ReferralEvent,
+    ReferralStatus,
     Urgency,
     VisitRequest,
     VisitStatus,
 )
-from service.referrals.triage import may_become
 from service.references import unique_reference
+from service.referrals.alerts import raise_emergency_alert
+from service.referrals.triage import may_become
 from service.ussd.registry import Caller
 
 log = logging.getLogger(__name__)

@@ -51,7 +51,9 @@ def record_change(
     record_audit(session, actor, f"referral_{kind}", {"reference": referral.reference, "detail": detail})
 
 
-def move_to(session: Session, referral: Referral, status: str, actor: str, detail: str | None = None) -> None:
+def move_to(
+    session: Session, referral: Referral, status: ReferralStatus, actor: str, detail: str | None = None
+) -> None:
     """Set the referral's status if the current one allows it, and record the change."""
     if referral.status not in ALLOWED_FROM[status]:
         raise TriageError(f"a referral that is {referral.status} cannot become {status}")
@@ -87,13 +89,13 @@ def record_first_contact(session: Session, settings: Settings, referral: Referra
 
 
 def mark_seen(session: Session, referral: Referral, actor: str) -> None:
-    move_to(session, referral, "seen", actor)
+    move_to(session, referral, ReferralStatus.SEEN, actor)
 
 
 def close_referral(session: Session, referral: Referral, actor: str, outcome: str) -> None:
     if outcome not in FOLLOWUP_OUTCOMES:
         raise TriageError(f"unknown outcome {outcome!r}")
-    move_to(session, referral, "closed", actor, outcome)
+    move_to(session, referral, ReferralStatus.CLOSED, actor, outcome)
     referral.outcome = outcome
 
 
@@ -114,7 +116,7 @@ def set_appointment(
 
     Raises CareError (bad phone, time in the past, patient opted out...) or TriageError; nothing is kept then.
     """
-    if referral.status not in ALLOWED_FROM["appointment_set"]:
+    if not may_become(referral, ReferralStatus.APPOINTMENT_SET):
         raise TriageError(f"a referral that is {referral.status} cannot get an appointment here")
     if not phone.strip():
         raise CareError("give the patient's phone number: the referral has none that may be used")
@@ -134,7 +136,13 @@ def set_appointment(
     )
     referral.patient_id = patient.id
     record_first_contact(session, settings, referral, now)
-    move_to(session, referral, "appointment_set", actor, f"{patient.reference} {starts_at.isoformat()}")
+    move_to(
+        session,
+        referral,
+        ReferralStatus.APPOINTMENT_SET,
+        actor,
+        f"{patient.reference} {starts_at.isoformat()}",
+    )
     return appointment
 
 

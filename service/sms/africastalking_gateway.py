@@ -75,7 +75,9 @@ class AfricasTalkingGateway:
 def classify_http_error(body: str) -> SendResult:
     """A non-2xx answer: bad credentials are a configuration error, anything else is retried."""
     if BAD_CREDENTIALS_TEXT in body.lower():
-        return SendResult(Outcome.CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}")
+        return SendResult(
+            Outcome.CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}"
+        )
     return SendResult(Outcome.TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
 
 
@@ -95,13 +97,17 @@ def classify_reply(reply: Any) -> SendResult:
         return SendResult(Outcome.UNKNOWN, reason=f"answer without a status code: {entry}")
     status = entry.get("status") or ""
     if code in ACCEPTED_CODES:
-        return SendResult(Outcome.ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
+        return SendResult(
+            Outcome.ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status
+        )
     if code == INSUFFICIENT_BALANCE_CODE:
         return SendResult(Outcome.INSUFFICIENT_BALANCE, reason=f"{code} {status or 'InsufficientBalance'}")
     if code in PERMANENT_CODES:
         return SendResult(Outcome.PERMANENT, reason=f"{code} {status or PERMANENT_CODES[code]}")
     if code in TRANSIENT_CODES or code >= 500:
-        return SendResult(Outcome.TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip())
+        return SendResult(
+            Outcome.TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip()
+        )
     log.warning("unexpected Africa's Talking status code %s (%s)", code, status)
     return SendResult(Outcome.PERMANENT, reason=f"{code} {status} (unexpected status code)")
 

@@ -17,7 +17,6 @@ from service import get_settings
 from service.config import Settings
 
 
-
 class Outcome(StrEnum):
     """What one send came to, whatever the gateway."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any, cast
 
 from flask import current_app
 
@@ -14,6 +15,6 @@ from service.sms.sender import deliver_batch
 
 def send_job(*message_ids: int) -> dict[str, int]:
     """Send each outbound row of `message_ids` that is still queued (idempotent); count the outcomes."""
-    app = current_app._get_current_object()
+    app = cast(Any, current_app)._get_current_object()
     database, gateway, settings = get_db(app), get_gateway(app), get_settings(app)
     return dict(Counter(deliver_batch(database, gateway, settings, list(message_ids))))

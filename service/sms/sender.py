@@ -17,15 +17,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from service import system_alerts
 from service.config import Settings
 from service.db import Database
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
-from service.sms import gateway as gw
-from service import system_alerts
 from service.outbox.lifecycle import move
-from service.sms.quiet_hours import patient_window, quiet_until
 from service.outbox.templates import TemplateError, current_body, render_body
+from service.sms import gateway as gw
+from service.sms.quiet_hours import patient_window, quiet_until
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)

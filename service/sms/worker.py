@@ -13,9 +13,9 @@ from rq import Queue, SimpleWorker
 
 from service import get_settings
 from service.db import get_db
+from service.periodic import PassContext, run_locked
 from service.redis_conn import connect
 from service.sms.queues import QUEUES
-from service.periodic import PassContext, run_locked
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from service.i18n import _, gettext
-from service.ussd.menu import MAX_OPTIONS, RESERVED_PREFIX, Menu, Next, Screen
+from service.ussd.menu import (
+    MAX_OPTIONS,
+    RESERVED_PREFIX,
+    EndScreen,
+    InputScreen,
+    ListScreen,
+    Menu,
+    MenuScreen,
+    Next,
+    Screen,
+)
 from service.ussd.registry import Ctx, InvalidInput, lookup
 from service.ussd.screens import BUDGET, fill, gsm, lay_out, size
 
@@ -90,7 +100,7 @@ def advance(menu: Menu, state: State, raw: str, ctx: Ctx) -> Turn:
     raw = raw.strip()
     if state.screen == RESUME:
         state = _resume(menu, state, raw, ctx)
-    elif menu.screens[state.screen].type != "end":
+    elif not isinstance(menu.screens[state.screen], EndScreen):
         _apply(menu, state, menu.screens[state.screen], raw, ctx)
     state.language = ctx.language
     return _turn(menu, state, ctx)
@@ -113,27 +123,27 @@ def _resume(menu: Menu, state: State, raw: str, ctx: Ctx) -> State:
 def _apply(menu: Menu, state: State, screen: Screen, raw: str, ctx: Ctx) -> None:
     if raw == MAIN:
         _enter(menu, state, menu.start, ctx)
-    elif raw == BACK and not screen.zero_is_value:
+    elif raw == BACK and not (isinstance(screen, InputScreen) and screen.zero_is_value):
         _back(menu, state, ctx)
-    elif screen.type == "input":
+    elif isinstance(screen, InputScreen):
         try:
             value = lookup("validator", screen.validator)(ctx, raw)
         except InvalidInput as invalid:
             state.error = invalid.message
             return
         _go(menu, state, ctx, screen.next, screen.action, {screen.store: value})
-    else:
+    elif isinstance(screen, MenuScreen | ListScreen):
         _choose(menu, state, screen, raw, ctx)
 
 
-def _choose(menu: Menu, state: State, screen: Screen, raw: str, ctx: Ctx) -> None:
-    count = len(screen.options) if screen.type == "menu" else len(state.items)
+def _choose(menu: Menu, state: State, screen: MenuScreen | ListScreen, raw: str, ctx: Ctx) -> None:
+    count = len(screen.options) if isinstance(screen, MenuScreen) else len(state.items)
     if raw == MORE and state.offset + state.shown < count:
         state.offsets.append(state.offset)
         state.offset += state.shown
     elif not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= count:
         state.error = INVALID
-    elif screen.type == "menu":
+    elif isinstance(screen, MenuScreen):
         option = screen.options[int(raw) - 1]
         _go(menu, state, ctx, option.next, option.action, dict(option.set))
     else:
@@ -166,7 +176,7 @@ def _enter(menu: Menu, state: State, name: str, ctx: Ctx, push: bool = False) ->
     screen = menu.screens[name]
     state.screen, state.offset, state.offsets, state.shown = name, 0, [], 0
     state.items = []
-    if screen.type == "list":
+    if isinstance(screen, ListScreen):
         items = lookup("source", screen.source)(ctx)[:MAX_OPTIONS]
         state.items = [[key, gsm(label)] for key, label in items]
 
@@ -184,26 +194,25 @@ def _render(menu: Menu, state: State, ctx: Ctx) -> tuple[Reply, int]:
         return gettext(language, message)
 
     params: dict[str, Any] = {}
+    foot: list[str] = []
     if state.screen == RESUME:
-        end, template, labels, foot = False, t(RESUME_TEXT), [t(label) for label in RESUME_OPTIONS], []
+        end, template, labels = False, t(RESUME_TEXT), [t(label) for label in RESUME_OPTIONS]
     else:
         screen = menu.screens[state.screen]
-        end = screen.type == "end"
+        end = isinstance(screen, EndScreen)
         params = {"hotline": ctx.settings.hotline, **state.answers}
         if screen.context:
             params.update(lookup("context", screen.context)(ctx))
         template = t(screen.text)
-        if screen.type == "list" and not state.items and screen.empty:
+        if isinstance(screen, ListScreen) and not state.items and screen.empty:
             template = t(screen.empty)
-        if screen.type == "menu":
+        if isinstance(screen, MenuScreen):
             labels = [t(option.label) for option in screen.options]
         else:
             labels = [label for _key, label in state.items]
-        foot = []
         if not end and (state.screen != menu.start or state.offsets):
-            foot = [
-                f"{MAIN} {gsm(t(MAIN_LABEL))}" if screen.zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"
-            ]
+            zero_is_value = isinstance(screen, InputScreen) and screen.zero_is_value
+            foot = [f"{MAIN} {gsm(t(MAIN_LABEL))}" if zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"]
     error = gsm(t(state.error)) if state.error else ""
     lines = [f"{number} {gsm(label)}" for number, label in enumerate(labels, 1)]  # gsm() is cached
     more = f"{MORE} {gsm(t(MORE_LABEL))}"

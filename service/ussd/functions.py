@@ -16,7 +16,6 @@ from service.i18n import LANGUAGES, _, format_local
 from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral, Volunteer
 from service.phones import InvalidPhone, normalize_phone
 from service.places import children
-from service.ussd import labels
 from service.referrals.intake import (
     CaseReport,
     create_referral,
@@ -25,6 +24,7 @@ from service.referrals.intake import (
     volunteer_referral,
     week_start_for,
 )
+from service.ussd import labels
 from service.ussd.registry import Ctx, InvalidInput, registered
 
 RECENT_REFERRALS = 30
@@ -47,7 +47,8 @@ def villages(ctx: Ctx) -> list[tuple[str, str]]:
     kept = cache.get(area_id)
     if kept is not None and now - kept[0] < VILLAGES_TTL_SECONDS:
         return kept[1]
-    found = [(str(place.id), place.name) for place in children(ctx.session, area_id, "village")]
+    villages = children(ctx.session, area_id, "village") if area_id is not None else []
+    found = [(str(place.id), place.name) for place in villages]
     cache[area_id] = (now, found)
     return found
 

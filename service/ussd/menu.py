@@ -53,10 +53,11 @@ class Next:
     def resolve(self, answers: Mapping[str, Any]) -> str:
         if self.screen is not None:
             return self.screen
-        return self.cases.get(str(answers.get(self.on, "")), self.default)
+        chosen = self.cases.get(str(answers.get(self.on or "", "")), self.default)
+        return chosen or ""
 
     def targets(self) -> list[str]:
-        return [self.screen] if self.screen is not None else [*self.cases.values(), self.default]
+        return [self.screen] if self.screen is not None else [*self.cases.values(), self.default or ""]
 
 
 @dataclass(frozen=True)
@@ -68,19 +69,53 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Screen:
+class MenuScreen:
+    """Fixed options, each leading somewhere."""
+
     name: str
-    type: str
     text: str
-    options: tuple[Option, ...] = ()
-    source: str | None = None
-    validator: str | None = None
-    store: str | None = None
-    next: Next | None = None
+    options: tuple[Option, ...]
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class ListScreen:
+    """Options from a named source, paginated; the chosen key is stored under `store`."""
+
+    name: str
+    text: str
+    source: str
+    store: str
+    next: Next
     action: str | None = None
     context: str | None = None
     empty: str | None = None
+
+
+@dataclass(frozen=True)
+class InputScreen:
+    """Free text checked by a named validator; `zero_is_value` makes 0 an answer, not "back"."""
+
+    name: str
+    text: str
+    validator: str
+    store: str
+    next: Next
+    action: str | None = None
+    context: str | None = None
     zero_is_value: bool = False
+
+
+@dataclass(frozen=True)
+class EndScreen:
+    """The last screen of a session."""
+
+    name: str
+    text: str
+    context: str | None = None
+
+
+Screen = MenuScreen | ListScreen | InputScreen | EndScreen
 
 
 @dataclass(frozen=True)
@@ -93,9 +128,10 @@ class Menu:
         """Every text of the menu that goes through gettext."""
         for screen in self.screens.values():
             yield screen.text
-            if screen.empty:
+            if isinstance(screen, ListScreen) and screen.empty:
                 yield screen.empty
-            yield from (option.label for option in screen.options)
+            if isinstance(screen, MenuScreen):
+                yield from (option.label for option in screen.options)
 
 
 def load_menu(path: Path) -> Menu:
@@ -113,12 +149,12 @@ def load_menu(path: Path) -> Menu:
         raise MenuError(f"{where}: no [screens.<name>] tables")
     screens = {name: _screen(f"{where}: screen {name!r}", name, raw) for name, raw in raw_screens.items()}
     start = data.get("start")
-    if start not in screens:
+    if not isinstance(start, str) or start not in screens:
         raise MenuError(f"{where}: start screen {start!r} is not defined")
-    if screens[start].type != "menu":
+    if not isinstance(screens[start], MenuScreen):
         raise MenuError(f"{where}: the start screen must be a menu")
     for screen in screens.values():
-        nexts = [option.next for option in screen.options] + ([screen.next] if screen.next else [])
+        nexts = nexts_of(screen)
         for target in (target for step in nexts for target in step.targets()):
             if target not in screens:
                 raise MenuError(f"{where}: screen {screen.name!r}: unknown next screen {target!r}")
@@ -132,6 +168,15 @@ def load_menus(directory: Path = MENUS_DIR) -> dict[str, Menu]:
     if not menus:
         raise MenuError(f"no menu files (*.toml) in {directory.name}/")
     return menus
+
+
+def nexts_of(screen: Screen) -> list[Next]:
+    """Where the screen may lead."""
+    if isinstance(screen, MenuScreen):
+        return [option.next for option in screen.options]
+    if isinstance(screen, ListScreen | InputScreen):
+        return [screen.next]
+    return []
 
 
 def _screen(where: str, name: str, raw: Any) -> Screen:
@@ -149,30 +194,30 @@ def _screen(where: str, name: str, raw: Any) -> Screen:
     options = tuple(_option(f"{where}: option {n}", item) for n, item in enumerate(raw.get("options", []), 1))
     if kind == "menu" and not 1 <= len(options) <= MAX_OPTIONS:
         raise MenuError(f"{where}: a menu needs 1 to {MAX_OPTIONS} options")
-    screen = Screen(
-        name=name,
-        type=kind,
-        text=raw["text"],
-        options=options,
-        source=raw.get("source"),
-        validator=raw.get("validator"),
-        store=raw.get("store"),
-        next=_next(where, raw["next"]) if "next" in raw else None,
-        action=raw.get("action"),
-        context=raw.get("context"),
-        empty=raw.get("empty"),
-        zero_is_value=raw.get("zero_is_value", False),
-    )
-    if not isinstance(screen.zero_is_value, bool):
+    if not isinstance(raw.get("zero_is_value", False), bool):
         raise MenuError(f"{where}: zero_is_value must be true or false")
-    for kind_name, value in (
-        ("source", screen.source),
-        ("validator", screen.validator),
-        ("action", screen.action),
-        ("context", screen.context),
-    ):
-        _check_registered(where, kind_name, value)
-    return screen
+    for kind_name in ("source", "validator", "action", "context"):
+        _check_registered(where, kind_name, raw.get(kind_name))
+    text, context = raw["text"], raw.get("context")
+    if kind == "menu":
+        return MenuScreen(name, text, options, context)
+    if kind == "end":
+        return EndScreen(name, text, context)
+    next_ = _next(where, raw["next"])
+    if kind == "list":
+        return ListScreen(
+            name, text, raw["source"], raw["store"], next_, raw.get("action"), context, raw.get("empty")
+        )
+    return InputScreen(
+        name,
+        text,
+        raw["validator"],
+        raw["store"],
+        next_,
+        raw.get("action"),
+        context,
+        raw.get("zero_is_value", False),
+    )
 
 
 def _option(where: str, raw: Any) -> Option:

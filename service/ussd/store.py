@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import redis
 
@@ -67,7 +68,7 @@ class UssdStore:
         """The session's `fields`; a first request also reads the unfinished flow, in the same round trip."""
         key = self._session_key(phone, session_id)
         if not first:
-            return self.redis.hmget(key, fields)
+            return cast(list[bytes | None], self.redis.hmget(key, fields))
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(key, fields)
             pipe.get(self._resume_key(phone))
