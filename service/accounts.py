@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.errors import DomainError
 from service.models import USER_ROLES, AuditEntry, User
 from service.timeutil import utcnow
 
@@ -28,13 +29,12 @@ ROLE_RANK = {"viewer": 0, "coordinator": 1, "admin": 2}
 _hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """An account change that cannot be made: the reason, a stable `code`, and the form `field` at fault."""
 
     def __init__(self, message: str, code: str, field: str) -> None:
-        super().__init__(message)
+        super().__init__(message, field=field)
         self.code = code
-        self.field = field
 
 
 class LoginFailed(Exception):

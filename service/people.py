@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from service.errors import DomainError
 from service.i18n import LANGUAGES
 from service.models import OnCallClinician, Volunteer
 from service.phones import normalize_phone
 from service.places import by_code
 
 
-class PeopleError(ValueError):
+class PeopleError(DomainError):
     """A registration that cannot be done, with the reason."""
 
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import phonenumbers
 
+from service.errors import DomainError
+
 DEFAULT_REGION = "ML"
 
 
-class InvalidPhone(ValueError):
+class InvalidPhone(DomainError):
     """A phone number that cannot be used, with the reason in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="phone")
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:

@@ -10,13 +10,14 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import DomainError
 from service.models import PLACE_LEVELS, Place
 
 HEADER = ["code", "name", "level", "parent_code"]
 PARENT_LEVEL = {"region": None, "district": "region", "area": "district", "village": "area"}
 
 
-class PlaceImportError(ValueError):
+class PlaceImportError(DomainError):
     """The CSV has bad rows; nothing was imported. `problems` are `line N: why` strings."""
 
     def __init__(self, problems: list[str]) -> None:

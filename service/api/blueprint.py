@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from service.api import errors
 from service.api.auth import check_bearer
 from service.api.errors import ApiError, invalid
-from service.care.errors import CareError
+from service.errors import DomainError
 
 PREFIX = "/api/v1"
 PUBLIC_ENDPOINTS = ("api.openapi",)
@@ -74,8 +74,8 @@ def by_id(session: Session, model: type, row_id: int, what: str) -> Any:
 
 @contextmanager
 def care_refusal(status: int = 422, code: str = "invalid", field: str | None = None) -> Iterator[None]:
-    """Turn the care area's refusal (CareError, with its reason) into an API error."""
+    """Answer a domain refusal with `status` and `code` when the caller knows better than its kind."""
     try:
         yield
-    except CareError as error:
-        raise ApiError(status, code, str(error), field=field) from None
+    except DomainError as error:
+        raise ApiError(status, code, str(error), field=field or error.field) from None

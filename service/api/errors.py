@@ -6,6 +6,8 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
+from service.errors import DomainError, ErrorKind
+
 # The `code` sent for the HTTP errors that Flask and werkzeug raise on their own.
 HTTP_CODES = {
     400: "bad_request",
@@ -56,6 +58,20 @@ def _api_error(error: ApiError) -> Response:
     return error_response(error.status, error.code, error.message, error.headers, error.field)
 
 
+# The HTTP status of each kind of domain refusal: the one mapping for the whole API.
+KIND_STATUS = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.FORBIDDEN: 403,
+}
+
+
+def _domain_error(error: DomainError) -> Response:
+    """A refusal that no route mapped itself: its kind says the status; English, as partners read it."""
+    return error_response(KIND_STATUS[error.kind], str(error.kind), str(error), field=error.field)
+
+
 def _http_error(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {}
@@ -72,6 +88,7 @@ def register(blueprint: Blueprint, prefix: str) -> None:
     that only answers for paths under `prefix` and leaves every other area's errors alone.
     """
     blueprint.register_error_handler(ApiError, _api_error)
+    blueprint.register_error_handler(DomainError, _domain_error)
     blueprint.register_error_handler(HTTPException, _http_error)
 
     @blueprint.before_app_request

@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import DomainError
 from service.models import API_SCOPES, ApiToken
 from service.timeutil import utcnow
 
 PREFIX = "jigi_"
 
 
-class TokenError(ValueError):
+class TokenError(DomainError):
     """A token command that cannot be done, with the reason."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from service.errors import DomainError
 
-class CareError(ValueError):
+
+class CareError(DomainError):
     """A patient, appointment or medication plan change that cannot be made, and why."""
 
 

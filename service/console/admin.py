@@ -76,7 +76,7 @@ def user_edit(user_id: int):
                     password=form.password.data or None,
                 )
             except AccountError as error:
-                getattr(form, error.field).errors.append(_account_message(error))
+                getattr(form, error.field or "email").errors.append(_account_message(error))
             else:
                 record_audit(
                     session,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts import record_audit
+from service.errors import DomainError
 from service.models import MobileUnitRound, Place, VisitRequest
 from service.outbox.rows import schedule_message
 
@@ -36,7 +37,7 @@ def open_request_groups(session: Session) -> list[RequestGroup]:
     return sorted(groups.values(), key=lambda group: (group.week_start, group.place.name))
 
 
-class PlanningError(ValueError):
+class PlanningError(DomainError):
     """A round that cannot be planned, with the reason."""
 
 

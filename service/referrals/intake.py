@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.errors import DomainError
 from service.models import (
     FollowUp,
     FollowupOutcome,
@@ -46,7 +47,7 @@ WRITE_ATTEMPTS = 3
 Record = TypeVar("Record", Referral, VisitRequest, FollowUp)
 
 
-class RecordError(ValueError):
+class RecordError(DomainError):
     """The answers of a flow do not fit the database (e.g. a village outside the volunteer's area)."""
 
 

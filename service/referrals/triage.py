@@ -15,6 +15,7 @@ from service.care.appointments import schedule_appointment
 from service.care.errors import CareError
 from service.care.patients import add_patient, find_patient, place_for
 from service.config import Settings
+from service.errors import DomainError, ErrorKind
 from service.models import FOLLOWUP_OUTCOMES, Appointment, Place, Referral, ReferralEvent, ReferralStatus
 from service.outbox.kinds import Kind
 from service.outbox.rows import schedule_message
@@ -35,8 +36,11 @@ ALLOWED_FROM = {
 URGENCY_ORDER = case({"emergency": 0, "urgent": 1}, value=Referral.urgency, else_=2)
 
 
-class TriageError(ValueError):
-    """A triage action that cannot be taken now, with the reason."""
+class TriageError(DomainError):
+    """A triage action that cannot be taken now (the referral's status forbids it), with the reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, kind=ErrorKind.CONFLICT)
 
 
 def may_become(referral: Referral, status: ReferralStatus) -> bool:

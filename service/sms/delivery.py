@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import DomainError
 from service.models import MessageEvent, OutboundMessage
 from service.outbox.lifecycle import move, record_events
 
@@ -31,7 +32,7 @@ UNKNOWN_ID = "unknown_id"
 DUPLICATE = "duplicate"
 
 
-class MalformedReport(ValueError):
+class MalformedReport(DomainError):
     """A report without an id or with a status AT does not send."""
 
 
