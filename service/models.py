@@ -541,3 +541,19 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+
+class IdempotencyKey(Base):
+    """A partner's `Idempotency-Key` on a POST: the request's fingerprint and, once answered, the answer
+    that a retry with the same key gets again. A row without `status` is a request still running."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("caller", "key"),)
+    id: Mapped[int] = _id()
+    caller: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = _created()

@@ -11,7 +11,7 @@ from flask import Blueprint, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.api import errors
+from service.api import errors, idempotency
 from service.api.auth import check_bearer
 from service.api.errors import ApiError, invalid
 from service.errors import DomainError
@@ -53,6 +53,10 @@ def _authenticate_and_check_query() -> None:
     if unknown:
         expected = f"; expected {', '.join(allowed)}" if allowed else ""
         raise invalid(unknown[0], f"unknown query parameter{expected}")
+
+
+# After authentication: the key belongs to the caller.
+idempotency.register(bp)
 
 
 def by_reference(session: Session, model: type[Any], reference: str, what: str) -> Any:

@@ -58,6 +58,17 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(status): {"$ref": f"#/components/responses/E{status}"} for status in statuses}
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Makes a retry safe: the same key with the same body returns the first answer and creates "
+    "nothing (header Idempotent-Replayed: true); the same key with another body gets 422. A key is "
+    "freed when its request was refused.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+}
+
+
 def _operation(
     summary: str,
     ok: tuple[int, str, str],
@@ -72,6 +83,8 @@ def _operation(
         "summary": summary,
         "responses": {str(status): _json(_ref(schema), description), **_errors(401, 403, *errors)},
     }
+    if status == 201:  # every creation accepts a key that makes its retries safe
+        parameters = [*(parameters or []), IDEMPOTENCY_KEY]
     if parameters:
         operation["parameters"] = parameters
     if body:

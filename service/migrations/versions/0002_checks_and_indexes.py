@@ -1,4 +1,5 @@
-"""Stored codes are checked by the database; indexes for escalation, medication and the sweeper's claim.
+"""Stored codes are checked by the database; indexes for escalation, medication and the sweeper's claim;
+the partner API's idempotency keys.
 
 Revision ID: 0002
 Revises: 0001
@@ -12,6 +13,8 @@ constraint, if a row holds a value outside the list).
 
 import sqlalchemy as sa
 from alembic import op
+
+import service.db
 
 revision = "0002"
 down_revision = "0001"
@@ -82,6 +85,19 @@ CHECKS = {
 
 
 def upgrade() -> None:
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("caller", sa.String(length=80), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=True),
+        sa.Column("location", sa.String(length=255), nullable=True),
+        sa.Column("created_at", service.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("caller", "key"),
+    )
     for table, columns in CHECKS.items():
         with op.batch_alter_table(table) as batch:
             for column, values in columns.items():
@@ -100,6 +116,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("idempotency_keys")
     op.drop_index("ix_outbound_claim", table_name="outbound_messages")
     with op.batch_alter_table("outbound_messages") as batch:
         batch.drop_index("ix_outbound_messages_medication_plan_id")
