@@ -18,9 +18,12 @@ CLEARED_BY_SUCCESS = (INSUFFICIENT_BALANCE, GATEWAY_CONFIG)
 
 
 def raise_alert(session: Session, kind: str, message: str) -> SystemAlert:
-    """Open an alert of `kind`, unless one is already open: coordinators see one alert per problem."""
+    """Open an alert, unless the same one (kind and message) is open: coordinators see one alert per
+    problem, and a problem of one place (a district) does not hide the same problem elsewhere."""
     open_alert = session.scalar(
-        select(SystemAlert).where(SystemAlert.kind == kind, SystemAlert.resolved_at.is_(None)).limit(1)
+        select(SystemAlert)
+        .where(SystemAlert.kind == kind, SystemAlert.message == message, SystemAlert.resolved_at.is_(None))
+        .limit(1)
     )
     if open_alert is not None:
         return open_alert

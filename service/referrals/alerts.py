@@ -69,8 +69,8 @@ def raise_emergency_alert(session: Session, referral: Referral, escalate_after: 
         system_alerts.raise_alert(
             session,
             NO_ONCALL,
-            f"No on-call clinician in {district.name}: its emergencies (first {referral.reference}) alert "
-            "nobody. Add one under On-call clinicians.",
+            f"No on-call clinician in {district.name}: its emergencies alert nobody. "
+            "Add one under On-call clinicians.",
         )
         session.add(AlertStep(alert_id=alert.id, kind=NO_ONCALL, detail=district.code))
         return alert
