@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.errors import DomainError
+from service.errors import DomainError, ErrorKind
 from service.models import USER_ROLES, AuditEntry, User
 from service.timeutil import utcnow
 
@@ -30,11 +30,7 @@ _hasher = PasswordHasher()
 
 
 class AccountError(DomainError):
-    """An account change that cannot be made: the reason, a stable `code`, and the form `field` at fault."""
-
-    def __init__(self, message: str, code: str, field: str) -> None:
-        super().__init__(message, field=field)
-        self.code = code
+    """An account change that cannot be made, the form field at fault and why."""
 
 
 class LoginFailed(Exception):
@@ -62,14 +58,16 @@ def hash_password(password: str) -> str:
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            f"the password must have at least {MIN_PASSWORD_LENGTH} characters", "password_short", "password"
+            "The password must have at least %(count)s characters.",
+            field="password",
+            count=MIN_PASSWORD_LENGTH,
         )
 
 
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        raise AccountError(f"{email!r} is not an email address", "email_invalid", "email")
+        raise AccountError("This is not an email address.", field="email")
     return email
 
 
@@ -78,7 +76,7 @@ def create_user(session: Session, email: str, password: str, role: str, name: st
     email = normalize_email(email)
     _check_role(role)
     if find_user(session, email) is not None:
-        raise AccountError(f"{email} already has an account", "email_taken", "email")
+        raise AccountError("This address already has an account.", kind=ErrorKind.CONFLICT, field="email")
     user = User(
         email=email, name=(name or "").strip() or None, role=role, password_hash=hash_password(password)
     )
@@ -99,7 +97,7 @@ def deactivate_user(session: Session, email: str) -> User:
     """Stop an account from logging in; its audit history stays."""
     user = find_user(session, email)
     if user is None:
-        raise AccountError(f"no account for {email}", "no_account", "email")
+        raise AccountError("No account has this address.", kind=ErrorKind.NOT_FOUND, field="email")
     user.active = False
     return user
 
@@ -114,7 +112,11 @@ def update_user(
             select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
         )
         if not other_admins:
-            raise AccountError("the last active admin cannot lose that role", "last_admin", "role")
+            raise AccountError(
+                "This is the last active admin: the account must stay admin and active.",
+                kind=ErrorKind.CONFLICT,
+                field="role",
+            )
     if password:
         user.password_hash = hash_password(password)
     user.role, user.active = role, active
@@ -122,7 +124,7 @@ def update_user(
 
 def _check_role(role: str) -> None:
     if role not in USER_ROLES:
-        raise AccountError(f"the role must be one of {', '.join(USER_ROLES)}", "role_unknown", "role")
+        raise AccountError("Choose a role from the list.", field="role")
 
 
 def authenticate(

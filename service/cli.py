@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 from flask import Flask
@@ -16,22 +16,17 @@ from sqlalchemy import select
 from service import get_settings, migrate
 from service.accounts import record_audit
 from service.db import get_db
+from service.errors import DomainError, ImportRefused
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
 from service.models import OnCallClinician, Place, Volunteer
-from service.people import PeopleError, add_oncall, add_volunteer, deactivate_volunteer
-from service.phones import InvalidPhone
-from service.places import PlaceImportError, import_places
+from service.people import add_oncall, add_volunteer, deactivate_volunteer
+from service.places import import_places
 from service.timeutil import local_days
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
-db_cli = AppGroup("db", help="Database schema (migrations).")
-places_cli = AppGroup("places", help="The health map: regions, districts, areas, villages.")
-volunteers_cli = AppGroup("volunteers", help="Community volunteers who use the USSD service.")
-oncall_cli = AppGroup("oncall", help="On-call clinicians who receive emergency alerts.")
-demo_cli = AppGroup("demo", help="Demonstration data for training and development.")
-export_cli = AppGroup("export", help="CSV exports for a date range.")
 CLI_ACTOR = "cli"
+SHOWN_PROBLEMS = 50
 # What `export NAME` writes, and what its help says it leaves out.
 EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
     "referrals": (export_referrals, "Referrals reported in the date range (no names, no contact phones)."),
@@ -46,10 +41,36 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Stop a command with a message on stderr and exit status 1."""
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+class Commands(AppGroup):
+    """A command group whose commands' domain refusals end as an error message and exit status 1: the
+    command line's one mapping of DomainError (in English, as the rest of the command line)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImportRefused as refused:
+            click.echo("Nothing was imported. Fix these rows and import again:", err=True)
+            for problem in refused.problems[:SHOWN_PROBLEMS]:
+                click.echo(f"  {problem}", err=True)
+            if len(refused.problems) > SHOWN_PROBLEMS:
+                click.echo(f"  ... and {len(refused.problems) - SHOWN_PROBLEMS} more", err=True)
+            sys.exit(1)
+        except DomainError as error:
+            fail(str(error))
+
+
+db_cli = Commands("db", help="Database schema (migrations).")
+places_cli = Commands("places", help="The health map: regions, districts, areas, villages.")
+volunteers_cli = Commands("volunteers", help="Community volunteers who use the USSD service.")
+oncall_cli = Commands("oncall", help="On-call clinicians who receive emergency alerts.")
+demo_cli = Commands("demo", help="Demonstration data for training and development.")
+export_cli = Commands("export", help="CSV exports for a date range.")
 
 
 @db_cli.command("upgrade")
@@ -81,14 +102,8 @@ def db_revision(message: str, rev_id: str) -> None:
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def places_import(csv_file) -> None:
     """Load places from a CSV with the header code,name,level,parent_code."""
-    try:
-        with get_db().session() as session:
-            counts = import_places(session, csv_file)
-    except PlaceImportError as error:
-        click.echo("Nothing was imported. Fix these rows and import again:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
+    with get_db().session() as session:
+        counts = import_places(session, csv_file)
     levels = ", ".join(f"{n} {level}" for level, n in counts.by_level.items())
     click.echo(
         f"Places: {counts.created} created, {counts.updated} updated, "
@@ -115,12 +130,9 @@ def places_list(level: str | None) -> None:
 @click.option("--area", "area_code", required=True, help="Code of the volunteer's health area.")
 def volunteers_add(phone: str, name: str, language: str, area_code: str) -> None:
     """Register a volunteer by phone number."""
-    try:
-        with get_db().session() as session:
-            volunteer = add_volunteer(session, phone, name, language, area_code)
-            click.echo(f"Volunteer {volunteer.name} ({volunteer.phone}) added to {area_code}.")
-    except (PeopleError, InvalidPhone) as error:
-        fail(str(error))
+    with get_db().session() as session:
+        volunteer = add_volunteer(session, phone, name, language, area_code)
+        click.echo(f"Volunteer {volunteer.name} ({volunteer.phone}) added to {area_code}.")
 
 
 @volunteers_cli.command("list")
@@ -138,12 +150,9 @@ def volunteers_list() -> None:
 @click.argument("phone")
 def volunteers_deactivate(phone: str) -> None:
     """Stop a volunteer's access to the USSD service (their records stay)."""
-    try:
-        with get_db().session() as session:
-            volunteer = deactivate_volunteer(session, phone)
-            click.echo(f"Volunteer {volunteer.phone} deactivated.")
-    except (PeopleError, InvalidPhone) as error:
-        fail(str(error))
+    with get_db().session() as session:
+        volunteer = deactivate_volunteer(session, phone)
+        click.echo(f"Volunteer {volunteer.phone} deactivated.")
 
 
 @oncall_cli.command("add")
@@ -153,14 +162,9 @@ def volunteers_deactivate(phone: str) -> None:
 @click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
 def oncall_add(phone: str, name: str, district_code: str, language: str) -> None:
     """Add an on-call clinician; clinicians of a district are called in the order they were added."""
-    try:
-        with get_db().session() as session:
-            clinician = add_oncall(session, phone, name, district_code, language)
-            click.echo(
-                f"{clinician.name} ({clinician.phone}) is number {clinician.rank} for {district_code}."
-            )
-    except (PeopleError, InvalidPhone) as error:
-        fail(str(error))
+    with get_db().session() as session:
+        clinician = add_oncall(session, phone, name, district_code, language)
+        click.echo(f"{clinician.name} ({clinician.phone}) is number {clinician.rank} for {district_code}.")
 
 
 @oncall_cli.command("list")

@@ -13,6 +13,11 @@ from enum import StrEnum
 from service.i18n import gettext
 
 
+def msgid(message: str) -> str:
+    """Mark an error message kept aside (in a table) for the errors catalog; it is translated when shown."""
+    return message
+
+
 class ErrorKind(StrEnum):
     """What the refusal means for the caller: fix the input, change the state first, or look elsewhere."""
 
@@ -49,17 +54,9 @@ class DomainError(Exception):
 
 
 class ImportRefused(DomainError):
-    """A CSV import with bad rows: nothing was imported. `problems` are (line, error) in file order."""
+    """A CSV with bad rows: nothing was imported. `problems` are `line N: why` lines in file order, in
+    English, for the command line that runs imports."""
 
-    def __init__(self, problems: list[tuple[int, DomainError]]) -> None:
-        super().__init__("%(count)s rows cannot be imported.", count=len(problems))
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Nothing was imported: %(count)s rows have problems.", count=len(problems))
         self.problems = problems
-
-    def lines(self, language: str) -> list[str]:
-        """`line N: why` for each bad row, in `language`."""
-        return [
-            gettext(language, "line %(line)s: %(error)s", line=line, error=error.text(language))
-            if language != "en"
-            else f"line {line}: {error}"
-            for line, error in self.problems
-        ]

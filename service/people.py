@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.errors import DomainError
+from service.errors import DomainError, ErrorKind
 from service.i18n import LANGUAGES
-from service.models import OnCallClinician, Volunteer
+from service.models import OnCallClinician, PlaceLevel, Volunteer
 from service.phones import normalize_phone
 from service.places import by_code
 
@@ -20,13 +20,12 @@ def add_volunteer(session: Session, phone: str, name: str, language: str, area_c
     """Register a volunteer attached to a health area; a phone belongs to one volunteer only."""
     phone = normalize_phone(phone)
     if language not in LANGUAGES:
-        raise PeopleError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise PeopleError("Choose French or Bambara.", field="language")
     if session.scalar(select(Volunteer).where(Volunteer.phone == phone)):
-        raise PeopleError(f"{phone} is already registered as a volunteer")
-    try:
-        area = by_code(session, area_code, "area")
-    except LookupError as error:
-        raise PeopleError(str(error)) from None
+        raise PeopleError(
+            "%(phone)s is already a volunteer.", kind=ErrorKind.CONFLICT, field="phone", phone=phone
+        )
+    area = by_code(session, area_code, PlaceLevel.AREA, field="area")
     volunteer = Volunteer(phone=phone, name=name.strip(), language=language, area=area, active=True)
     session.add(volunteer)
     session.flush()
@@ -40,7 +39,9 @@ def find_volunteer(session: Session, phone: str) -> Volunteer | None:
 def deactivate_volunteer(session: Session, phone: str) -> Volunteer:
     volunteer = find_volunteer(session, phone)
     if volunteer is None:
-        raise PeopleError(f"no volunteer with phone {phone}")
+        raise PeopleError(
+            "No volunteer has the phone %(phone)s.", kind=ErrorKind.NOT_FOUND, field="phone", phone=phone
+        )
     volunteer.active = False
     return volunteer
 
@@ -50,15 +51,18 @@ def add_oncall(
 ) -> OnCallClinician:
     """Add a clinician at the end of a district's call order."""
     phone = normalize_phone(phone)
-    try:
-        district = by_code(session, district_code, "district")
-    except LookupError as error:
-        raise PeopleError(str(error)) from None
+    district = by_code(session, district_code, PlaceLevel.DISTRICT, field="district")
     exists = select(OnCallClinician).where(
         OnCallClinician.phone == phone, OnCallClinician.district_id == district.id
     )
     if session.scalar(exists):
-        raise PeopleError(f"{phone} is already on call for {district.code}")
+        raise PeopleError(
+            "%(phone)s is already on call for %(district)s.",
+            kind=ErrorKind.CONFLICT,
+            field="phone",
+            phone=phone,
+            district=district.name,
+        )
     last_rank = session.scalar(
         select(func.max(OnCallClinician.rank)).where(OnCallClinician.district_id == district.id)
     )

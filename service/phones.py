@@ -12,15 +12,15 @@ DEFAULT_REGION = "ML"
 class InvalidPhone(DomainError):
     """A phone number that cannot be used, with the reason in plain words."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, field="phone")
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message, field="phone", params=params)
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """Return `raw` in E.164, reading national numbers as Malian; raise InvalidPhone with the reason."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhone("the phone number is empty")
+        raise InvalidPhone("Give a phone number.")
     if text.startswith("00"):
         text = "+" + text[2:]
     elif text.startswith("223") and len(_digits(text)) == 11:
@@ -28,13 +28,13 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidPhone(f"{raw!r} is not a phone number") from None
+        raise InvalidPhone("%(phone)s is not a phone number: write it like 76 12 34 56.", phone=raw) from None
     if not phonenumbers.is_possible_number(number):
         if number.country_code == 223:
-            raise InvalidPhone(f"{raw!r} does not have the 8 digits of a Mali number")
-        raise InvalidPhone(f"{raw!r} has the wrong number of digits")
+            raise InvalidPhone("%(phone)s does not have the 8 digits of a Mali number.", phone=raw)
+        raise InvalidPhone("%(phone)s has the wrong number of digits.", phone=raw)
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(f"{raw!r} is not an assigned number range")
+        raise InvalidPhone("%(phone)s is not a number in use.", phone=raw)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

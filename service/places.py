@@ -10,19 +10,21 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import DomainError
-from service.models import PLACE_LEVELS, Place
+from service.errors import DomainError, ImportRefused, msgid
+from service.models import PLACE_LEVELS, Place, PlaceLevel
 
 HEADER = ["code", "name", "level", "parent_code"]
+NOT_OF_LEVEL = {
+    PlaceLevel.REGION: msgid("%(code)s is not a region."),
+    PlaceLevel.DISTRICT: msgid("%(code)s is not a health district."),
+    PlaceLevel.AREA: msgid("%(code)s is not a health area."),
+    PlaceLevel.VILLAGE: msgid("%(code)s is not a village."),
+}
 PARENT_LEVEL = {"region": None, "district": "region", "area": "district", "village": "area"}
 
 
-class PlaceImportError(DomainError):
-    """The CSV has bad rows; nothing was imported. `problems` are `line N: why` strings."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class UnknownPlace(DomainError):
+    """A place code that names no place, or a place of another level than the one asked for."""
 
 
 @dataclass
@@ -38,7 +40,7 @@ def import_places(session: Session, source: TextIO) -> ImportCounts:
     reader = csv.reader(source)
     header = [cell.strip().lower() for cell in next(reader, [])]
     if header != HEADER:
-        raise PlaceImportError([f"line 1: the header must be {','.join(HEADER)}"])
+        raise ImportRefused([f"line 1: the header must be {','.join(HEADER)}"])
     rows = _validated_rows(session, enumerate(reader, start=2))
     counts = ImportCounts()
     existing = {place.code: place for place in session.scalars(select(Place))}
@@ -98,7 +100,7 @@ def _validated_rows(
         elif expected and parent_level != expected:
             problems.append(f"line {line}: the parent of a {level} must be a {expected}")
     if problems:
-        raise PlaceImportError(sorted(problems, key=lambda p: int(p.split()[1].rstrip(":"))))
+        raise ImportRefused(sorted(problems, key=lambda p: int(p.split()[1].rstrip(":"))))
     return rows
 
 
@@ -120,11 +122,11 @@ def children(session: Session, parent_id: int, level: str | None = None) -> list
     return list(session.scalars(query))
 
 
-def by_code(session: Session, code: str, level: str | None = None) -> Place:
-    """The place with `code` (and `level`, when given), or LookupError with what was expected."""
-    place = session.scalar(select(Place).where(Place.code == code))
+def by_code(session: Session, code: str, level: str | None = None, field: str = "place_code") -> Place:
+    """The place with `code` (and `level`, when given), or UnknownPlace naming the input `field`."""
+    place = session.scalar(select(Place).where(Place.code == code.strip()))
     if place is None:
-        raise LookupError(f"no place with code {code}")
+        raise UnknownPlace("No place has the code %(code)s.", field=field, code=code)
     if level and place.level != level:
-        raise LookupError(f"{code} is a {place.level}, not a {level}")
+        raise UnknownPlace(NOT_OF_LEVEL[PlaceLevel(level)], field=field, code=code)
     return place

@@ -17,6 +17,7 @@ from service.accounts import (
     record_audit,
     update_user,
 )
+from service.errors import ErrorKind
 from service.models import AuditEntry, User
 
 PASSWORD = "correct horse battery"
@@ -52,11 +53,9 @@ def test_short_password_unknown_role_and_taken_email_are_refused(db, user):
             create_user(session, "b@jigi.ml", PASSWORD, "superuser")
         with pytest.raises(AccountError) as taken:
             create_user(session, "AWA@jigi.ml", PASSWORD, "viewer")
-    assert (short.value.code, role.value.code, taken.value.code) == (
-        "password_short",
-        "role_unknown",
-        "email_taken",
-    )
+    assert (short.value.field, role.value.field, taken.value.field) == ("password", "role", "email")
+    assert taken.value.kind == ErrorKind.CONFLICT
+    assert short.value.text("fr") == "Le mot de passe doit avoir au moins 10 caractères."
 
 
 def test_right_password_logs_in_and_records_the_time(db, client_redis, user):
@@ -103,7 +102,7 @@ def test_the_last_active_admin_keeps_the_role(db):
         admin = create_user(session, "admin@jigi.ml", PASSWORD, "admin")
         with pytest.raises(AccountError) as refused:
             update_user(session, admin, role="coordinator", active=True)
-        assert refused.value.code == "last_admin"
+        assert (refused.value.field, refused.value.kind) == ("role", ErrorKind.CONFLICT)
         create_user(session, "admin2@jigi.ml", PASSWORD, "admin")
         update_user(session, admin, role="coordinator", active=True)
         assert admin.role == "coordinator"

@@ -74,7 +74,7 @@ def test_revoke_command_names_an_unknown_token(runner):
     result = runner.invoke(args=["tokens", "revoke", "nobody"])
 
     assert result.exit_code == 1
-    assert "no token named 'nobody'" in result.output
+    assert "No token is named nobody." in result.output
 
 
 def test_missing_token_gets_401_with_bearer_challenge(client):

@@ -71,7 +71,7 @@ def test_cancelling_a_plan_cancels_waiting_doses_only(db, settings):
         ([time(8)], "78", date(2026, 12, 1), date(2026, 12, 3), "0 \\(Monday\\) to 6"),
         ([time(8)], None, date(2026, 12, 3), date(2026, 12, 1), "ends before it starts"),
         ([time(8)], None, date(2026, 12, 1), date(2027, 12, 31), "at most 366 days"),
-        ([time(8)], None, date(2026, 11, 1), date(2026, 11, 30), "no dose of this plan is still ahead"),
+        ([time(8)], None, date(2026, 11, 1), date(2026, 11, 30), "No dose of this plan is still ahead"),
     ],
 )
 def test_bad_plans_are_refused_with_the_reason(db, settings, times, days, start, end, message):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from service.care.appointments import schedule_appointment
 from service.care.errors import CareError
 from service.care.patients import add_patient, find_patient, opt_in, opt_out, update_patient
+from service.errors import DomainError
 from service.models import OutboundMessage, Patient
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -27,16 +28,17 @@ def test_patient_is_stored_with_e164_phone_and_a_p_reference(db, demo):
     ("changes", "message"),
     [
         ({"phone": "12"}, "8 digits"),
-        ({"language": "en"}, "language must be one of fr, bm"),
-        ({"quiet_hours": "21h-7h"}, "HH:MM-HH:MM"),
-        ({"quiet_hours": "off"}, "leave empty"),
-        ({"place_code": "NOWHERE"}, "no place with code NOWHERE"),
+        ({"language": "en"}, "Choose French or Bambara"),
+        ({"quiet_hours": "21h-7h"}, "two different times, e.g. 21:00-07:00"),
+        ({"quiet_hours": "off"}, "or leave them empty"),
+        ({"place_code": "NOWHERE"}, "No place has the code NOWHERE"),
     ],
 )
 def test_bad_patient_details_are_refused_with_the_reason(db, demo, changes, message):
     details = {"phone": "+22376123460", "language": "fr", **changes}
-    with db.session() as session, pytest.raises(CareError, match=message):
+    with db.session() as session, pytest.raises(DomainError, match=message) as refused:
         add_patient(session, **details)
+    assert refused.value.field == next(iter(changes))
 
 
 def test_a_second_patient_on_a_phone_must_be_marked_shared(db):
@@ -46,7 +48,7 @@ def test_a_second_patient_on_a_phone_must_be_marked_shared(db):
             add_patient(session, "+22376123460")
         second = add_patient(session, "+22376123460", shared_phone=True)
         assert first.shared_phone and second.shared_phone
-        with pytest.raises(CareError, match="reference instead"):
+        with pytest.raises(CareError, match="give the patient's reference"):
             find_patient(session, "+22376123460")
         assert find_patient(session, second.reference.lower()) is second
 
@@ -68,7 +70,7 @@ def test_updating_phone_and_language_updates_waiting_reminders(db, demo, setting
         waiting = session.scalars(select(OutboundMessage)).all()
         assert {(row.recipient, row.language) for row in waiting} == {("+22376123461", "bm")}
         assert patient.quiet_hours == "22:00-06:00"
-        with pytest.raises(CareError, match="cannot change opted_out"):
+        with pytest.raises(CareError, match="opted_out cannot be changed"):
             update_patient(session, patient, opted_out=False)
 
 

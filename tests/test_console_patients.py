@@ -117,7 +117,7 @@ def test_opt_out_then_back_in(client, db, patient):
     refused = client.post(
         f"/console/patients/{patient.id}/appointments", data={"starts_at": future(3), "place": "TBK-A3"}
     )
-    assert refused.status_code == 400 and "opted out" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "a arrêté les SMS" in refused.get_data(as_text=True)
     client.post(f"/console/patients/{patient.id}/opt-in")
     with db.session() as session:
         assert session.get(Patient, patient.id).opted_out is False

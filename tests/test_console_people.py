@@ -30,11 +30,21 @@ def test_a_bad_or_taken_phone_is_refused_next_to_the_field(client, db, coordinat
     bad = client.post(
         "/console/volunteers", data={"phone": "12", "name": "X", "language": "fr", "area": "TBK-A1"}
     )
-    assert bad.status_code == 400 and "numéro malien valide" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "les 8 chiffres d&#39;un numéro du Mali" in bad.get_data(as_text=True)
     taken = client.post(
         "/console/volunteers", data={"phone": "+22376123456", "name": "X", "language": "fr", "area": "TBK-A1"}
     )
-    assert taken.status_code == 400 and "already registered" in taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "est déjà un relais" in taken.get_data(as_text=True)
+
+
+def test_a_refusal_is_shown_in_bambara_to_a_bambara_reader(client, coordinator):
+    client.get("/console/volunteers?lang=bm")
+    taken = client.post(
+        "/console/volunteers", data={"phone": "+22376123456", "name": "X", "language": "fr", "area": "TBK-A1"}
+    )
+    page = taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "+22376123456 ye dɛmɛbaga ye kaban." in page
+    assert "already" not in page and "est déjà un relais" not in page
 
 
 def test_volunteer_page_shows_recent_activity_and_deactivates(client, db, coordinator):

@@ -159,7 +159,7 @@ def test_appointment_without_phone_or_place_is_refused(client, db, coordinator):
         data={"phone": "", "language": "fr", "starts_at": local_input(starts_at), "place": "TBK-A3"},
     )
     assert response.status_code == 400
-    assert "phone number" in response.get_data(as_text=True)
+    assert "Donnez le téléphone du patient" in response.get_data(as_text=True)
     response = client.post(
         f"/console/referrals/{referral.id}/appointment",
         data={"phone": "+22376555555", "language": "fr", "starts_at": local_input(starts_at), "place": ""},

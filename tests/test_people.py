@@ -43,7 +43,7 @@ def test_duplicate_phone_is_refused(runner, db, places):
     runner.invoke(args=["volunteers", "add", "+22376123456", "--name", "Awa", "--area", "TBK-A3"])
     result = runner.invoke(args=["volunteers", "add", "0022376123456", "--name", "Other", "--area", "TBK-A3"])
     assert result.exit_code == 1
-    assert "+22376123456 is already registered as a volunteer" in result.stderr
+    assert "+22376123456 is already a volunteer." in result.stderr
     with db.session() as session:
         assert len(session.scalars(select(Volunteer)).all()) == 1
 
@@ -59,7 +59,7 @@ def test_invalid_phone_is_refused_with_the_reason(runner, db, places, phone, rea
 
 def test_volunteer_needs_a_health_area(runner, db, places):
     result = runner.invoke(args=["volunteers", "add", "+22376123456", "--name", "Awa", "--area", "TBK-D2"])
-    assert result.exit_code == 1 and "TBK-D2 is a district, not a area" in result.stderr
+    assert result.exit_code == 1 and "TBK-D2 is not a health area." in result.stderr
 
 
 def test_deactivated_volunteer_is_listed_inactive(runner, db, places):
@@ -68,7 +68,7 @@ def test_deactivated_volunteer_is_listed_inactive(runner, db, places):
     assert result.exit_code == 0 and "Volunteer +22376123456 deactivated." in result.output
     assert runner.invoke(args=["volunteers", "list"]).output.endswith("\tinactive\n")
     unknown = runner.invoke(args=["volunteers", "deactivate", "+22376999999"])
-    assert unknown.exit_code == 1 and "no volunteer with phone" in unknown.stderr
+    assert unknown.exit_code == 1 and "No volunteer has the phone" in unknown.stderr
 
 
 def test_oncall_clinicians_are_called_in_the_order_added(runner, db, places):
@@ -86,7 +86,7 @@ def test_oncall_clinicians_are_called_in_the_order_added(runner, db, places):
     again = runner.invoke(
         args=["oncall", "add", "+22366123456", "--name", "Dr Diallo", "--district", "TBK-D2"]
     )
-    assert again.exit_code == 1 and "already on call for TBK-D2" in again.stderr
+    assert again.exit_code == 1 and "already on call for Gourma-Rharous" in again.stderr
     with db.session() as session:
         assert [c.rank for c in session.scalars(select(OnCallClinician).order_by(OnCallClinician.rank))] == [
             1,
@@ -98,4 +98,4 @@ def test_oncall_needs_a_district(runner, db, places):
     result = runner.invoke(
         args=["oncall", "add", "+22366123456", "--name", "Dr Diallo", "--district", "TBK-A3"]
     )
-    assert result.exit_code == 1 and "TBK-A3 is a area, not a district" in result.stderr
+    assert result.exit_code == 1 and "TBK-A3 is not a health district." in result.stderr

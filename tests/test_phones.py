@@ -31,12 +31,12 @@ def test_landline_and_foreign_numbers_are_kept_in_e164():
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("", "the phone number is empty"),
-        ("   ", "the phone number is empty"),
+        ("", "Give a phone number."),
+        ("   ", "Give a phone number."),
         ("hello", "is not a phone number"),
         ("7612345", "does not have the 8 digits of a Mali number"),
         ("761234567", "does not have the 8 digits of a Mali number"),
-        ("+223 00 00 00 00", "is not an assigned number range"),
+        ("+223 00 00 00 00", "is not a number in use."),
     ],
 )
 def test_unusable_numbers_are_refused_with_the_reason(raw, reason):

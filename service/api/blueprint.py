@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, request
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 from service.api import errors, idempotency
 from service.api.auth import check_bearer
 from service.api.errors import ApiError, invalid
-from service.errors import DomainError
 
 PREFIX = "/api/v1"
 PUBLIC_ENDPOINTS = ("api.openapi",)
@@ -74,12 +72,3 @@ def by_id(session: Session, model: type, row_id: int, what: str) -> Any:
     if row is None:
         raise ApiError(404, "not_found", f"no {what} with id {row_id}")
     return row
-
-
-@contextmanager
-def care_refusal(status: int = 422, code: str = "invalid", field: str | None = None) -> Iterator[None]:
-    """Answer a domain refusal with `status` and `code` when the caller knows better than its kind."""
-    try:
-        yield
-    except DomainError as error:
-        raise ApiError(status, code, str(error), field=field or error.field) from None

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
 from service.accounts import record_audit
 from service.api.resources import iso
-from service.api.tokens import TokenError, create_token, list_tokens, revoke_token
-from service.cli import fail
+from service.api.tokens import create_token, list_tokens, revoke_token
+from service.cli import Commands
 from service.db import get_db
 from service.models import API_SCOPES
 
-tokens_cli = AppGroup("tokens", help="Bearer tokens of partner systems for the /api/v1 JSON API.")
+tokens_cli = Commands("tokens", help="Bearer tokens of partner systems for the /api/v1 JSON API.")
 
 
 @tokens_cli.command("create")
@@ -21,12 +20,9 @@ tokens_cli = AppGroup("tokens", help="Bearer tokens of partner systems for the /
 @click.option("--by", "created_by", default="cli", show_default=True, help="Who creates the token.")
 def tokens_create(name: str, scope: str, created_by: str) -> None:
     """Create a token for a partner system and print it; it cannot be shown again."""
-    try:
-        with get_db().session() as session:
-            secret = create_token(session, name, scope, created_by)
-            record_audit(session, created_by, "api.token.create", {"name": name, "scope": scope})
-    except TokenError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        secret = create_token(session, name, scope, created_by)
+        record_audit(session, created_by, "api.token.create", {"name": name, "scope": scope})
     click.echo(f"Token {name!r} ({scope}) created. Give it to the partner now; it is not stored:")
     click.echo(secret)
 
@@ -48,10 +44,7 @@ def tokens_list() -> None:
 @click.option("--by", "revoked_by", default="cli", show_default=True, help="Who revokes the token.")
 def tokens_revoke(name: str, revoked_by: str) -> None:
     """Refuse the token from now on."""
-    try:
-        with get_db().session() as session:
-            revoke_token(session, name)
-            record_audit(session, revoked_by, "api.token.revoke", {"name": name})
-    except TokenError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        revoke_token(session, name)
+        record_audit(session, revoked_by, "api.token.revoke", {"name": name})
     click.echo(f"Token {name!r} revoked.")

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.errors import DomainError
+from service.errors import DomainError, ErrorKind
 from service.models import API_SCOPES, ApiToken
 from service.timeutil import utcnow
 
@@ -42,11 +42,16 @@ def create_token(session: Session, name: str, scope: str, created_by: str | None
     """Add a token and return its secret, which is stored nowhere and cannot be shown again."""
     name = name.strip()
     if not name:
-        raise TokenError("the token needs a name")
+        raise TokenError("Give the token a name.", field="name")
     if scope not in API_SCOPES:
-        raise TokenError(f"scope must be one of {', '.join(API_SCOPES)}")
+        raise TokenError("The scope must be read or write.", field="scope")
     if session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
-        raise TokenError(f"a token named {name!r} already exists (revoked tokens keep their name)")
+        raise TokenError(
+            "A token named %(name)s already exists (revoked tokens keep their name).",
+            kind=ErrorKind.CONFLICT,
+            field="name",
+            name=name,
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(name=name, scope=scope, token_hash=hash_token(secret), created_by=created_by))
     session.flush()
@@ -61,7 +66,7 @@ def revoke_token(session: Session, name: str, now: datetime | None = None) -> Ap
     """Refuse the token from now on; revoking twice keeps the first time."""
     token = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
-        raise TokenError(f"no token named {name!r}")
+        raise TokenError("No token is named %(name)s.", kind=ErrorKind.NOT_FOUND, field="name", name=name)
     token.revoked_at = token.revoked_at or now or utcnow()
     return token
 

@@ -1,7 +1,7 @@
 """Write routes: register patients, schedule and change appointments, start medication plans.
 
-The care area does the work and says why it refuses; these routes parse JSON, map refusals to 409
-(the resource's state forbids it) or 422 (the input is wrong), and record each write in the audit log.
+The care area does the work and says why it refuses (a DomainError, whose kind the API's error handler
+turns into 409 or 422); these routes parse JSON, call it, and record each write in the audit log.
 """
 
 from __future__ import annotations
@@ -14,17 +14,16 @@ from sqlalchemy.orm import Session
 
 from service import get_settings
 from service.accounts import record_audit
-from service.api.blueprint import ID, bp, by_id, by_reference, care_refusal
+from service.api.blueprint import ID, bp, by_id, by_reference
 from service.api.errors import ApiError, invalid
 from service.api.inputs import boolean, choice, clock_times, day, json_object, moment, text, weekdays
 from service.api.resources import appointment_json, medication_plan_json, patient_json
-from service.care.appointments import OPEN, cancel_appointment, move_appointment, schedule_appointment
+from service.care.appointments import cancel_appointment, move_appointment, schedule_appointment
 from service.care.medication import MAX_TIMES_A_DAY, add_medication_plan
-from service.care.patients import add_patient, clean_phone, clean_quiet_hours, require_reminders_allowed
+from service.care.patients import add_patient, place_for
 from service.db import get_db
 from service.i18n import LANGUAGES
-from service.models import Appointment, Patient, Place, Referral
-from service.places import by_code
+from service.models import Appointment, Patient, Referral
 
 PATIENT_FIELDS = ("phone", "language", "shared_phone", "quiet_hours", "sms_consent", "place_code")
 APPOINTMENT_FIELDS = ("starts_at", "place_code", "mobile_unit", "referral")
@@ -43,18 +42,6 @@ def _created(body: dict[str, Any], location: str) -> Response:
     return response
 
 
-def _place(session: Session, code: str) -> Place:
-    try:
-        return by_code(session, code.strip())
-    except LookupError as error:
-        raise invalid("place_code", str(error)) from None
-
-
-def _reminders_allowed(patient: Patient) -> None:
-    with care_refusal(409, "conflict"):
-        require_reminders_allowed(patient)
-
-
 @bp.post("/patients")
 def create_patient() -> Response:
     data = json_object(PATIENT_FIELDS)
@@ -64,31 +51,16 @@ def create_patient() -> Response:
     sms_consent = boolean(data, "sms_consent", True)
     quiet_hours = text(data, "quiet_hours")
     place_code = text(data, "place_code")
-    with care_refusal(field="phone"):
-        phone = clean_phone(phone)
-    with care_refusal(field="quiet_hours"):
-        quiet_hours = clean_quiet_hours(quiet_hours)
     with get_db().session() as session:
-        owner = session.scalar(select(Patient.reference).where(Patient.phone == phone).order_by(Patient.id))
-        if owner and not shared_phone:
-            raise ApiError(
-                409,
-                "conflict",
-                f"{phone} already belongs to patient {owner}; "
-                "send shared_phone: true if several patients share this phone",
-                field="phone",
-            )
-        place = _place(session, place_code) if place_code else None
-        with care_refusal():
-            patient = add_patient(
-                session,
-                phone,
-                language=language,
-                shared_phone=shared_phone,
-                quiet_hours=quiet_hours,
-                sms_consent=sms_consent,
-                place_code=place.code if place else None,
-            )
+        patient = add_patient(
+            session,
+            phone,
+            language=language,
+            shared_phone=shared_phone,
+            quiet_hours=quiet_hours,
+            sms_consent=sms_consent,
+            place_code=place_code,
+        )
         _audit(session, "api.patient.create", {"patient": patient.reference})
         return _created(patient_json(patient), url_for("api.get_patient", reference=patient.reference))
 
@@ -103,7 +75,7 @@ def create_appointment(reference: str) -> Response:
     referral_reference = text(data, "referral")
     with get_db().session() as session:
         patient = by_reference(session, Patient, reference, "patient")
-        place = _place(session, place_code) if place_code else None
+        place = place_for(session, place_code)
         referral = None
         if referral_reference:
             referral = session.scalar(
@@ -111,11 +83,9 @@ def create_appointment(reference: str) -> Response:
             )
             if referral is None:
                 raise invalid("referral", f"no referral with reference {referral_reference!r}")
-        _reminders_allowed(patient)
-        with care_refusal():
-            appointment = schedule_appointment(
-                session, settings, patient, starts_at, place=place, mobile_unit=mobile_unit, referral=referral
-            )
+        appointment = schedule_appointment(
+            session, settings, patient, starts_at, place=place, mobile_unit=mobile_unit, referral=referral
+        )
         _audit(
             session, "api.appointment.create", {"appointment": appointment.id, "patient": patient.reference}
         )
@@ -139,17 +109,11 @@ def change_appointment(appointment_id: int) -> dict[str, Any]:
         raise invalid("status", "only cancelled can be set")
     with get_db().session() as session:
         appointment = by_id(session, Appointment, appointment_id, "appointment")
-        if appointment.status not in OPEN:
-            raise ApiError(
-                409, "conflict", f"appointment {appointment.id} is {appointment.status}: it cannot change"
-            )
         if starts_at is None:
             cancel_appointment(session, appointment)
             _audit(session, "api.appointment.cancel", {"appointment": appointment.id})
         else:
-            _reminders_allowed(appointment.patient)
-            with care_refusal(field="starts_at"):
-                move_appointment(session, settings, appointment, starts_at)
+            move_appointment(session, settings, appointment, starts_at)
             _audit(session, "api.appointment.move", {"appointment": appointment.id, "starts_at": starts_at})
         return appointment_json(appointment, settings.tz)
 
@@ -165,11 +129,9 @@ def create_medication_plan(reference: str) -> Response:
     end_date = day(data.get("end_date"), "end_date")
     with get_db().session() as session:
         patient = by_reference(session, Patient, reference, "patient")
-        _reminders_allowed(patient)
-        with care_refusal():
-            plan = add_medication_plan(
-                session, get_settings(), patient, times, days_of_week, start_date, end_date
-            )
+        plan = add_medication_plan(
+            session, get_settings(), patient, times, days_of_week, start_date, end_date
+        )
         _audit(
             session, "api.medication_plan.create", {"medication_plan": plan.id, "patient": patient.reference}
         )

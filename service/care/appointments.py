@@ -14,6 +14,7 @@ from service.care.errors import CareError
 from service.care.localtime import at_local, local_date
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
+from service.errors import ErrorKind
 from service.models import Appointment, OutboundMessage, Patient, Place, Referral
 from service.outbox.rows import cancel_rows, ensure_row, schedule_message
 from service.timeutil import utcnow
@@ -144,7 +145,7 @@ def appointment_by_id(session: Session, appointment_id: int) -> Appointment:
     """The appointment, or a CareError naming the unknown id."""
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
-        raise CareError(f"no appointment with id {appointment_id}")
+        raise CareError("No appointment has the number %(id)s.", kind=ErrorKind.NOT_FOUND, id=appointment_id)
     return appointment
 
 
@@ -194,16 +195,16 @@ def check_appointment(
     require_reminders_allowed(patient)
     _check_ahead(starts_at, now)
     if place is None and not mobile_unit:
-        raise CareError("give the place of the appointment, or mark it as a mobile-unit visit")
+        raise CareError("Choose the place, or tick the mobile unit visit.", field="place_code")
 
 
 def _check_ahead(starts_at: datetime, now: datetime) -> None:
     if starts_at.tzinfo is None:
-        raise CareError("the appointment time must carry its time zone; use parse_local_datetime")
+        raise ValueError("the appointment time must carry its time zone; use parse_local_datetime")
     if starts_at <= now:
-        raise CareError("the appointment time has passed: give a date and time still ahead")
+        raise CareError("This time has passed: give a date and time still ahead.", field="starts_at")
 
 
 def _check_open(appointment: Appointment) -> None:
     if appointment.status not in OPEN:
-        raise CareError(f"appointment {appointment.id} is {appointment.status} and can no longer change")
+        raise CareError("This appointment is closed: it can no longer change.", kind=ErrorKind.CONFLICT)

@@ -2,47 +2,35 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import get_settings
 from service.care.appointments import appointment_by_id, cancel_appointment, schedule_appointment
 from service.care.demo import load_demo_care
-from service.care.errors import CareError, CareImportError
 from service.care.imports import import_appointments, import_patients
 from service.care.localtime import local_date, parse_date, parse_local_datetime, parse_times
 from service.care.medication import add_medication_plan
 from service.care.patients import add_patient, find_patient, place_for
-from service.cli import DEMO_DIR, fail
+from service.cli import DEMO_DIR, Commands, fail
 from service.db import get_db
+from service.errors import DomainError
 from service.i18n import format_local
 from service.models import Patient
 from service.timeutil import utcnow
 
-patients_cli = AppGroup("patients", help="Patients who receive SMS reminders.")
-appointments_cli = AppGroup("appointments", help="Appointments and their SMS reminders.")
-medication_cli = AppGroup("medication", help="Medication plans and their SMS reminders.")
-SHOWN_PROBLEMS = 50
+patients_cli = Commands("patients", help="Patients who receive SMS reminders.")
+appointments_cli = Commands("appointments", help="Appointments and their SMS reminders.")
+medication_cli = Commands("medication", help="Medication plans and their SMS reminders.")
 
 
 def _patient(session, phone_or_reference: str) -> Patient:
     patient = find_patient(session, phone_or_reference)
     if patient is None:
-        raise CareError(f"no patient {phone_or_reference}: add them with `flask --app app patients add`")
+        fail(f"no patient {phone_or_reference}: add them with `flask --app app patients add`")
     return patient
-
-
-def _report_import_error(error: CareImportError) -> None:
-    click.echo("Nothing was imported. Fix these rows and import again:", err=True)
-    for problem in error.problems[:SHOWN_PROBLEMS]:
-        click.echo(f"  {problem}", err=True)
-    if len(error.problems) > SHOWN_PROBLEMS:
-        click.echo(f"  ... and {len(error.problems) - SHOWN_PROBLEMS} more", err=True)
-    sys.exit(1)
 
 
 def _progress(what: str):
@@ -68,16 +56,11 @@ def patients_add(
     place_code: str | None,
 ) -> None:
     """Register a patient; prints the patient's reference."""
-    try:
-        with get_db().session() as session:
-            patient = add_patient(
-                session, phone, language, shared_phone, quiet_hours, not no_consent, place_code
-            )
-            click.echo(patient.reference)
-            if patient.opted_out:
-                click.echo(f"Note: {patient.phone} has opted out of SMS; no reminder will be sent.", err=True)
-    except CareError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        patient = add_patient(session, phone, language, shared_phone, quiet_hours, not no_consent, place_code)
+        click.echo(patient.reference)
+        if patient.opted_out:
+            click.echo(f"Note: {patient.phone} has opted out of SMS; no reminder will be sent.", err=True)
 
 
 @patients_cli.command("list")
@@ -97,11 +80,8 @@ def patients_list() -> None:
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def patients_import(csv_file) -> None:
     """Load patients from a CSV: phone,language[,shared_phone,quiet_hours,sms_consent,place_code]."""
-    try:
-        with get_db().session() as session:
-            count = import_patients(session, csv_file, _progress("patients"))
-    except CareImportError as error:
-        _report_import_error(error)
+    with get_db().session() as session:
+        count = import_patients(session, csv_file, _progress("patients"))
     click.echo(f"Patients: {count} imported.")
 
 
@@ -112,7 +92,7 @@ def patients_demo() -> None:
         with get_db().session() as session:
             for line in load_demo_care(session, DEMO_DIR, get_settings(), utcnow()):
                 click.echo(line)
-    except LookupError as error:
+    except (LookupError, DomainError) as error:
         fail(f"{error}: load the demo places first with `flask --app app demo load`")
 
 
@@ -124,45 +104,34 @@ def patients_demo() -> None:
 def appointments_add(patient: str, at_text: str, place_code: str | None, mobile_unit: bool) -> None:
     """Schedule an appointment for PATIENT (phone or reference) and its reminders."""
     settings = get_settings()
-    try:
-        with get_db().session() as session:
-            appointment = schedule_appointment(
-                session,
-                settings,
-                _patient(session, patient),
-                parse_local_datetime(at_text, settings),
-                place=place_for(session, place_code),
-                mobile_unit=mobile_unit,
-            )
-            when = format_local(appointment.starts_at, "yyyy-MM-dd HH:mm", "fr", settings.tz)
-            click.echo(f"Appointment {appointment.id} for {appointment.patient.reference} on {when}.")
-    except CareError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        appointment = schedule_appointment(
+            session,
+            settings,
+            _patient(session, patient),
+            parse_local_datetime(at_text, settings),
+            place=place_for(session, place_code),
+            mobile_unit=mobile_unit,
+        )
+        when = format_local(appointment.starts_at, "yyyy-MM-dd HH:mm", "fr", settings.tz)
+        click.echo(f"Appointment {appointment.id} for {appointment.patient.reference} on {when}.")
 
 
 @appointments_cli.command("cancel")
 @click.argument("appointment_id", type=int)
 def appointments_cancel(appointment_id: int) -> None:
     """Cancel an appointment and its waiting reminders."""
-    try:
-        with get_db().session() as session:
-            cancel_appointment(session, appointment_by_id(session, appointment_id))
-            click.echo(f"Appointment {appointment_id} cancelled.")
-    except CareError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        cancel_appointment(session, appointment_by_id(session, appointment_id))
+        click.echo(f"Appointment {appointment_id} cancelled.")
 
 
 @appointments_cli.command("import")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def appointments_import(csv_file) -> None:
     """Load appointments from a CSV: patient,starts_at[,place_code,mobile_unit] (local times)."""
-    try:
-        with get_db().session() as session:
-            count = import_appointments(
-                session, get_settings(), csv_file, utcnow(), _progress("appointments")
-            )
-    except CareImportError as error:
-        _report_import_error(error)
+    with get_db().session() as session:
+        count = import_appointments(session, get_settings(), csv_file, utcnow(), _progress("appointments"))
     click.echo(f"Appointments: {count} imported, with their reminders.")
 
 
@@ -176,19 +145,16 @@ def medication_add(patient: str, times: str, days: int, weekdays: str | None, st
     """Add a medication plan for PATIENT (phone or reference) with a reminder for each dose."""
     settings = get_settings()
     now = utcnow()
-    try:
-        start = parse_date(start_text) if start_text else local_date(now, settings.tz)
-        with get_db().session() as session:
-            plan = add_medication_plan(
-                session,
-                settings,
-                _patient(session, patient),
-                parse_times(times),
-                weekdays,
-                start,
-                start + timedelta(days=days - 1),
-                now=now,
-            )
-            click.echo(f"Medication plan {plan.id}: {plan.times} from {plan.start_date} to {plan.end_date}.")
-    except CareError as error:
-        fail(str(error))
+    start = parse_date(start_text) if start_text else local_date(now, settings.tz)
+    with get_db().session() as session:
+        plan = add_medication_plan(
+            session,
+            settings,
+            _patient(session, patient),
+            parse_times(times),
+            weekdays,
+            start,
+            start + timedelta(days=days - 1),
+            now=now,
+        )
+        click.echo(f"Medication plan {plan.id}: {plan.times} from {plan.start_date} to {plan.end_date}.")

@@ -7,11 +7,3 @@ from service.errors import DomainError
 
 class CareError(DomainError):
     """A patient, appointment or medication plan change that cannot be made, and why."""
-
-
-class CareImportError(CareError):
-    """A CSV has bad rows; nothing was imported. `problems` are `line N: why` strings, in file order."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems

@@ -13,12 +13,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from service.care.appointments import check_appointment, plan_rows, row_fields
-from service.care.errors import CareError, CareImportError
+from service.care.errors import CareError
 from service.care.localtime import parse_local_datetime
 from service.care.patients import REFERENCE_PREFIX, clean_language, clean_phone, clean_quiet_hours
 from service.config import Settings
+from service.errors import DomainError, ImportRefused
 from service.models import Appointment, Patient, Place
 from service.outbox.rows import schedule_message
+from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
 
@@ -38,7 +40,7 @@ def _no_progress(done: int, total: int) -> None:
 
 
 def import_patients(session: Session, source: TextIO, progress: Progress = _no_progress) -> int:
-    """Create one patient per row and return how many; raise CareImportError, writing nothing, if any row
+    """Create one patient per row and return how many; raise ImportRefused, writing nothing, if any row
     is bad. The shared-phone and opt-out rules of add_patient apply."""
     rows, problems = _read(source, PATIENT_COLUMNS, PATIENT_REQUIRED)
     places = dict(session.execute(select(Place.code, Place.id)).all())
@@ -58,13 +60,21 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
             shared = _flag(cells.get("shared_phone"), False, "shared_phone")
             if not shared and phone in existing:
                 raise CareError(
-                    f"{phone} already belongs to patient {existing[phone]}; set shared_phone to yes"
+                    "%(phone)s already belongs to patient %(reference)s: set shared_phone to yes.",
+                    field="phone",
+                    phone=phone,
+                    reference=existing[phone],
                 )
             if not shared and phone in first_line:
-                raise CareError(f"{phone} is also on line {first_line[phone]}; set shared_phone to yes")
+                raise CareError(
+                    "%(phone)s is also on line %(line)s: set shared_phone to yes.",
+                    field="phone",
+                    phone=phone,
+                    line=first_line[phone],
+                )
             code = cells.get("place_code")
             if code and code not in places:
-                raise CareError(f"no place with code {code}")
+                raise UnknownPlace("No place has the code %(code)s.", field="place_code", code=code)
             record = {
                 "phone": phone,
                 "language": clean_language(cells["language"]),
@@ -75,7 +85,7 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
                 "opted_out": phone in opted_out,
                 "opted_out_at": utcnow() if phone in opted_out else None,
             }
-        except CareError as error:
+        except DomainError as error:
             problems.append((line, str(error)))
             continue
         first_line.setdefault(phone, line)
@@ -102,7 +112,7 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
 def import_appointments(
     session: Session, settings: Settings, source: TextIO, now: datetime, progress: Progress = _no_progress
 ) -> int:
-    """Create one appointment per row with its reminder rows and return how many; raise CareImportError,
+    """Create one appointment per row with its reminder rows and return how many; raise ImportRefused,
     writing nothing, if any row is bad."""
     rows, problems = _read(source, APPOINTMENT_COLUMNS, APPOINTMENT_REQUIRED)
     places = {place.code: place for place in session.scalars(select(Place))}
@@ -118,11 +128,11 @@ def import_appointments(
             starts_at = parse_local_datetime(cells["starts_at"], settings)
             code = cells.get("place_code")
             if code and code not in places:
-                raise CareError(f"no place with code {code}")
+                raise UnknownPlace("No place has the code %(code)s.", field="place_code", code=code)
             place = places.get(code) if code else None
             mobile_unit = _flag(cells.get("mobile_unit"), False, "mobile_unit")
             check_appointment(patient, starts_at, place, mobile_unit, now)
-        except CareError as error:
+        except DomainError as error:
             problems.append((line, str(error)))
             continue
         good.append((patient, starts_at, place, mobile_unit))
@@ -154,7 +164,7 @@ def _read(
     header = [cell.strip().lower() for cell in next(reader, [])]
     if set(header) - set(columns) or set(required) - set(header) or len(set(header)) != len(header):
         optional = ",".join(column for column in columns if column not in required)
-        raise CareImportError(
+        raise ImportRefused(
             [f"line 1: the header must name the columns {','.join(required)}, and may add {optional}"]
         )
     rows, problems = [], []
@@ -170,7 +180,7 @@ def _read(
 
 def _raise_if(problems: list[tuple[int, str]]) -> None:
     if problems:
-        raise CareImportError([f"line {line}: {why}" for line, why in sorted(problems)])
+        raise ImportRefused([f"line {line}: {why}" for line, why in sorted(problems)])
 
 
 def _flag(text: str | None, default: bool, column: str) -> bool:
@@ -181,7 +191,7 @@ def _flag(text: str | None, default: bool, column: str) -> bool:
         return True
     if value in NO:
         return False
-    raise CareError(f"{column} must be yes or no, got {text!r}")
+    raise CareError("%(column)s must be yes or no.", field=column, column=column)
 
 
 def _patient(by_reference: dict[str, Patient], by_phone: dict[str, list[Patient]], text: str) -> Patient:
@@ -189,13 +199,19 @@ def _patient(by_reference: dict[str, Patient], by_phone: dict[str, list[Patient]
     if text[:1].upper() == REFERENCE_PREFIX:
         patient = by_reference.get(text.upper())
         if patient is None:
-            raise CareError(f"no patient with reference {text}")
+            raise CareError("No patient has the reference %(reference)s.", field="patient", reference=text)
         return patient
     patients = by_phone.get(clean_phone(text), [])
     if not patients:
-        raise CareError(f"no patient with phone {text}: import the patients first")
+        raise CareError(
+            "No patient has the phone %(phone)s: import the patients first.", field="patient", phone=text
+        )
     if len(patients) > 1:
-        raise CareError(f"{text} is shared by several patients: give the patient reference")
+        raise CareError(
+            "%(phone)s is shared by several patients: give the patient's reference.",
+            field="patient",
+            phone=text,
+        )
     return patients[0]
 
 

@@ -32,7 +32,7 @@ def parse_local_datetime(text: str, settings: Settings) -> datetime:
             continue
         return at_local(naive.date(), naive.time(), settings.tz)
     raise CareError(
-        f"{text!r} is not a local date and time: write it as YYYY-MM-DD HH:MM, e.g. 2026-12-01 09:00"
+        "%(text)s is not a date and time: write it like 2026-12-01 09:00.", field="starts_at", text=text
     )
 
 
@@ -41,7 +41,9 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise CareError(f"{text!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01") from None
+        raise CareError(
+            "%(text)s is not a date: write it like 2026-12-01.", field="date", text=text
+        ) from None
 
 
 def parse_times(text: str) -> list[time]:
@@ -51,7 +53,11 @@ def parse_times(text: str) -> list[time]:
         try:
             times.append(time.fromisoformat(part.strip()))
         except ValueError:
-            raise CareError(f"{part.strip()!r} is not a time of day: write times as HH:MM,HH:MM") from None
+            raise CareError(
+                "%(text)s is not a time of day: write times like 08:00,20:00.",
+                field="times",
+                text=part.strip(),
+            ) from None
     return times
 
 
@@ -62,6 +68,8 @@ def parse_weekdays(text: str | None) -> str:
     days = set(text.strip())
     if not days <= set(WEEKDAYS):
         raise CareError(
-            f"{text!r} is not a list of weekdays: use the digits 0 (Monday) to 6 (Sunday), e.g. 024"
+            "%(text)s is not a list of weekdays: use the digits 0 (Monday) to 6 (Sunday), e.g. 024.",
+            field="days",
+            text=text,
         )
     return "".join(sorted(days))

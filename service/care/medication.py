@@ -47,19 +47,25 @@ def add_medication_plan(
     require_reminders_allowed(patient)
     times = sorted({at.replace(second=0, microsecond=0) for at in times})
     if not times:
-        raise CareError("give at least one time of day, e.g. 08:00")
+        raise CareError("Give at least one time of day, e.g. 08:00.", field="times")
     if len(times) > MAX_TIMES_A_DAY:
-        raise CareError(f"at most {MAX_TIMES_A_DAY} reminder times a day")
+        raise CareError("At most %(count)s times a day.", field="times", count=MAX_TIMES_A_DAY)
     if any(at.tzinfo is not None for at in times):
-        raise CareError("times of day are local times without a zone")
+        raise ValueError("times of day are local times without a zone")
     days = parse_weekdays(days_of_week)
     if end_date < start_date:
-        raise CareError("the plan ends before it starts: check the start and end dates")
+        raise CareError("The plan ends before it starts: check the dates.", field="end_date")
     if (end_date - start_date).days >= MAX_PLAN_DAYS:
-        raise CareError(f"a plan lasts at most {MAX_PLAN_DAYS} days: add a new plan for the next period")
+        raise CareError(
+            "A plan lasts at most %(count)s days: add a new plan for the next period.",
+            field="end_date",
+            count=MAX_PLAN_DAYS,
+        )
     doses = dose_times(settings, times, days, start_date, end_date, now)
     if not doses:
-        raise CareError("no dose of this plan is still ahead: check the dates, days and times")
+        raise CareError(
+            "No dose of this plan is still ahead: check the dates, days and times.", field="times"
+        )
     plan = MedicationPlan(
         patient_id=patient.id,
         times=",".join(f"{at:%H:%M}" for at in times),

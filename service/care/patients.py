@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from service.care.errors import CareError
 from service.config import ConfigError, parse_quiet_hours
 from service.db import rowcount
+from service.errors import ErrorKind
 from service.i18n import LANGUAGES
 from service.models import OutboundMessage, Patient, Place
 from service.outbox.rows import UNSENT, WAITING, cancel_rows, schedule_message
-from service.phones import InvalidPhone, normalize_phone
+from service.phones import normalize_phone
 from service.places import by_code
 from service.references import unique_reference
 from service.timeutil import utcnow
@@ -27,18 +28,15 @@ EDITABLE = ("phone", "language", "shared_phone", "quiet_hours", "sms_consent", "
 
 
 def clean_phone(raw: str) -> str:
-    """E.164, or a CareError that shows how to write a Mali number."""
-    try:
-        return normalize_phone(raw)
-    except InvalidPhone as error:
-        raise CareError(f"{error}: write a Mali number such as +22376123456 or 76 12 34 56") from None
+    """E.164, or InvalidPhone saying what is wrong with the number."""
+    return normalize_phone(raw)
 
 
 def clean_language(language: str) -> str:
     """`fr` or `bm`."""
     language = (language or "").strip().lower()
     if language not in LANGUAGES:
-        raise CareError(f"language must be one of {', '.join(LANGUAGES)}, got {language!r}")
+        raise CareError("Choose French or Bambara.", field="language")
     return language
 
 
@@ -47,8 +45,8 @@ def clean_quiet_hours(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     problem = CareError(
-        f"quiet hours must be two different local times HH:MM-HH:MM, e.g. 21:00-07:00, got {raw.strip()!r}; "
-        "leave empty for the service's default"
+        "Write the quiet hours as two different times, e.g. 21:00-07:00, or leave them empty.",
+        field="quiet_hours",
     )
     try:
         parsed = parse_quiet_hours("quiet hours", raw)
@@ -61,13 +59,10 @@ def clean_quiet_hours(raw: str | None) -> str | None:
 
 
 def place_for(session: Session, code: str | None) -> Place | None:
-    """The place with this code (any level), None for no code, CareError for an unknown one."""
+    """The place with this code (any level), None for no code, UnknownPlace for an unknown one."""
     if not code or not code.strip():
         return None
-    try:
-        return by_code(session, code.strip())
-    except LookupError as error:
-        raise CareError(f"{error}: see `flask --app app places list`") from None
+    return by_code(session, code)
 
 
 def _place_id(session: Session, code: str | None) -> int | None:
@@ -93,8 +88,11 @@ def add_patient(
     others = list(session.scalars(select(Patient).where(Patient.phone == phone).order_by(Patient.id)))
     if others and not shared_phone:
         raise CareError(
-            f"{phone} already belongs to patient {others[0].reference}; "
-            "if several patients share this phone, add this one as a shared phone"
+            "%(phone)s already belongs to patient %(reference)s: if they share the phone, mark it shared.",
+            kind=ErrorKind.CONFLICT,
+            field="phone",
+            phone=phone,
+            reference=others[0].reference,
         )
     for other in others:
         other.shared_phone = True
@@ -120,7 +118,9 @@ def update_patient(session: Session, patient: Patient, **changes: Any) -> Patien
     consent is withdrawn."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise CareError(f"cannot change {', '.join(sorted(unknown))}; editable: {', '.join(EDITABLE)}")
+        raise CareError(
+            "%(fields)s cannot be changed.", field=min(unknown), fields=", ".join(sorted(unknown))
+        )
     if "phone" in changes:
         patient.phone = clean_phone(changes["phone"])
     if "language" in changes:
@@ -155,7 +155,13 @@ def find_patient(session: Session, phone_or_reference: str) -> Patient | None:
     patients = list(session.scalars(select(Patient).where(Patient.phone == phone).order_by(Patient.id)))
     if len(patients) > 1:
         references = ", ".join(patient.reference for patient in patients)
-        raise CareError(f"{phone} is shared by patients {references}: give the patient's reference instead")
+        raise CareError(
+            "%(phone)s is shared by patients %(references)s: give the patient's reference.",
+            kind=ErrorKind.CONFLICT,
+            field="phone",
+            phone=phone,
+            references=references,
+        )
     return patients[0] if patients else None
 
 
@@ -163,11 +169,16 @@ def require_reminders_allowed(patient: Patient) -> None:
     """Refuse to plan SMS for a patient who opted out or did not consent."""
     if patient.opted_out:
         raise CareError(
-            f"patient {patient.reference} has opted out of SMS (STOP): no reminder can be scheduled; "
-            "opt them in again only if they ask for it"
+            "Patient %(reference)s stopped the SMS: no reminder can be planned.",
+            kind=ErrorKind.CONFLICT,
+            reference=patient.reference,
         )
     if not patient.sms_consent:
-        raise CareError(f"patient {patient.reference} has not consented to SMS: record their consent first")
+        raise CareError(
+            "Patient %(reference)s has not agreed to receive SMS: record their consent first.",
+            kind=ErrorKind.CONFLICT,
+            reference=patient.reference,
+        )
 
 
 def opt_out(

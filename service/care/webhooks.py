@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from service import get_settings
-from service.care.errors import CareError
 from service.care.patients import opt_out
 from service.care.replies import DuplicateInbound, InboundSms, receive_sms
 from service.db import get_db
+from service.phones import InvalidPhone
 from service.timeutil import utcnow
 from service.webhook_auth import require_callback_token
 
@@ -56,6 +56,6 @@ def bulk_optout() -> Response:
     try:
         with get_db().session() as session:
             opt_out(session, phone, source="africastalking", confirm=False)
-    except CareError as error:
+    except InvalidPhone as error:
         return _answer(f"phoneNumber: {error}", 400)
     return _answer("ok")

@@ -18,18 +18,9 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import UserForm, UserUpdateForm
-from service.console.web import actor, paginate, requested_range, settings, t
+from service.console.web import actor, paginate, requested_range, settings, show_refusal, t
 from service.db import get_db
-from service.i18n import _
 from service.models import User
-
-ACCOUNT_MESSAGES = {
-    "password_short": _("Le mot de passe doit avoir au moins 10 caractères."),
-    "email_taken": _("Cette adresse a déjà un compte."),
-    "email_invalid": _("Adresse e-mail invalide."),
-    "role_unknown": _("Rôle inconnu."),
-    "last_admin": _("C'est le dernier administrateur actif : il doit le rester."),
-}
 
 
 def _role_choices() -> dict[str, str]:
@@ -48,7 +39,7 @@ def users():
                     session, form.email.data, form.password.data, form.role.data, form.name.data
                 )
             except AccountError as error:
-                getattr(form, error.field).errors.append(_account_message(error))
+                show_refusal(form, error, "email")
             else:
                 record_audit(session, actor(), "user_created", {"email": user.email, "role": user.role})
                 flash(t("Compte %(email)s créé.", email=user.email))
@@ -76,7 +67,7 @@ def user_edit(user_id: int):
                     password=form.password.data or None,
                 )
             except AccountError as error:
-                getattr(form, error.field or "email").errors.append(_account_message(error))
+                show_refusal(form, error, "email")
             else:
                 record_audit(
                     session,
@@ -94,11 +85,6 @@ def user_edit(user_id: int):
         return render_template(
             "console/user_edit.html", form=form, account=account
         ), 400 if form.errors else 200
-
-
-def _account_message(error: AccountError) -> str:
-    """The French message next to the field for an account refusal."""
-    return t(ACCOUNT_MESSAGES.get(error.code, str(error)))
 
 
 @bp.get("/audit")

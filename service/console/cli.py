@@ -6,21 +6,19 @@ import os
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 
 from service.accounts import (
-    AccountError,
     check_password,
     create_user,
     deactivate_user,
     list_users,
     record_audit,
 )
-from service.cli import fail
+from service.cli import Commands
 from service.db import get_db
 from service.models import USER_ROLES
 
-users_cli = AppGroup("users", help="Accounts of the coordinators' web console.")
+users_cli = Commands("users", help="Accounts of the coordinators' web console.")
 CLI_ACTOR = "cli"
 
 
@@ -37,13 +35,10 @@ def users_create(email: str, role: str, name: str | None) -> None:
     password = os.environ.get("JIGI_PASSWORD") or click.prompt(
         "Password (10 characters or more)", hide_input=True, confirmation_prompt=True
     )
-    try:
-        check_password(password)
-        with get_db().session() as session:
-            user = create_user(session, email, password, role, name)
-            record_audit(session, CLI_ACTOR, "user_created", {"email": user.email, "role": user.role})
-    except AccountError as error:
-        fail(str(error))
+    check_password(password)
+    with get_db().session() as session:
+        user = create_user(session, email, password, role, name)
+        record_audit(session, CLI_ACTOR, "user_created", {"email": user.email, "role": user.role})
     click.echo(f"Account {user.email} created with role {user.role}.")
 
 
@@ -61,10 +56,7 @@ def users_list() -> None:
 @click.argument("email")
 def users_deactivate(email: str) -> None:
     """Stop an account from logging in (its history stays)."""
-    try:
-        with get_db().session() as session:
-            user = deactivate_user(session, email)
-            record_audit(session, CLI_ACTOR, "user_deactivated", {"email": user.email})
-    except AccountError as error:
-        fail(str(error))
+    with get_db().session() as session:
+        user = deactivate_user(session, email)
+        record_audit(session, CLI_ACTOR, "user_deactivated", {"email": user.email})
     click.echo(f"Account {user.email} deactivated.")

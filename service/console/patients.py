@@ -23,8 +23,9 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import AppointmentForm, MedicationForm, MoveAppointmentForm, PatientForm
 from service.console.referrals import facility_choices
-from service.console.web import actor, paginate, settings, t
+from service.console.web import actor, language, paginate, settings, show_refusal, t
 from service.db import get_db
+from service.errors import DomainError
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient, Place, Referral
 from service.timeutil import utcnow
 
@@ -56,8 +57,8 @@ def patient_new():
             try:
                 with session.begin_nested():
                     patient = add_patient(session, form.phone.data, **_patient_fields(form))
-            except CareError as error:
-                _care_error(form, error)
+            except DomainError as error:
+                show_refusal(form, error, "phone")
             else:
                 record_audit(session, actor(), "patient_added", {"patient": patient.reference})
                 flash(t("Patient %(ref)s enregistré.", ref=patient.reference))
@@ -74,17 +75,6 @@ def _patient_fields(form) -> dict:
         "sms_consent": form.sms_consent.data,
         "place_code": form.place.data or None,
     }
-
-
-def _care_error(form: PatientForm, error: CareError) -> None:
-    """Put a care refusal next to the field it is about (quiet hours or place; the phone otherwise)."""
-    text = str(error)
-    if "quiet hours" in text:
-        form.quiet_hours.errors.append(text)
-    elif "place" in text:
-        form.place.errors.append(text)
-    else:
-        form.phone.errors.append(text)
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -152,8 +142,8 @@ def patient_edit(patient_id: int):
             try:
                 with session.begin_nested():
                     update_patient(session, person, phone=form.phone.data, **_patient_fields(form))
-            except CareError as error:
-                _care_error(form, error)
+            except DomainError as error:
+                show_refusal(form, error, "phone")
             else:
                 record_audit(session, actor(), "patient_updated", {"patient": person.reference})
                 flash(t("Dossier mis à jour."))
@@ -196,8 +186,8 @@ def appointment_new(patient_id: int):
                         place=place_for(session, form.place.data or None),
                         mobile_unit=form.mobile_unit.data,
                     )
-            except CareError as error:
-                form.starts_at.errors.append(str(error))
+            except DomainError as error:
+                show_refusal(form, error, "starts_at")
             else:
                 record_audit(
                     session,
@@ -229,8 +219,8 @@ def appointment_change(appointment_id: int, change: str):
                     cancel_appointment(session, appointment)
                 else:
                     mark_attended(session, appointment)
-        except CareError as error:
-            flash(str(error), "error")
+        except DomainError as error:
+            flash(error.text(language()), "error")
         else:
             record_audit(session, actor(), f"appointment_{change}", {"appointment": appointment.id})
             flash(t("Rendez-vous mis à jour."))
@@ -255,8 +245,8 @@ def medication_new(patient_id: int):
                         form.start_date.data,
                         form.end_date.data,
                     )
-            except CareError as error:
-                form.times.errors.append(str(error))
+            except DomainError as error:
+                show_refusal(form, error, "times")
             else:
                 record_audit(
                     session, actor(), "medication_added", {"patient": person.reference, "plan": plan.id}

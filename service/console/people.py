@@ -11,11 +11,11 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import OnCallForm, VolunteerForm
-from service.console.web import actor, paginate, t
+from service.console.web import actor, paginate, show_refusal, t
 from service.db import get_db
+from service.errors import DomainError
 from service.models import FollowUp, OnCallClinician, Place, Referral, VisitRequest, Volunteer
-from service.people import PeopleError, add_oncall, add_volunteer, deactivate_volunteer
-from service.phones import InvalidPhone
+from service.people import add_oncall, add_volunteer, deactivate_volunteer
 
 RECENT = 20
 
@@ -36,10 +36,8 @@ def volunteers():
                 volunteer = add_volunteer(
                     session, form.phone.data, form.name.data, form.language.data, form.area.data
                 )
-            except InvalidPhone:
-                form.phone.errors.append(t("Ce numéro n'est pas un numéro malien valide."))
-            except PeopleError as error:
-                form.phone.errors.append(str(error))
+            except DomainError as error:
+                show_refusal(form, error, "phone")
             else:
                 record_audit(session, actor(), "volunteer_added", {"phone": volunteer.phone})
                 flash(t("Relais %(name)s enregistré.", name=volunteer.name))
@@ -104,10 +102,8 @@ def oncall():
                 clinician = add_oncall(
                     session, form.phone.data, form.name.data, form.district.data, form.language.data
                 )
-            except InvalidPhone:
-                form.phone.errors.append(t("Ce numéro n'est pas un numéro malien valide."))
-            except PeopleError as error:
-                form.phone.errors.append(str(error))
+            except DomainError as error:
+                show_refusal(form, error, "phone")
             else:
                 record_audit(
                     session,

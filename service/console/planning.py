@@ -59,7 +59,7 @@ def plan_round(
         )
     )
     if not requests:
-        raise PlanningError("no open visit request for these places")
+        raise PlanningError("No open visit request for these places.", field="places")
     round_ = MobileUnitRound(
         unit=unit.strip(), visit_date=visit_date, note=(note or "").strip() or None, created_by=actor
     )

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.care.errors import CareError
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import CloseReferralForm, ReferralAppointmentForm
-from service.console.web import actor, paginate, requested_range, settings, t
+from service.console.web import actor, language, paginate, requested_range, settings, show_refusal, t
 from service.db import get_db
+from service.errors import DomainError
 from service.models import (
     CATEGORIES,
     REFERRAL_STATUSES,
@@ -135,8 +135,8 @@ def referral_step(referral_id: int, action: str):
                 triage.mark_contacted(session, settings(), item, actor())
             else:
                 triage.mark_seen(session, item, actor())
-        except triage.TriageError:
-            flash(t("Cette action n'est plus possible pour ce signalement."), "error")
+        except DomainError as error:
+            flash(error.text(language()), "error")
             return redirect(url_for("console.referral", referral_id=referral_id))
     flash(
         t("Signalement %(ref)s : %(status)s.", ref=item.reference, status=t(labels.REFERRAL_STATUS[action]))
@@ -153,8 +153,8 @@ def referral_close(referral_id: int):
         if form.validate():
             try:
                 triage.close_referral(session, item, actor(), form.outcome.data)
-            except triage.TriageError:
-                form.outcome.errors.append(t("Ce signalement est déjà clos."))
+            except DomainError as error:
+                show_refusal(form, error, "outcome")
             else:
                 flash(t("Signalement %(ref)s clos.", ref=item.reference))
                 return redirect(url_for("console.referrals"))
@@ -183,10 +183,8 @@ def referral_appointment(referral_id: int):
                         place_code=form.place.data or None,
                         mobile_unit=form.mobile_unit.data,
                     )
-            except CareError as error:
-                form.phone.errors.append(str(error))
-            except triage.TriageError:
-                form.phone.errors.append(t("Ce signalement a déjà un rendez-vous ou est clos."))
+            except DomainError as error:
+                show_refusal(form, error, "phone")
             else:
                 flash(t("Rendez-vous fixé pour le patient %(ref)s.", ref=appointment.patient.reference))
                 return redirect(url_for("console.referral", referral_id=referral_id))

@@ -8,9 +8,10 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import RoundForm
-from service.console.planning import PlanningError, open_request_groups, plan_round, recent_rounds
-from service.console.web import actor, t
+from service.console.planning import open_request_groups, plan_round, recent_rounds
+from service.console.web import actor, show_refusal, t
 from service.db import get_db
+from service.errors import DomainError
 
 
 @bp.route("/rounds", methods=["GET", "POST"])
@@ -31,8 +32,8 @@ def rounds():
                     actor=actor(),
                     note=form.note.data,
                 )
-            except PlanningError:
-                form.places.errors.append(t("Aucune demande ouverte pour ces lieux."))
+            except DomainError as error:
+                show_refusal(form, error, "places")
             else:
                 flash(
                     t(

@@ -11,9 +11,11 @@ from babel.dates import format_date, format_timedelta
 from flask import g, request, session, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from wtforms import Form
 
 from service import get_settings
 from service.config import Settings
+from service.errors import DomainError
 from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext
 from service.timeutil import local_days, utcnow
 
@@ -33,6 +35,16 @@ def language() -> str:
 def t(message: str, **params: Any) -> str:
     """`message` (French source text) in the console's language."""
     return gettext(language(), message, **params)
+
+
+def show_refusal(form: Form, error: DomainError, default: str) -> None:
+    """Put a domain refusal next to the field it is about (`place_code` is the form's `place`), or next to
+    `default`, in the console's language: the console's one mapping of DomainError."""
+    name = error.field or default
+    for candidate in (name, name.removesuffix("_code"), default):
+        if candidate in form:
+            form[candidate].errors.append(error.text(language()))
+            return
 
 
 def actor() -> str:

@@ -32,11 +32,9 @@ TIME_PATTERN = "HH:mm"
 MOBILE_UNIT_PLACE = _("mobile team visit")
 
 
-class TemplateError(DomainError):
-    """A template cannot be rendered: unknown kind or language, missing parameter, bad placeholder."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__("This text cannot be rendered: %(detail)s", detail=detail)
+class TemplateError(ValueError):
+    """A stored template or a row's params cannot be rendered (a fault of stored data, not a refusal of
+    input: `check_body` refuses such a text before it is saved). The message is technical English."""
 
 
 @dataclass(frozen=True)
@@ -244,9 +242,7 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
         try:
             result = preview(body, kind, language, settings)
         except TemplateError as error:
-            errors.append(
-                (_("Ce texte ne peut pas être affiché : %(error)s"), {"error": error.params["detail"]})
-            )
+            errors.append((_("Ce texte ne peut pas être affiché : %(error)s"), {"error": str(error)}))
     if result is not None and result.sent_segments > budget:
         errors.append(
             (

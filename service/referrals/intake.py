@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.errors import DomainError
+from service.errors import DomainError, ErrorKind
 from service.models import (
     FollowUp,
     FollowupOutcome,
@@ -108,7 +108,7 @@ def once_per_session(
 def village_in_area(session: Session, volunteer: Caller, place_id: int) -> Place:
     place = session.get(Place, place_id)
     if place is None or place.level != PlaceLevel.VILLAGE or place.parent_id != volunteer.area_id:
-        raise RecordError(f"place {place_id} is not a village of the volunteer's area")
+        raise RecordError("This village is not in your area.", field="place")
     return place
 
 
@@ -185,7 +185,7 @@ def create_visit_request(
 def volunteer_referral(session: Session, volunteer: Caller, referral_id: int) -> Referral:
     referral = session.get(Referral, referral_id)
     if referral is None or referral.volunteer_id != volunteer.id:
-        raise RecordError(f"referral {referral_id} is not one of the volunteer's")
+        raise RecordError("This referral is not one of yours.", kind=ErrorKind.NOT_FOUND, field="referral")
     return referral
 
 

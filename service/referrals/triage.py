@@ -39,8 +39,8 @@ URGENCY_ORDER = case({"emergency": 0, "urgent": 1}, value=Referral.urgency, else
 class TriageError(DomainError):
     """A triage action that cannot be taken now (the referral's status forbids it), with the reason."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, kind=ErrorKind.CONFLICT)
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message, kind=ErrorKind.CONFLICT, field="status", params=params)
 
 
 def may_become(referral: Referral, status: ReferralStatus) -> bool:
@@ -60,7 +60,9 @@ def move_to(
 ) -> None:
     """Set the referral's status if the current one allows it, and record the change."""
     if referral.status not in ALLOWED_FROM[status]:
-        raise TriageError(f"a referral that is {referral.status} cannot become {status}")
+        raise TriageError(
+            "This action is no longer possible for referral %(reference)s.", reference=referral.reference
+        )
     referral.status = status
     record_change(session, referral, status, actor, detail)
 
@@ -98,7 +100,7 @@ def mark_seen(session: Session, referral: Referral, actor: str) -> None:
 
 def close_referral(session: Session, referral: Referral, actor: str, outcome: str) -> None:
     if outcome not in FOLLOWUP_OUTCOMES:
-        raise TriageError(f"unknown outcome {outcome!r}")
+        raise DomainError("Choose an outcome from the list.", field="outcome")
     move_to(session, referral, ReferralStatus.CLOSED, actor, outcome)
     referral.outcome = outcome
 
@@ -121,9 +123,13 @@ def set_appointment(
     Raises CareError (bad phone, time in the past, patient opted out...) or TriageError; nothing is kept then.
     """
     if not may_become(referral, ReferralStatus.APPOINTMENT_SET):
-        raise TriageError(f"a referral that is {referral.status} cannot get an appointment here")
+        raise TriageError(
+            "Referral %(reference)s already has an appointment or is closed.", reference=referral.reference
+        )
     if not phone.strip():
-        raise CareError("give the patient's phone number: the referral has none that may be used")
+        raise CareError(
+            "Give the patient's phone number: the referral has none that may be used.", field="phone"
+        )
     now = now or utcnow()
     patient = find_patient(session, phone) or add_patient(
         session, phone, language=language, shared_phone=bool(referral.phone_shared)

@@ -41,9 +41,9 @@ def apply_report(
 ) -> str:
     """Record a report on the row it is about; return the row's status, or UNKNOWN_ID, DUPLICATE."""
     if not gateway_id:
-        raise MalformedReport("missing id")
+        raise MalformedReport("The report has no message id.", field="id")
     if status not in REPORT_STATUSES:
-        raise MalformedReport(f"unknown status {status!r}")
+        raise MalformedReport("The report has an unknown status.", field="status")
     row = session.scalar(
         select(OutboundMessage).where(OutboundMessage.gateway_message_id == gateway_id).limit(1)
     )
