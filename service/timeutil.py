@@ -18,6 +18,11 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset, whether the value was read back from the database or just set."""
+    return as_utc(moment).isoformat() if moment else None
+
+
 def local_days(
     first: date | None, last: date | None, tz: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:

@@ -140,7 +140,7 @@ def test_per_page_above_100_is_refused(client, headers):
     response = client.get("/api/v1/patients?per_page=101", headers=headers)
 
     assert response.status_code == 422
-    assert response.json["error"]["message"] == "per_page: must be a whole number from 1 to 100"
+    assert response.json["error"]["message"] == "per_page: Input should be less than or equal to 100"
 
 
 def test_visit_requests_list_filters_by_status(client, headers, db, demo):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from service.accounts import record_audit
-from service.api.resources import iso
 from service.api.tokens import create_token, list_tokens, revoke_token
 from service.cli import Commands
 from service.db import get_db
 from service.models import API_SCOPES
+from service.timeutil import iso
 
 tokens_cli = Commands("tokens", help="Bearer tokens of partner systems for the /api/v1 JSON API.")
 

@@ -1,63 +1,36 @@
-"""The OpenAPI 3.0 description of /api/v1, as data; a test checks it lists exactly the blueprint's routes."""
+"""The OpenAPI 3.1 document of /api/v1, generated from the routes and their pydantic models.
+
+Each route declares its operation with `@operation(...)` (summary, answer, body, query, errors); that
+declaration also validates the route's input. The document is assembled from the app's URL map and
+those declarations, with the models' JSON Schema (pydantic, JSON Schema 2020-12 as OpenAPI 3.1 uses)."""
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from service.api.blueprint import MAX_ID
-from service.api.inputs import MAX_PER_PAGE
-from service.care.medication import MAX_TIMES_A_DAY
-from service.models import API_SCOPES, REFERRAL_STATUSES, URGENCIES, VISIT_STATUSES
+from flask import Flask, request
+from pydantic import BaseModel, ValidationError
 
-LOCAL_OR_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$"
-HHMM = r"^\d{2}:\d{2}$"
+from service.api.errors import ApiError, invalid
+from service.api.schemas import Error
+from service.models import API_SCOPES
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """May be null; OpenAPI 3.0 also wants null listed in an enum."""
-    if "enum" in schema:
-        return {**schema, "nullable": True, "enum": [*schema["enum"], None]}
-    return {**schema, "nullable": True}
-
-
-def _object(properties: dict[str, Any], required: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """An object schema; answers list every property, so all are required unless `required` says otherwise."""
-    return {
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties if required is None else required),
-        "properties": properties,
-    }
-
-
-def _example(example: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, "example": example}
-
-
-def _page(item: str) -> dict[str, Any]:
-    return _object(
-        {
-            "items": {"type": "array", "items": _ref(item)},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
-            "total": {"type": "integer", "minimum": 0},
-            "next": _nullable({"type": "string", "description": "Path and query of the next page."}),
-        }
-    )
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/E{status}"} for status in statuses}
-
-
+PREFIX = "/api/v1"
+# Ids fit PostgreSQL's integer; a larger one is simply not found. (Checked by the lookups, not with the
+# converter's `max`: werkzeug then answers 405 instead of 404 for methods other than GET.)
+MAX_ID = 2_147_483_647
+ERROR_RESPONSES = {
+    400: "The body is not a JSON object.",
+    401: "No token, or an unknown token.",
+    403: "The token is revoked, or read-only on a write operation.",
+    404: "No such resource.",
+    409: "The change conflicts with the resource's state.",
+    422: "A field or parameter is invalid; `field` names it.",
+}
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -67,438 +40,230 @@ IDEMPOTENCY_KEY = {
     "freed when its request was refused.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
 }
+# Path parameters by name; a reference's example is the one the document's examples use.
+PATH_PARAMETERS = {
+    "reference": {"schema": {"type": "string"}, "description": "The reference, e.g. P7K2 or R7K2."},
+    "int": {"schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "description": "Numeric id."},
+}
+EXAMPLES = {"/patients/": "P7K2", "/referrals/": "R7K2"}
+_PATH_ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
-def _operation(
+@dataclass(frozen=True)
+class Operation:
+    """What a route takes and answers, for validation and for the document."""
+
+    summary: str
+    answer: type[BaseModel]
+    answer_text: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(
     summary: str,
-    ok: tuple[int, str, str],
+    answer: type[BaseModel],
+    answer_text: str,
     *,
-    parameters: list[dict[str, Any]] | None = None,
-    body: str | None = None,
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
     errors: tuple[int, ...] = (),
-) -> dict[str, Any]:
-    """One operation; every operation can answer 401 and 403 (token missing, revoked or read-only)."""
-    status, schema, description = ok
-    operation: dict[str, Any] = {
-        "summary": summary,
-        "responses": {str(status): _json(_ref(schema), description), **_errors(401, 403, *errors)},
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route's operation; the view then gets its validated `body` and `query` as arguments.
+    Put it under the route decorator."""
+    declared = Operation(summary, answer, answer_text, status, body, query, errors)
+
+    def declare(view: Callable[..., Any]) -> Callable[..., Any]:
+        OPERATIONS[f"api.{view.__name__}"] = declared
+
+        @functools.wraps(view)
+        def validated(**path: Any) -> Any:
+            if declared.body is not None:
+                path["body"] = _body(declared.body)
+            query = _query(declared.query)
+            if query is not None:
+                path["query"] = query
+            return view(**path)
+
+        return validated
+
+    return declare
+
+
+def _body(model: type[BaseModel]) -> BaseModel:
+    data = request.get_json(force=True, silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_request", "the body must be a JSON object")
+    try:  # JSON mode: strict types as JSON has them (a date is a YYYY-MM-DD string)
+        return model.model_validate_json(request.get_data())
+    except ValidationError as error:
+        raise _refusal(error, model, "field") from None
+
+
+def _query(model: type[BaseModel] | None) -> BaseModel | None:
+    """The query string read by `model`; with no model, any parameter is refused (a misspelt filter must
+    not silently return everything)."""
+    if model is None:
+        if request.args:
+            raise invalid(next(iter(request.args)), "unknown query parameter")
+        return None
+    values = {}
+    for name in request.args:
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            raise invalid(name, "give this parameter once")
+        values[name] = given[0]
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise _refusal(error, model, "query parameter") from None
+
+
+def _refusal(error: ValidationError, model: type[BaseModel], what: str) -> ApiError:
+    """The first problem pydantic found, as a 422 naming the field."""
+    first = error.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in first["loc"][:1])
+    if first["type"] == "extra_forbidden":
+        message = f"unknown {what}; expected one of {', '.join(model.model_fields)}"
+    elif first["type"] == "missing":
+        message = "is required"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+    return invalid(field, message) if field else ApiError(422, "invalid", message)
+
+
+def document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI document of every declared route of `app` (built once per app)."""
+    if "jigi.openapi" not in app.extensions:
+        app.extensions["jigi.openapi"] = _build(app)
+    return app.extensions["jigi.openapi"]
+
+
+class Schemas:
+    """The document's `components.schemas`, filled as operations name their models."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, Any] = {}
+
+    def of(self, model: type[BaseModel]) -> dict[str, Any]:
+        """`model`'s JSON Schema, its nested models moved to the components."""
+        schema = _tidy(model.model_json_schema(ref_template="#/components/schemas/{model}"))
+        self.found.update(schema.pop("$defs", {}))
+        return schema
+
+    def ref(self, model: type[BaseModel]) -> dict[str, str]:
+        self.found[model.__name__] = self.of(model)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _build(app: Flask) -> dict[str, Any]:
+    schemas = Schemas()
+    paths: dict[str, dict[str, Any]] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        declared = OPERATIONS.get(rule.endpoint)
+        if declared is None:
+            continue
+        path = _PATH_ARGUMENT.sub(r"{\2}", rule.rule).removeprefix(PREFIX)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(declared, rule.rule, schemas)
+    paths["/openapi.json"] = {
+        "get": {
+            "summary": "This document",
+            "security": [],
+            "responses": {
+                "200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}
+            },
+        }
     }
-    if status == 201:  # every creation accepts a key that makes its retries safe
-        parameters = [*(parameters or []), IDEMPOTENCY_KEY]
-    if parameters:
-        operation["parameters"] = parameters
-    if body:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
-    return operation
-
-
-def _path(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
-
-
-def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
-PATIENT = {**_path("reference", {"type": "string"}, "The patient's reference."), "example": "P7K2"}
-REFERRAL = {**_path("reference", {"type": "string"}, "The referral's reference."), "example": "R7K2"}
-PAGE = [
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
-    _query(
-        "per_page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20},
-        f"Items per page, at most {MAX_PER_PAGE}.",
-    ),
-]
-SINCE = _query(
-    "since",
-    {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?$"},
-    "YYYY-MM-DD (from local midnight), YYYY-MM-DDTHH:MM (local) or an ISO datetime with offset.",
-)
-
-
-def _id(name: str) -> dict[str, Any]:
-    return _path(name, {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Numeric id.")
-
-
-DATETIME = {"type": "string", "format": "date-time"}
-DATE = {"type": "string", "format": "date"}
-LANGUAGE = {"type": "string", "enum": ["fr", "bm"]}
-STARTS_AT = {
-    "type": "string",
-    "pattern": LOCAL_OR_OFFSET,
-    "description": "YYYY-MM-DDTHH:MM in the service's time zone (Africa/Bamako), or ISO 8601 with offset.",
-}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _object(
-        {
-            "error": _object(
-                {
-                    "code": {"type": "string", "description": "Stable machine-readable code."},
-                    "message": {"type": "string", "description": "What went wrong, for people."},
-                    "field": {"type": "string", "description": "The field or parameter at fault."},
-                },
-                required=("code", "message"),
-            )
-        }
-    ),
-    "Patient": _object(
-        {
-            "reference": {"type": "string"},
-            "phone": {"type": "string", "description": "E.164, e.g. +22376123456."},
-            "language": LANGUAGE,
-            "shared_phone": {"type": "boolean"},
-            "quiet_hours": _nullable({"type": "string", "description": "HH:MM-HH:MM, local time."}),
-            "sms_consent": {"type": "boolean"},
-            "opted_out": {"type": "boolean"},
-            "place_code": _nullable({"type": "string"}),
-            "created_at": DATETIME,
-        }
-    ),
-    "PatientPage": _page("Patient"),
-    "PatientCreate": _example(
-        {"phone": "76 12 34 56", "language": "bm", "place_code": "TBK-A3"},
-        _object(
-            {
-                "phone": {"type": "string", "description": "Mali numbers may be national: 76 12 34 56."},
-                "language": _nullable({**LANGUAGE, "default": "fr"}),
-                "shared_phone": _nullable({"type": "boolean", "default": False}),
-                "quiet_hours": _nullable(
-                    {
-                        "type": "string",
-                        "description": "HH:MM-HH:MM, local time; null for the service default.",
-                    }
-                ),
-                "sms_consent": _nullable({"type": "boolean", "default": True}),
-                "place_code": _nullable({"type": "string"}),
-            },
-            required=("phone",),
-        ),
-    ),
-    "Appointment": _object(
-        {
-            "id": {"type": "integer"},
-            "patient": {"type": "string", "description": "Patient reference."},
-            "referral": _nullable({"type": "string", "description": "Referral reference."}),
-            "place_code": _nullable({"type": "string"}),
-            "mobile_unit": {"type": "boolean"},
-            "starts_at": DATETIME,
-            "starts_at_local": {
-                "type": "string",
-                "description": "YYYY-MM-DDTHH:MM in the service's time zone.",
-            },
-            "status": {"type": "string"},
-            "confirmed_at": _nullable(DATETIME),
-            "created_at": DATETIME,
-            "updated_at": DATETIME,
-        }
-    ),
-    "AppointmentCreate": _example(
-        {"starts_at": "2030-12-02T09:30", "place_code": "TBK-A3"},
-        _object(
-            {
-                "starts_at": STARTS_AT,
-                "place_code": _nullable({"type": "string"}),
-                "mobile_unit": _nullable({"type": "boolean", "default": False}),
-                "referral": _nullable(
-                    {"type": "string", "description": "Reference of the referral it answers."}
-                ),
-            },
-            required=("starts_at",),
-        ),
-    ),
-    "AppointmentChange": {
-        "example": {"status": "cancelled"},
-        **_object(
-            {
-                "starts_at": {
-                    **STARTS_AT,
-                    "description": "Move the appointment; " + STARTS_AT["description"],
-                },
-                "status": {"type": "string", "enum": ["cancelled"], "description": "Cancel the appointment."},
-            },
-            required=(),
-        ),
-        "minProperties": 1,
-        "maxProperties": 1,
-    },
-    "MedicationPlan": _object(
-        {
-            "id": {"type": "integer"},
-            "patient": {"type": "string"},
-            "times": {"type": "array", "items": {"type": "string", "pattern": HHMM}},
-            "days_of_week": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}},
-            "start_date": DATE,
-            "end_date": DATE,
-            "active": {"type": "boolean"},
-            "created_at": DATETIME,
-        }
-    ),
-    "MedicationPlanCreate": _example(
-        {"times": ["08:00", "20:00"], "start_date": "2030-12-01", "end_date": "2031-02-28"},
-        _object(
-            {
-                "times": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": MAX_TIMES_A_DAY,
-                    "items": {"type": "string", "pattern": HHMM},
-                    "description": "Local times of the reminders, HH:MM.",
-                },
-                "days_of_week": {
-                    "type": "array",
-                    "nullable": True,
-                    "minItems": 1,
-                    "items": {"type": "integer", "minimum": 0, "maximum": 6},
-                    "description": "0 = Monday to 6 = Sunday; every day when left out.",
-                },
-                "start_date": DATE,
-                "end_date": DATE,
-            },
-            required=("times", "start_date", "end_date"),
-        ),
-    ),
-    "Referral": _object(
-        {
-            "reference": {"type": "string"},
-            "category": {"type": "string"},
-            "sex": {"type": "string"},
-            "age": {"type": "integer"},
-            "red_flag": _nullable({"type": "string"}),
-            "urgency": {"type": "string", "enum": list(URGENCIES)},
-            "status": {"type": "string", "enum": list(REFERRAL_STATUSES)},
-            "outcome": _nullable({"type": "string"}),
-            "consent": {"type": "boolean"},
-            "contact_phone": _nullable(
-                {"type": "string", "description": "Null unless the person consented."}
-            ),
-            "phone_shared": _nullable({"type": "boolean"}),
-            "place_code": {"type": "string"},
-            "place_name": {"type": "string"},
-            "district_code": _nullable({"type": "string"}),
-            "patient": _nullable({"type": "string"}),
-            "channel": {"type": "string"},
-            "created_at": DATETIME,
-            "updated_at": DATETIME,
-            "first_contact_at": _nullable(DATETIME),
-        }
-    ),
-    "ReferralPage": _page("Referral"),
-    "VisitRequest": _object(
-        {
-            "reference": {"type": "string"},
-            "place_code": {"type": "string"},
-            "place_name": {"type": "string"},
-            "district_code": _nullable({"type": "string"}),
-            "people_waiting": {"type": "integer"},
-            "preferred_week": {"type": "string"},
-            "week_start": DATE,
-            "status": {"type": "string", "enum": list(VISIT_STATUSES)},
-            "round_id": _nullable({"type": "integer"}),
-            "created_at": DATETIME,
-        }
-    ),
-    "VisitRequestPage": _page("VisitRequest"),
-    "Message": _object(
-        {
-            "id": {"type": "integer"},
-            "kind": {"type": "string"},
-            "patient": _nullable({"type": "string"}),
-            "appointment_id": _nullable({"type": "integer"}),
-            "medication_plan_id": _nullable({"type": "integer"}),
-            "language": LANGUAGE,
-            "status": {"type": "string"},
-            "attempts": {"type": "integer"},
-            "segments": _nullable({"type": "integer"}),
-            "due_at": DATETIME,
-            "sent_at": _nullable(DATETIME),
-            "delivered_at": _nullable(DATETIME),
-            "created_at": DATETIME,
-            "updated_at": DATETIME,
-            "history": {
-                "type": "array",
-                "description": "Delivery history; only on GET /messages/{id}.",
-                "items": _object({"status": {"type": "string"}, "at": DATETIME}),
-            },
-        },
-        required=(
-            "id",
-            "kind",
-            "patient",
-            "appointment_id",
-            "medication_plan_id",
-            "language",
-            "status",
-            "attempts",
-            "segments",
-            "due_at",
-            "sent_at",
-            "delivered_at",
-            "created_at",
-            "updated_at",
-        ),
-    ),
-    "MessagePage": _page("Message"),
-}
-
-ERROR_RESPONSES = {
-    400: "The body is not a JSON object.",
-    401: "No token, or an unknown token.",
-    403: "The token is revoked, or read-only on a write operation.",
-    404: "No such resource.",
-    409: "The change conflicts with the resource's state.",
-    422: "A field or parameter is invalid; `field` names it.",
-}
-
-
-def _error_response(status: int, description: str) -> dict[str, Any]:
-    response = _json(_ref("Error"), description)
-    if status == 401:
-        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-    return response
-
-
-DOCUMENT: dict[str, Any] = {
-    "openapi": "3.0.3",
-    "info": {
-        "title": "Jigi partner API",
-        "version": "1",
-        "description": (
-            "Patients, appointments, medication plans, referrals, visit requests and SMS status for partner "
-            "systems. Every operation needs `Authorization: Bearer TOKEN`; tokens have the scope "
-            f"{' or '.join(API_SCOPES)} (write includes read). SMS texts are never returned."
-        ),
-    },
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearer": []}],
-    "paths": {
-        "/patients": {
-            "get": _operation(
-                "List patients",
-                (200, "PatientPage", "A page of patients."),
-                parameters=[
-                    *PAGE,
-                    _query("phone", {"type": "string"}, "Only patients with this phone number."),
-                ],
-                errors=(422,),
-            ),
-            "post": _operation(
-                "Register a patient",
-                (201, "Patient", "The new patient."),
-                body="PatientCreate",
-                errors=(400, 409, 422),
+    error = schemas.ref(Error)
+    responses = {f"E{status}": _json(error, text) for status, text in ERROR_RESPONSES.items()}
+    responses["E401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Jigi partner API",
+            "version": "1",
+            "description": (
+                "Patients, appointments, medication plans, referrals, visit requests and SMS status for "
+                "partner systems. Every operation needs `Authorization: Bearer TOKEN`; tokens have the "
+                f"scope {' or '.join(API_SCOPES)} (write includes read). SMS texts are never returned."
             ),
         },
-        "/patients/{reference}": {
-            "get": _operation(
-                "Read a patient", (200, "Patient", "The patient."), parameters=[PATIENT], errors=(404,)
-            ),
+        "servers": [{"url": PREFIX}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": dict(sorted(schemas.found.items())),
+            "responses": responses,
         },
-        "/patients/{reference}/appointments": {
-            "post": _operation(
-                "Schedule an appointment (reminders follow by SMS)",
-                (201, "Appointment", "The new appointment."),
-                parameters=[PATIENT],
-                body="AppointmentCreate",
-                errors=(400, 404, 409, 422),
-            ),
-        },
-        "/patients/{reference}/medication-plans": {
-            "post": _operation(
-                "Start medication reminders",
-                (201, "MedicationPlan", "The new medication plan."),
-                parameters=[PATIENT],
-                body="MedicationPlanCreate",
-                errors=(400, 404, 409, 422),
-            ),
-        },
-        "/patients/{reference}/messages": {
-            "get": _operation(
-                "Status of the SMS sent or due to a patient (never their text)",
-                (200, "MessagePage", "A page of messages."),
-                parameters=[PATIENT, *PAGE],
-                errors=(404, 422),
-            ),
-        },
-        "/appointments/{appointment_id}": {
-            "get": _operation(
-                "Read an appointment",
-                (200, "Appointment", "The appointment."),
-                parameters=[_id("appointment_id")],
-                errors=(404,),
-            ),
-            "patch": _operation(
-                "Move an appointment (starts_at) or cancel it (status: cancelled); reminders follow",
-                (200, "Appointment", "The appointment as it now is."),
-                parameters=[_id("appointment_id")],
-                body="AppointmentChange",
-                errors=(400, 404, 409, 422),
-            ),
-        },
-        "/medication-plans/{plan_id}": {
-            "get": _operation(
-                "Read a medication plan",
-                (200, "MedicationPlan", "The medication plan."),
-                parameters=[_id("plan_id")],
-                errors=(404,),
-            ),
-        },
-        "/referrals": {
-            "get": _operation(
-                "List referrals",
-                (200, "ReferralPage", "A page of referrals, oldest first."),
-                parameters=[
-                    *PAGE,
-                    _query(
-                        "status", {"type": "string", "enum": list(REFERRAL_STATUSES)}, "Only this status."
-                    ),
-                    _query("urgency", {"type": "string", "enum": list(URGENCIES)}, "Only this urgency."),
-                    {**SINCE, "description": "Only referrals changed since then. " + SINCE["description"]},
-                ],
-                errors=(422,),
-            ),
-        },
-        "/referrals/{reference}": {
-            "get": _operation(
-                "Read a referral", (200, "Referral", "The referral."), parameters=[REFERRAL], errors=(404,)
-            ),
-        },
-        "/visit-requests": {
-            "get": _operation(
-                "List mobile-unit visit requests",
-                (200, "VisitRequestPage", "A page of visit requests, oldest first."),
-                parameters=[
-                    *PAGE,
-                    _query("status", {"type": "string", "enum": list(VISIT_STATUSES)}, "Only this status."),
-                    {**SINCE, "description": "Only requests made since then. " + SINCE["description"]},
-                ],
-                errors=(422,),
-            ),
-        },
-        "/messages/{message_id}": {
-            "get": _operation(
-                "Status and delivery history of one SMS to a patient (never its text)",
-                (200, "Message", "The message."),
-                parameters=[_id("message_id")],
-                errors=(404,),
-            ),
-        },
-        "/openapi.json": {
-            "get": {
-                "summary": "This document",
-                "security": [],
-                "responses": {
-                    "200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}
-                },
-            },
-        },
-    },
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": SCHEMAS,
+    }
+
+
+def _operation(declared: Operation, rule: str, schemas: Schemas) -> dict[str, Any]:
+    """One operation; every operation can answer 401 and 403 (token missing, revoked or read-only)."""
+    parameters = [_path_parameter(rule, converter, name) for converter, name in _PATH_ARGUMENT.findall(rule)]
+    if declared.query is not None:
+        parameters += _query_parameters(schemas.of(declared.query))
+    if declared.status == 201:  # every creation accepts a key that makes its retries safe
+        parameters.append(IDEMPOTENCY_KEY)
+    errors = sorted({401, 403, *declared.errors})
+    result: dict[str, Any] = {
+        "summary": declared.summary,
         "responses": {
-            f"E{status}": _error_response(status, text) for status, text in ERROR_RESPONSES.items()
+            str(declared.status): _json(schemas.ref(declared.answer), declared.answer_text),
+            **{str(status): {"$ref": f"#/components/responses/E{status}"} for status in errors},
         },
-    },
-}
+    }
+    if parameters:
+        result["parameters"] = parameters
+    if declared.body is not None:
+        body = {"application/json": {"schema": schemas.ref(declared.body)}}
+        result["requestBody"] = {"required": True, "content": body}
+    return result
+
+
+def _path_parameter(rule: str, converter: str, name: str) -> dict[str, Any]:
+    known = PATH_PARAMETERS[converter or name]
+    parameter = {"name": name, "in": "path", "required": True, **known}
+    example = next(
+        (example for prefix, example in EXAMPLES.items() if rule.startswith(PREFIX + prefix)), None
+    )
+    if not converter and example:
+        parameter["example"] = example
+    return parameter
+
+
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """A query model's fields as optional query parameters."""
+    parameters = []
+    for name, field in schema["properties"].items():
+        description = field.pop("description", None)
+        parameter = {"name": name, "in": "query", "required": False, "schema": field}
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def _tidy(schema: Any) -> Any:
+    """Drop pydantic's generated titles and null defaults, which say nothing to a partner."""
+    if isinstance(schema, dict):
+        return {
+            key: _tidy(value)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str)) and not (key == "default" and value is None)
+        }
+    if isinstance(schema, list):
+        return [_tidy(item) for item in schema]
+    return schema
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
