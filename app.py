@@ -1,11 +1,7 @@
 """WSGI entry point (`gunicorn app:app`) and the `flask --app app ...` commands."""
 
-import sys
-
 from service import create_app
-from service.config import ConfigError
+from service.config import stop_on_config_error
 
-try:
+with stop_on_config_error("Jigi"):
     app = create_app()
-except ConfigError as error:
-    sys.exit(f"Jigi cannot start: configuration variable {error}")

@@ -3,16 +3,13 @@
 import sys
 
 from service import create_app
-from service.config import ConfigError
+from service.config import stop_on_config_error
 from service.sms.worker import run_worker
 
 
 def main() -> int:
-    try:
+    with stop_on_config_error("Jigi worker"):
         app = create_app()
-    except ConfigError as error:
-        print(f"Jigi worker cannot start: configuration variable {error}", file=sys.stderr)
-        return 2
     run_worker(app)
     return 0
 

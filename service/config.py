@@ -7,7 +7,9 @@ message that names the variable and says what is expected.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +41,17 @@ class ConfigError(RuntimeError):
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"{name}: {problem}")
         self.name = name
+
+
+@contextmanager
+def stop_on_config_error(program: str) -> Iterator[None]:
+    """Stop `program` (exit status 2) with the variable at fault and why, instead of a traceback: how every
+    entry point (web app, worker, `make run`) starts."""
+    try:
+        yield
+    except ConfigError as error:
+        print(f"{program} cannot start: configuration variable {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def parse_quiet_hours(name: str, raw: str) -> tuple[time, time] | None:

@@ -12,7 +12,7 @@ import sys
 
 from service import create_app
 from service.cli import DEMO_DIR
-from service.config import ConfigError, Settings
+from service.config import Settings, stop_on_config_error
 from service.db import get_db
 from service.demo import load_demo
 from service.migrate import upgrade
@@ -20,11 +20,8 @@ from service.redis_conn import embedded_url, start_embedded
 
 
 def main() -> int:
-    try:
+    with stop_on_config_error("Jigi"):
         settings = Settings.from_env()
-    except ConfigError as error:
-        print(f"Jigi cannot start: configuration variable {error}", file=sys.stderr)
-        return 2
     env = dict(os.environ)
     embedded = None
     if not settings.redis_url:

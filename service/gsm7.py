@@ -101,6 +101,13 @@ def to_gsm7(text: str) -> str:
     return "".join(out)
 
 
+def plain_letters(text: str) -> str:
+    """`text` in its GSM-7 spelling without accents or tones (`ɲɛ` -> `nye`, `Arrêtez` -> `Arretez`): what
+    words are compared on, so that every way of writing a word matches (opt-out replies, forbidden words)."""
+    spelled = to_gsm7(unicodedata.normalize("NFC", text))
+    return "".join(c for c in unicodedata.normalize("NFD", spelled) if not unicodedata.combining(c))
+
+
 def measure(text: str) -> Encoded:
     """Encoding and segment count of `text` as it would be sent."""
     if is_gsm7(text):

@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from service.config import ConfigError, Settings
@@ -55,3 +60,23 @@ def test_quiet_hours_off_disables_them():
 
 def test_hotline_is_normalised_to_e164():
     assert Settings.from_env({"HOTLINE": "80 00 12 34"}).hotline == "+22380001234"
+
+
+@pytest.mark.parametrize(
+    ("entry_point", "program"), [("import app", "Jigi"), ("import worker; worker.main()", "Jigi worker")]
+)
+def test_entry_points_stop_with_the_variable_at_fault_not_a_traceback(entry_point, program):
+    root = Path(__file__).resolve().parent.parent
+    environment = {**os.environ, "QUIET_HOURS": "late"}
+    environment.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", entry_point],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{program} cannot start: configuration variable QUIET_HOURS")
+    assert "Traceback" not in result.stderr

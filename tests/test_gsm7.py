@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.gsm7 import for_sms, is_gsm7, measure, non_gsm7_chars, to_gsm7
+from service.gsm7 import for_sms, is_gsm7, measure, non_gsm7_chars, plain_letters, to_gsm7
 
 
 def test_french_letters_inside_and_outside_gsm7():
@@ -50,3 +50,9 @@ def test_for_sms_converts_only_when_asked():
     assert for_sms("Aw ni cɛ").encoding == "GSM-7" and for_sms("Aw ni cɛ").text == "Aw ni cè"
     kept = for_sms("Aw ni cɛ", convert=False)
     assert (kept.text, kept.encoding) == ("Aw ni cɛ", "UCS-2")
+
+
+def test_every_spelling_of_a_word_has_the_same_plain_letters():
+    assert plain_letters("A lajɔ") == plain_letters("A lajò") == plain_letters("A lajo") == "A lajo"
+    assert plain_letters("ɲɛ ŋaa") == "nye ngaa"
+    assert plain_letters("Arrêtez") == "Arretez"

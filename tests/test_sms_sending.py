@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from service.devtools.at_server import Answer
 from service.models import MessageEvent, Patient, SystemAlert
-from service.sms.gateway import make_gateway
+from service.sms.africastalking_gateway import ACCEPTED_STATUS, STATUS_CODES
+from service.sms.gateway import Outcome, make_gateway
 from service.sms.sender import HOLD, deliver
 
 NIGHT = datetime(2025, 5, 12, 22, 0, tzinfo=UTC)
@@ -236,3 +237,14 @@ def test_broken_template_fails_the_row_with_the_reason(db, at_settings, at_serve
     assert send_due(db, at_settings, NOON) == {message_id: "failed"}
     assert "starts_at" in row(db, message_id).last_error
     assert at_server.received() == []
+
+
+@pytest.mark.parametrize("code", sorted(STATUS_CODES))
+def test_each_status_code_of_the_local_server_means_what_the_adapter_table_says(at_settings, at_server, code):
+    at_server.script(Answer.code(code))
+
+    result = make_gateway(at_settings).send("+22376123456", "Jigi: test")
+
+    name, outcome = STATUS_CODES[code]
+    assert result.outcome is outcome
+    assert result.reason == (ACCEPTED_STATUS if outcome is Outcome.ACCEPTED else f"{code} {name}")

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from service.care.appointments import check_appointment, plan_rows, row_fields
 from service.care.errors import CareError
 from service.care.localtime import parse_local_datetime
-from service.care.patients import REFERENCE_PREFIX, clean_language, clean_phone, clean_quiet_hours
+from service.care.patients import (
+    REFERENCE_PREFIX,
+    clean_language,
+    clean_phone,
+    clean_quiet_hours,
+    require_phone_free,
+)
 from service.config import Settings
 from service.errors import DomainError, ImportRefused
 from service.models import Appointment, Patient, Place
@@ -58,13 +64,7 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
         try:
             phone = clean_phone(cells["phone"])
             shared = _flag(cells.get("shared_phone"), False, "shared_phone")
-            if not shared and phone in existing:
-                raise CareError(
-                    "%(phone)s already belongs to patient %(reference)s: set shared_phone to yes.",
-                    field="phone",
-                    phone=phone,
-                    reference=existing[phone],
-                )
+            require_phone_free(phone, existing.get(phone), shared)
             if not shared and phone in first_line:
                 raise CareError(
                     "%(phone)s is also on line %(line)s: set shared_phone to yes.",

@@ -86,14 +86,7 @@ def add_patient(
     """
     phone = clean_phone(phone)
     others = list(session.scalars(select(Patient).where(Patient.phone == phone).order_by(Patient.id)))
-    if others and not shared_phone:
-        raise CareError(
-            "%(phone)s already belongs to patient %(reference)s: if they share the phone, mark it shared.",
-            kind=ErrorKind.CONFLICT,
-            field="phone",
-            phone=phone,
-            reference=others[0].reference,
-        )
+    require_phone_free(phone, others[0].reference if others else None, shared_phone)
     for other in others:
         other.shared_phone = True
     opted_out = next((other for other in others if other.opted_out), None)
@@ -111,6 +104,19 @@ def add_patient(
     session.add(patient)
     session.flush()
     return patient
+
+
+def require_phone_free(phone: str, owner: str | None, shared_phone: bool) -> None:
+    """The phone rule: a phone already used by patient `owner` takes another patient only when marked
+    shared (then messages to it stay discreet)."""
+    if owner is not None and not shared_phone:
+        raise CareError(
+            "%(phone)s already belongs to patient %(reference)s: if they share the phone, mark it shared.",
+            kind=ErrorKind.CONFLICT,
+            field="phone",
+            phone=phone,
+            reference=owner,
+        )
 
 
 def update_patient(session: Session, patient: Patient, **changes: Any) -> Patient:

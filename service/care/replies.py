@@ -4,7 +4,6 @@ appointment confirmation, an on-call clinician's acknowledgement, or a message c
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from service.care.appointments import confirm_appointment, reminded_appointment
 from service.care.patients import opt_out
 from service.config import Settings
+from service.gsm7 import plain_letters
 from service.models import InboundMessage
 from service.phones import InvalidPhone, normalize_phone
 from service.referrals.alerts import acknowledge_alert
@@ -21,9 +21,6 @@ from service.referrals.alerts import acknowledge_alert
 OPTOUT_WORDS = ("STOP", "ARRET", "ARRÊT", "ARRETER", "STOPPER")
 CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO
 ACKNOWLEDGE = re.compile(r"OK ([A-Z0-9]+)")
-BAMBARA_LETTERS = str.maketrans(
-    {"ɛ": "e", "Ɛ": "E", "ɔ": "o", "Ɔ": "O", "ɲ": "ny", "Ɲ": "NY", "ŋ": "ng", "Ŋ": "NG"}
-)
 AUTOMATIC = "jigi"
 
 
@@ -44,9 +41,7 @@ class InboundSms:
 
 def normalize_reply(text: str) -> str:
     """Upper case without accents or Bambara letters; punctuation becomes space; spaces collapsed."""
-    plain = unicodedata.normalize("NFKD", text.translate(BAMBARA_LETTERS))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).upper()
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain).split())
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain_letters(text).upper()).split())
 
 
 def optout_words(settings: Settings) -> set[str]:

@@ -28,26 +28,12 @@ from werkzeug.wrappers import Request, Response
 
 from service.config import DEV_CALLBACK_TOKEN
 from service.gsm7 import measure
+from service.sms.africastalking_gateway import ACCEPTED_STATUS, STATUS_CODES
+from service.sms.gateway import Outcome
 
 log = logging.getLogger(__name__)
 
-STATUS_NAMES = {
-    100: "Processed",
-    101: "Success",
-    102: "Queued",
-    401: "RiskHold",
-    402: "InvalidSenderId",
-    403: "InvalidPhoneNumber",
-    404: "UnsupportedNumberType",
-    405: "InsufficientBalance",
-    406: "UserInBlacklist",
-    407: "CouldNotRoute",
-    409: "DoNotDisturbRejection",
-    500: "InternalServerError",
-    501: "GatewayError",
-    502: "RejectedByGateway",
-}
-ACCEPTED_CODES = (100, 101, 102)
+ACCEPTED_CODES = tuple(code for code, (_name, outcome) in STATUS_CODES.items() if outcome is Outcome.ACCEPTED)
 BAD_CREDENTIALS = "The supplied authentication is invalid"
 PHONE = re.compile(r"^\+\d{6,15}$")
 PRICE_PER_PART = 25  # XOF
@@ -340,7 +326,9 @@ def _reply(entries: list[Received], answer: Answer) -> dict[str, Any]:
             {
                 "statusCode": entry.status_code,
                 "number": entry.to,
-                "status": STATUS_NAMES.get(entry.status_code or 0, "Failed"),
+                "status": ACCEPTED_STATUS
+                if accepted
+                else STATUS_CODES.get(entry.status_code or 0, ("Failed",))[0],
                 "cost": f"XOF {cost}" if accepted else "0",
                 "messageId": entry.message_id or "None",
                 "messageParts": parts,

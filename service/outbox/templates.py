@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.errors import DomainError
-from service.gsm7 import for_sms, measure, non_gsm7_chars, to_gsm7
+from service.gsm7 import for_sms, measure, non_gsm7_chars, plain_letters, to_gsm7
 from service.i18n import LANGUAGES, _, format_local, gettext
 from service.models import MessageTemplate
 from service.outbox.kinds import KINDS, default_texts
@@ -183,9 +182,7 @@ def _param(kind: str, params: dict[str, Any], name: str) -> Any:
 
 def fold(text: str) -> str:
     """Lower case, no accents, Bambara letters in their older spelling: what forbidden words match on."""
-    spelled = to_gsm7(unicodedata.normalize("NFC", text))
-    stripped = "".join(c for c in unicodedata.normalize("NFD", spelled) if not unicodedata.combining(c))
-    return stripped.lower()
+    return plain_letters(text).lower()
 
 
 def forbidden_words(body: str, words: tuple[str, ...]) -> list[str]:

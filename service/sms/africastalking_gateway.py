@@ -21,18 +21,26 @@ from service.sms.gateway import Outcome, SendResult
 
 log = logging.getLogger(__name__)
 
-ACCEPTED_CODES = {100: "Processed", 101: "Sent", 102: "Queued"}
-PERMANENT_CODES = {
-    401: "RiskHold",
-    402: "InvalidSenderId",
-    403: "InvalidPhoneNumber",
-    404: "UnsupportedNumberType",
-    406: "UserInBlacklist",
-    407: "CouldNotRoute",
-    409: "DoNotDisturbRejection",
+# AT's per-recipient statusCode: its name in AT's documentation and what it means for the row. The one
+# table of these codes: the local AT server (`service/devtools/at_server.py`) answers from it too.
+STATUS_CODES: dict[int, tuple[str, Outcome]] = {
+    100: ("Processed", Outcome.ACCEPTED),
+    101: ("Sent", Outcome.ACCEPTED),
+    102: ("Queued", Outcome.ACCEPTED),
+    401: ("RiskHold", Outcome.PERMANENT),
+    402: ("InvalidSenderId", Outcome.PERMANENT),
+    403: ("InvalidPhoneNumber", Outcome.PERMANENT),
+    404: ("UnsupportedNumberType", Outcome.PERMANENT),
+    405: ("InsufficientBalance", Outcome.INSUFFICIENT_BALANCE),
+    406: ("UserInBlacklist", Outcome.PERMANENT),
+    407: ("CouldNotRoute", Outcome.PERMANENT),
+    409: ("DoNotDisturbRejection", Outcome.PERMANENT),
+    500: ("InternalServerError", Outcome.TRANSIENT),
+    501: ("GatewayError", Outcome.TRANSIENT),
+    502: ("RejectedByGateway", Outcome.TRANSIENT),
 }
-INSUFFICIENT_BALANCE_CODE = 405
-TRANSIENT_CODES = {500: "InternalServerError", 501: "GatewayError", 502: "RejectedByGateway"}
+# The recipient's `status` text AT gives with an accepted code (the code's name is given otherwise).
+ACCEPTED_STATUS = "Success"
 # AT's body for HTTP 401; the SDK gives us nothing else to recognise bad credentials by.
 BAD_CREDENTIALS_TEXT = "authentication is invalid"
 
@@ -96,20 +104,16 @@ def classify_reply(reply: Any) -> SendResult:
     except (TypeError, ValueError):
         return SendResult(Outcome.UNKNOWN, reason=f"answer without a status code: {entry}")
     status = entry.get("status") or ""
-    if code in ACCEPTED_CODES:
-        return SendResult(
-            Outcome.ACCEPTED, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status
-        )
-    if code == INSUFFICIENT_BALANCE_CODE:
-        return SendResult(Outcome.INSUFFICIENT_BALANCE, reason=f"{code} {status or 'InsufficientBalance'}")
-    if code in PERMANENT_CODES:
-        return SendResult(Outcome.PERMANENT, reason=f"{code} {status or PERMANENT_CODES[code]}")
-    if code in TRANSIENT_CODES or code >= 500:
-        return SendResult(
-            Outcome.TRANSIENT, reason=f"{code} {status or TRANSIENT_CODES.get(code, '')}".strip()
-        )
-    log.warning("unexpected Africa's Talking status code %s (%s)", code, status)
-    return SendResult(Outcome.PERMANENT, reason=f"{code} {status} (unexpected status code)")
+    known = STATUS_CODES.get(code)
+    if known is None:
+        if code >= 500:
+            return SendResult(Outcome.TRANSIENT, reason=f"{code} {status}".strip())
+        log.warning("unexpected Africa's Talking status code %s (%s)", code, status)
+        return SendResult(Outcome.PERMANENT, reason=f"{code} {status} (unexpected status code)")
+    name, outcome = known
+    if outcome is Outcome.ACCEPTED:
+        return SendResult(outcome, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
+    return SendResult(outcome, reason=f"{code} {status or name}")
 
 
 def _never_connected(error: requests.ConnectionError) -> bool:
