@@ -154,6 +154,13 @@ def one_of(column: str, values: Iterable[str], table: str) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({listed})", name=f"ck_{table}_{column}")
 
 
+def sparse_index(table: str, column: str) -> Index:
+    """An index of the rows where `column` is set: most outbound rows have no alert, no gateway id yet,
+    and either an appointment or a medication plan, so leaving their NULLs out keeps inserts cheap."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, postgresql_where=where, sqlite_where=where)
+
+
 def _id() -> Mapped[int]:
     return mapped_column(Integer, primary_key=True)
 
@@ -393,6 +400,9 @@ class AlertStep(Base):
     created_at: Mapped[datetime] = _created()
 
 
+SPARSE_OUTBOUND_COLUMNS = ("gateway_message_id", "appointment_id", "medication_plan_id", "alert_id")
+
+
 class OutboundMessage(Base):
     """Every SMS the system will send is a row first; see MessageStatus for its life cycle."""
 
@@ -408,6 +418,7 @@ class OutboundMessage(Base):
             postgresql_where=text("status = 'scheduled'"),
             sqlite_where=text("status = 'scheduled'"),
         ),
+        *(sparse_index("outbound_messages", column) for column in SPARSE_OUTBOUND_COLUMNS),
         one_of("status", MESSAGE_STATUSES, "outbound_messages"),
         one_of("kind", MESSAGE_KINDS, "outbound_messages"),
         one_of("language", LANGUAGES, "outbound_messages"),
@@ -428,16 +439,16 @@ class OutboundMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    gateway_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    gateway_message_id: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     encoding: Mapped[str | None] = mapped_column(String(8))
     segments: Mapped[int | None] = mapped_column(Integer)
     cost: Mapped[str | None] = mapped_column(String(32))
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
-    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
-    medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"), index=True)
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

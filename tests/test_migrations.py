@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from service.db import Base
-from service.models import OutboundMessage, Place
+from service.models import SPARSE_OUTBOUND_COLUMNS, OutboundMessage, Place
 from service.timeutil import utcnow
 
 
@@ -47,3 +47,16 @@ def test_database_refuses_a_code_outside_its_enum(db, statement, constraint):
         assert constraint in str(refused.value)
     with db.session() as session:
         assert session.scalar(select(OutboundMessage.status)) == "scheduled"
+
+
+@pytest.mark.parametrize("column", SPARSE_OUTBOUND_COLUMNS)
+def test_indexes_of_mostly_empty_outbound_columns_leave_out_the_empty_rows(db, column):
+    name = f"ix_outbound_messages_{column}"
+    query = (
+        "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+        if db.engine.dialect.name == "postgresql"
+        else "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    )
+    with db.engine.connect() as connection:
+        definition = connection.execute(text(query), {"name": name}).scalar_one()
+    assert f"{column} IS NOT NULL" in definition.replace('"', "")

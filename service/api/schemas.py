@@ -3,7 +3,7 @@ them, what goes out is built with them, and the OpenAPI document (`openapi.py`) 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -32,31 +32,23 @@ DAY_OR_MOMENT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?)?
 HHMM = r"^\d{2}:\d{2}$"
 
 
-def _real_moment(value: str) -> str:
-    """A pattern-shaped date and time that exists on the calendar (no 30 February, no 25:00)."""
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a real date and time") from None
-    return value
+def _exists(parse: Callable[[str], object], what: str) -> Callable[[str], str]:
+    """A check that a pattern-shaped value is real (no 30 February, no 25:00), saying `what` it must be."""
 
-
-def _real_day_or_moment(value: str) -> str:
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    def check(value: str) -> str:
         try:
-            date.fromisoformat(value)
+            parse(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a real date") from None
+            raise ValueError(f"{value!r} is not {what}") from None
         return value
-    return _real_moment(value)
+
+    return check
 
 
-def _real_time(value: str) -> str:
-    try:
-        time.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a time of day") from None
-    return value
+_real_moment = _exists(datetime.fromisoformat, "a real date and time")
+# `datetime.fromisoformat` reads a bare date too, as its midnight.
+_real_day_or_moment = _exists(datetime.fromisoformat, "a real date, or date and time")
+_real_time = _exists(time.fromisoformat, "a time of day")
 
 
 def local_moment(value: str, tz: ZoneInfo) -> datetime:
