@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from bench.common import Figure, percentile
 from bench.load import form, parse_response, request_bytes, steps
 from bench.report import table, write_block
-from bench.scale_bench import uses_due_index
+from bench.scale_bench import uses_claim_index
 
 
 def test_session_steps_accumulate_the_inputs_like_africas_talking():
@@ -40,13 +40,18 @@ def test_percentile_picks_the_nearest_rank():
     assert percentile([3.0], 0.99) == 3.0
 
 
-def test_claim_plan_must_go_through_the_due_index():
-    assert uses_due_index("SEARCH outbound_messages USING INDEX ix_outbound_due (status=? AND due_at<?)")
-    assert uses_due_index(
+def test_claim_plan_must_read_the_claim_index_in_order_without_a_sort():
+    assert uses_claim_index(
+        "SEARCH outbound_messages USING INDEX ix_outbound_claim (ANY(priority) AND due_at<?)"
+    )
+    assert uses_claim_index("Limit\n  ->  Index Scan using ix_outbound_claim on outbound_messages")
+    assert not uses_claim_index(
         "Limit\n  ->  Sort\n        ->  Index Scan using ix_outbound_due on outbound_messages"
     )
-    assert not uses_due_index("SCAN outbound_messages\nUSE TEMP B-TREE FOR ORDER BY")
-    assert not uses_due_index("Limit\n  ->  Sort\n        ->  Seq Scan on outbound_messages")
+    assert not uses_claim_index(
+        "Limit\n  ->  Sort\n        ->  Index Scan using ix_outbound_claim on outbound_messages"
+    )
+    assert not uses_claim_index("SCAN outbound_messages\nUSE TEMP B-TREE FOR ORDER BY")
 
 
 def test_a_run_replaces_only_its_own_block_of_the_document(tmp_path):
