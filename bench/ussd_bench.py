@@ -18,7 +18,7 @@ from bench.load import Outcome, Plan, form, run_load, steps
 from service.people import add_volunteer
 
 # Report a case: menu 1, first category, woman, 34 years, first village, no danger sign, no consent, confirm.
-DEFAULT_INPUTS = "1*1*2*34*1*4*2*1"
+DEFAULT_INPUTS = "1*2*2*34*1*4*2*1"
 INPUTS = tuple(os.environ.get("BENCH_USSD_INPUTS", DEFAULT_INPUTS).split("*"))
 SECONDS = float(os.environ.get("BENCH_USSD_SECONDS", "8"))
 CONCURRENCY = (32, 128)

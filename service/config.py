@@ -23,18 +23,6 @@ def split_phrases(raw: str) -> tuple[str, ...]:
     return tuple(phrase.strip() for phrase in raw.split(",") if phrase.strip())
 
 
-# Words an SMS template may not contain, because they would reveal a condition or a medicine.
-# Matched as whole words on text without case, accents or Bambara letters; a final `*` matches a prefix.
-DEFAULT_FORBIDDEN_WORDS = split_phrases(
-    "santé mentale, mental health, psy*, psychiatr*, psycholog*, suicid*, dépression, déprim*, depression, "
-    "psychose, psychosis, épilep*, epilep*, folie, fou, folle, démence, dément*, dementia, alcool*, "
-    "alcohol*, drogu*, drug*, traumatism*, trauma, fatɔ, fatɔya, kirikirimasiɲɛ, hakilibana, halopéridol, "
-    "haloperidol, fluoxétine, fluoxetine, amitriptyline, carbamazépine, carbamazepine, phénobarbital, "
-    "phenobarbital, diazépam, diazepam, chlorpromazine, valproate, bipéridène, biperiden*, lithium, "
-    "rispéridone, risperidone, olanzapine, sertraline"
-)
-
-
 class ConfigError(RuntimeError):
     """A configuration variable is missing or malformed."""
 
@@ -96,9 +84,9 @@ class Settings:
     claim_timeout_seconds: int = 120
     send_timeout_seconds: int = 300
     max_send_attempts: int = 6
-    optout_words_extra: tuple[str, ...] = ("JO", "LAJO", "DABILA")
+    optout_words_extra: tuple[str, ...] = ()  # added to service/care/optout_words.py
     gsm7_conversion: bool = True
-    forbidden_words: tuple[str, ...] = DEFAULT_FORBIDDEN_WORDS
+    forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
     referral_feedback_sms: bool = True
 
     @property
@@ -143,7 +131,7 @@ class Settings:
             max_send_attempts=reader.integer("MAX_SEND_ATTEMPTS", 6, 1, 100),
             optout_words_extra=reader.words("OPTOUT_WORDS_BM", cls.optout_words_extra),
             gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
-            forbidden_words=reader.phrases("FORBIDDEN_WORDS", DEFAULT_FORBIDDEN_WORDS),
+            forbidden_words_extra=reader.phrases("FORBIDDEN_WORDS", ()),
             referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
         )
         if settings.sms_gateway == "africastalking" and not settings.at_api_key:

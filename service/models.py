@@ -35,15 +35,16 @@ class PlaceLevel(StrEnum):
 
 
 class Category(StrEnum):
-    """mhGAP priority conditions, in menu order; the value is stored, labels live in the locales."""
+    """mhGAP priority conditions, in menu order (self-harm first: the most urgent is the first seen and
+    the first reached); the value is stored, labels live in the locales."""
 
+    SELF_HARM = "self_harm"
     DEPRESSION = "depression"
     PSYCHOSIS = "psychosis"
     EPILEPSY = "epilepsy"
     CHILD = "child"
     DEMENTIA = "dementia"
     SUBSTANCE = "substance"
-    SELF_HARM = "self_harm"
     OTHER = "other"
 
 
@@ -109,6 +110,7 @@ class MessageStatus(StrEnum):
     DROPPED = "dropped"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
+    HELD = "held"  # its text would name a condition or a medicine: never sent, coordinators are told
 
 
 class InboundKind(StrEnum):
@@ -117,6 +119,7 @@ class InboundKind(StrEnum):
     OPTOUT = "optout"
     ALERT_ACK = "alert_ack"
     CONFIRM = "confirm"
+    POSSIBLE_OPTOUT = "possible_optout"  # almost an opt-out (a typo): first in the inbox, a person decides
     OTHER = "other"
 
 
@@ -177,10 +180,16 @@ class Place(Base):
     id: Mapped[int] = _id()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name an SMS gives, when the real one would say what is treated there ("Service de psychiatrie").
+    sms_name: Mapped[str | None] = mapped_column(String(120))
     level: Mapped[str] = mapped_column(String(16), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
 
     parent: Mapped[Place | None] = relationship(remote_side="Place.id")
+
+    @property
+    def name_in_sms(self) -> str:
+        return self.sms_name or self.name
 
 
 class Volunteer(Base):

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from service.errors import DomainError, ImportRefused, msgid
 from service.models import PLACE_LEVELS, Place, PlaceLevel
+from service.outbox.discretion import default_words, forbidden_words
 
 HEADER = ["code", "name", "level", "parent_code"]
+# Optional fifth column: the name SMS give the place when its own says what is treated there.
+SMS_NAME = "sms_name"
 NOT_OF_LEVEL = {
     PlaceLevel.REGION: msgid("%(code)s is not a region."),
     PlaceLevel.DISTRICT: msgid("%(code)s is not a health district."),
@@ -39,22 +42,24 @@ def import_places(session: Session, source: TextIO) -> ImportCounts:
     """Create or update places from CSV, all rows or none; importing the same file again changes nothing."""
     reader = csv.reader(source)
     header = [cell.strip().lower() for cell in next(reader, [])]
-    if header != HEADER:
-        raise ImportRefused([f"line 1: the header must be {','.join(HEADER)}"])
-    rows = _validated_rows(session, enumerate(reader, start=2))
+    if header not in (HEADER, [*HEADER, SMS_NAME]):
+        raise ImportRefused([f"line 1: the header must be {','.join(HEADER)}, and may add {SMS_NAME}"])
+    rows = _validated_rows(session, enumerate(reader, start=2), len(header))
     counts = ImportCounts()
     existing = {place.code: place for place in session.scalars(select(Place))}
     # Parents come before children: sort by depth so each parent exists when a child is written.
-    for _line, code, name, level, parent_code in sorted(rows, key=lambda row: PLACE_LEVELS.index(row[3])):
+    for _line, code, name, level, parent_code, sms_name in sorted(
+        rows, key=lambda row: PLACE_LEVELS.index(row[3])
+    ):
         parent = existing[parent_code] if parent_code else None
         place = existing.get(code)
         if place is None:
-            place = Place(code=code, name=name, level=level, parent=parent)
+            place = Place(code=code, name=name, sms_name=sms_name, level=level, parent=parent)
             session.add(place)
             existing[code] = place
             counts.created += 1
-        elif (place.name, place.level, place.parent) != (name, level, parent):
-            place.name, place.level, place.parent = name, level, parent
+        elif (place.name, place.sms_name, place.level, place.parent) != (name, sms_name, level, parent):
+            place.name, place.sms_name, place.level, place.parent = name, sms_name, level, parent
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -64,19 +69,20 @@ def import_places(session: Session, source: TextIO) -> ImportCounts:
 
 
 def _validated_rows(
-    session: Session, numbered_rows: Iterable[tuple[int, list[str]]]
-) -> list[tuple[int, str, str, str, str]]:
+    session: Session, numbered_rows: Iterable[tuple[int, list[str]]], columns: int
+) -> list[tuple[int, str, str, str, str, str | None]]:
     known_levels = {code: level for code, level in session.execute(select(Place.code, Place.level))}
-    rows: list[tuple[int, str, str, str, str]] = []
+    rows: list[tuple[int, str, str, str, str, str | None]] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for line, cells in numbered_rows:
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(HEADER):
-            problems.append(f"line {line}: expected {len(HEADER)} columns, found {len(cells)}")
+        if len(cells) != columns:
+            problems.append(f"line {line}: expected {columns} columns, found {len(cells)}")
             continue
-        code, name, level, parent_code = (cell.strip() for cell in cells)
+        code, name, level, parent_code = (cell.strip() for cell in cells[:4])
+        sms_name = cells[4].strip() or None if columns > len(HEADER) else None
         level = level.lower()
         if not code or not name:
             problems.append(f"line {line}: code and name are required")
@@ -84,11 +90,13 @@ def _validated_rows(
             problems.append(f"line {line}: level must be one of {', '.join(PLACE_LEVELS)}")
         elif code in seen:
             problems.append(f"line {line}: code {code} already used on line {seen[code]}")
+        elif sms_name and forbidden_words(sms_name, default_words()):
+            problems.append(f"line {line}: the sms_name would say what is treated there")
         else:
             seen[code] = line
-            rows.append((line, code, name, level, parent_code))
+            rows.append((line, code, name, level, parent_code, sms_name))
     file_levels = {row[1]: row[3] for row in rows}
-    for line, _code, _name, level, parent_code in rows:
+    for line, _code, _name, level, parent_code, _sms_name in rows:
         expected = PARENT_LEVEL[level]
         parent_level = file_levels.get(parent_code) or known_levels.get(parent_code)
         if expected is None and parent_code:

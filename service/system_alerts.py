@@ -13,6 +13,7 @@ from service.models import SystemAlert
 INSUFFICIENT_BALANCE = "insufficient_balance"
 GATEWAY_CONFIG = "gateway_config"
 UNKNOWN_SENDS = "unknown_sends"
+HELD_SMS = "held_sms"
 # Alerts that a later accepted message proves resolved.
 CLEARED_BY_SUCCESS = (INSUFFICIENT_BALANCE, GATEWAY_CONFIG)
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from conftest import CALLBACK_TOKEN
 from sqlalchemy import select
+from test_console_support import sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient
@@ -56,7 +57,9 @@ def test_replies_are_normalised_for_matching(text, expected):
     assert normalize_reply(text) == expected
 
 
-@pytest.mark.parametrize("word", ["stop", "Arrêt", " ARRETER ", "Stopper.", "dabila"])
+@pytest.mark.parametrize(
+    "word", ["stop", "Arrêt", " ARRETER ", "Stopper.", "dabila", "Arrêtez svp", "A lajɔ"]
+)
 def test_stop_words_opt_out_cancel_pending_rows_and_confirm_once(client, db, booked, word):
     assert sms(client, word, at_id="a1").status_code == 200
     assert sms(client, "STOP", at_id="a2").status_code == 200
@@ -68,6 +71,20 @@ def test_stop_words_opt_out_cancel_pending_rows_and_confirm_once(client, db, boo
     assert [(row.recipient, row.language) for row in confirmations] == [(PHONE, "bm")]
     assert {row.status for row in rows if row.kind != "optout_confirmation"} == {"sent", "cancelled"}
     assert [(m.kind, m.handled) for m in inbound(db)] == [("optout", True), ("optout", True)]
+
+
+def test_a_near_miss_opts_nobody_out_and_waits_first_in_the_inbox(app, client, db, booked):
+    sms(client, "Merci, je viendrai", at_id="b1")
+    sms(client, "STPO", at_id="b2")
+    sms(client, "A demain", at_id="b3")
+
+    with db.session() as session:
+        assert session.scalars(select(Patient)).one().opted_out is False
+    assert [(m.text, m.kind, m.handled) for m in inbound(db)][1] == ("STPO", "possible_optout", False)
+    sign_in(app, client, db, "coordinator")
+    page = client.get("/console/inbox").get_data(as_text=True)
+    assert page.index("STPO") < page.index("A demain") < page.index("Merci, je viendrai")
+    assert "Demande peut-être d&#39;arrêter les SMS" in page
 
 
 def test_a_retry_of_the_same_inbound_id_is_processed_once(client, db, booked):

@@ -11,8 +11,9 @@ from test_console_support import sign_in
 
 from service.console.editor import word_diff
 from service.models import AuditEntry, MessageTemplate
+from service.outbox.discretion import forbidden_words
 from service.outbox.kinds import default_texts
-from service.outbox.templates import current_body, forbidden_words
+from service.outbox.templates import current_body
 
 KIND = "referral_ack"
 
@@ -112,7 +113,9 @@ def test_a_revealing_word_is_refused(client, db, coordinator, text):
 
 
 def test_forbidden_words_come_from_the_settings(app, client, db, coordinator):
-    app.extensions["jigi.settings"] = replace(app.extensions["jigi.settings"], forbidden_words=("clinique",))
+    app.extensions["jigi.settings"] = replace(
+        app.extensions["jigi.settings"], forbidden_words_extra=("clinique",)
+    )
     response = client.post(
         f"/console/templates/{KIND}", data=bodies(fr="La Clinique vous attend {reference}")
     )

@@ -88,3 +88,24 @@ def test_children_and_ancestors_follow_the_health_map(runner, db, tmp_path):
         area = by_code(session, "MOP-A1", "area")
         assert [place.name for place in children(session, area.id, "village")] == ["Somadougou", "Sévaré"]
         assert ancestor_at_level(by_code(session, "MOP-V02"), "district").code == "MOP-D1"
+
+
+def test_an_optional_sms_name_column_gives_places_a_neutral_name_and_refuses_an_indiscreet_one(
+    runner, db, tmp_path
+):
+    named = (
+        CSV.replace("parent_code\n", "parent_code,sms_name\n").replace("\n", ",\n").replace(",\n", "\n", 1)
+    )
+    named = named.replace(
+        "MOP-A1,Sévaré,area,MOP-D1,", "MOP-A1,Service de psychiatrie,area,MOP-D1,CSCom Sévaré"
+    )
+    result = runner.invoke(args=["places", "import", write(tmp_path, named)])
+    assert result.exit_code == 0, result.output
+    with db.session() as session:
+        area = by_code(session, "MOP-A1")
+        assert (area.name_in_sms, by_code(session, "MOP-V01").name_in_sms) == ("CSCom Sévaré", "Sévaré")
+
+    indiscreet = named.replace("CSCom Sévaré", "Psychiatrie Sévaré")
+    refused = runner.invoke(args=["places", "import", write(tmp_path, indiscreet)])
+    assert refused.exit_code == 1
+    assert "line 4: the sms_name would say what is treated there" in refused.stderr

@@ -35,7 +35,7 @@ from service.ussd.registry import REGISTRY
 MOUSSA = "+22376000001"  # French, GAO-A1: Baria, Bourem, Moudakane
 AWA = "+22376123456"  # Bambara, TBK-A3 in Gourma-Rharous, whose first on-call is +22366123456
 # Report a case: depression, woman, 34, first village, no danger sign, consent, own phone, number.
-ROUTINE_CASE = "1*1*2*34*1*4*1*1*76543210"
+ROUTINE_CASE = "1*2*2*34*1*4*1*1*76543210"
 
 
 def post(client, text: str, session: str = "ATUid_1", phone: str = MOUSSA, token: str = CALLBACK_TOKEN):
@@ -126,7 +126,7 @@ def test_routine_case_is_recorded_once_with_a_reference(client, demo, db, settin
 
 
 def test_urgent_category_without_danger_sign_is_urgent(client, demo, db):
-    walk(client, "1*2*1*19*2*4*1*3*1")  # psychosis, man, 19, Bourem, no sign, consent, no phone, confirm
+    walk(client, "1*3*1*19*2*4*1*3*1")  # psychosis, man, 19, Bourem, no sign, consent, no phone, confirm
     with db.session() as session:
         referral = session.scalars(select(Referral)).one()
         assert (referral.urgency, referral.consent, referral.contact_phone) == ("urgent", True, None)
@@ -143,7 +143,7 @@ def test_refused_consent_records_the_referral_without_contact(client, demo, db):
 
 def test_emergency_alerts_the_oncall_clinician_with_neutral_words(client, demo, db, settings):
     # Awa: self-harm/suicide, woman, 16, first village, thoughts or act of self-harm, consent, shared phone.
-    steps = "1*7*2*16*1*1*1*2*76543210*1"
+    steps = "1*1*2*16*1*1*1*2*76543210*1"
     done = walk(client, steps, phone=AWA)[-1]
     with db.session() as session:
         referral = session.scalars(select(Referral)).one()
@@ -243,19 +243,19 @@ def test_help_says_whom_to_call(client, demo, settings):
 def test_back_and_main_menu_navigation(client, demo):
     main = screen(client, "")
     assert screen(client, "1*0") == main
-    assert screen(client, "1*1*0").startswith("CON Type de problème :")
-    assert screen(client, "1*1*2*00") == main
+    assert screen(client, "1*2*0").startswith("CON Type de problème :")
+    assert screen(client, "1*2*2*00") == main
     # On the age screen 0 is an age; 00 still goes to the main menu.
-    assert screen(client, "1*1*2*0").startswith("CON Village :")
+    assert screen(client, "1*2*2*0").startswith("CON Village :")
 
 
 def test_invalid_input_shows_the_same_screen_with_an_error_line(client, demo):
-    menu = screen(client, "1*1")
+    menu = screen(client, "1*2")
     for wrong in ("7", "abc", "", "98"):
-        again = screen(client, f"1*1*{wrong}")
+        again = screen(client, f"1*2*{wrong}")
         assert again == "CON Choix invalide.\n" + menu[4:]
-    assert screen(client, "1*1*2*121").startswith("CON Entrez un age de 0 à 120.\nAge en années")
-    assert screen(client, "1*1*2*34*1*4*1*1*12").startswith("CON Numéro invalide. Exemple : 76123456\n")
+    assert screen(client, "1*2*2*121").startswith("CON Entrez un age de 0 à 120.\nAge en années")
+    assert screen(client, "1*2*2*34*1*4*1*1*12").startswith("CON Numéro invalide. Exemple : 76123456\n")
 
 
 def test_more_shows_the_next_page_of_a_long_village_list(client, demo, db):
@@ -270,20 +270,20 @@ def test_more_shows_the_next_page_of_a_long_village_list(client, demo, db):
                     parent=area,
                 )
             )
-    first = screen(client, "1*1*2*34")
+    first = screen(client, "1*2*2*34")
     assert first.endswith("98 Suite\n0 Retour")
     shown = first.count("\n") - 2
-    second = screen(client, "1*1*2*34*98")
+    second = screen(client, "1*2*2*34*98")
     assert second.startswith(f"CON Village :\n{shown + 1} ")
-    assert screen(client, "1*1*2*34*98*0") == first
+    assert screen(client, "1*2*2*34*98*0") == first
     # A number from the second page selects that village.
-    assert screen(client, f"1*1*2*34*98*{shown + 1}").startswith("CON Signes de danger maintenant ?")
+    assert screen(client, f"1*2*2*34*98*{shown + 1}").startswith("CON Signes de danger maintenant ?")
 
 
 def test_village_list_is_kept_a_minute_then_read_again(client, demo, db, monkeypatch):
     def villages_screen(session_id: str) -> str:
-        shown = walk(client, "1*1*2*34", session=session_id)[-1]
-        screen(client, "1*1*2*34*00", session=session_id)  # back to the start: no flow left to continue
+        shown = walk(client, "1*2*2*34", session=session_id)[-1]
+        screen(client, "1*2*2*34*00", session=session_id)  # back to the start: no flow left to continue
         return shown
 
     first = villages_screen("ATUid_1")
@@ -308,7 +308,7 @@ def test_unknown_or_deactivated_caller_is_told_whom_to_call_in_both_languages(
         f"END Ce numéro n'a pas accès à Jigi. Appelez le {settings.hotline}.\n"
         f"Nin nimòrò tè se ka Jigi kè. {settings.hotline} wele."
     )
-    assert screen(client, "1*1", phone=phone) == body
+    assert screen(client, "1*2", phone=phone) == body
     assert redis_keys(settings) == []
 
 
@@ -348,7 +348,7 @@ def test_concurrent_duplicate_final_step_writes_once(app, demo, db):
 
 
 def test_dropped_session_can_continue_within_ten_minutes(client, demo, db, settings):
-    dropped = walk(client, "1*1*2*34*1", session="ATUid_A")[-1]
+    dropped = walk(client, "1*2*2*34*1", session="ATUid_A")[-1]
     offer = screen(client, "", session="ATUid_B")
     assert offer == "CON Continuer là où vous vous etes arreté ?\n1 Oui\n2 Non"
     ttl = redis.Redis.from_url(settings.redis_url).ttl(f"jigi:ussd:resume:{MOUSSA}")
@@ -386,7 +386,7 @@ def test_unexpected_error_answers_a_polite_end_screen(client, demo, monkeypatch,
         raise RuntimeError("database went away")
 
     monkeypatch.setitem(REGISTRY["source"], "villages", broken)
-    response = post(client, "1*1*2*34")
+    response = post(client, "1*2*2*34")
     assert response.status_code == 200
     assert response.get_data(as_text=True) == (
         "END Désolé, un problème est survenu. Rappelez plus tard.\n"
@@ -443,3 +443,14 @@ def test_visit_reference_taken_by_another_session_meanwhile_is_drawn_again(clien
         second = session.scalars(select(VisitRequest).where(VisitRequest.session_id == "ATUid_second")).one()
     assert second.reference != taken and done.startswith(f"END Demande {second.reference} enregistrée.")
     assert count(db, VisitRequest) == 2
+
+
+@pytest.mark.parametrize(
+    ("phone", "first", "last"),
+    [(MOUSSA, "1 Suicide, se blesser", "8 Autre"), (AWA, "1 Yèrèmadimi/yèrèfaga", "8 Gèlèya wèrè")],
+)
+def test_self_harm_comes_first_and_every_category_fits_on_the_first_screen(client, demo, phone, first, last):
+    lines = screen(client, "1", phone=phone).splitlines()
+    numbered = [line for line in lines if line[:1].isdigit() and not line.startswith(("0 ", "98 "))]
+    assert numbered[0] == first and numbered[-1] == last and len(numbered) == 8
+    assert not any(line.startswith("98 ") for line in lines)

@@ -46,19 +46,19 @@ def test_phone_accumulates_text_in_one_session_and_stops_at_end(client, demo, db
     screens = dial(
         via_test_client(client, sent),
         "+22376000001",
-        scripted("1", "1", "2", "34", "1", "4", "2", "1"),
+        scripted("1", "2", "2", "34", "1", "4", "2", "1"),
         shown.append,
     )
     assert [form["text"] for form in sent] == [
         "",
         "1",
-        "1*1",
-        "1*1*2",
-        "1*1*2*34",
-        "1*1*2*34*1",
-        "1*1*2*34*1*4",
-        "1*1*2*34*1*4*2",
-        "1*1*2*34*1*4*2*1",
+        "1*2",
+        "1*2*2",
+        "1*2*2*34",
+        "1*2*2*34*1",
+        "1*2*2*34*1*4",
+        "1*2*2*34*1*4*2",
+        "1*2*2*34*1*4*2*1",
     ]
     assert len({form["sessionId"] for form in sent}) == 1 and sent[0]["sessionId"].startswith("ATUid_")
     assert screens[-1].startswith("END Cas enregistré") and shown[-1] == screens[-1][4:]

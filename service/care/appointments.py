@@ -175,7 +175,7 @@ def row_fields(appointment: Appointment, row: PlannedRow) -> dict:
         params = {
             "reference": patient.reference,
             "starts_at": appointment.starts_at.astimezone(UTC).isoformat(),
-            "place": appointment.place.name if appointment.place else "",
+            "place": appointment.place.name_in_sms if appointment.place else "",
         }
     return {
         "kind": row.kind,

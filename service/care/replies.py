@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.care.appointments import confirm_appointment, reminded_appointment
+from service.care.optout_words import Intent, optout_intent
 from service.care.patients import opt_out
 from service.config import Settings
 from service.gsm7 import plain_letters
@@ -18,10 +19,11 @@ from service.models import InboundMessage
 from service.phones import InvalidPhone, normalize_phone
 from service.referrals.alerts import acknowledge_alert
 
-OPTOUT_WORDS = ("STOP", "ARRET", "ARRÊT", "ARRETER", "STOPPER")
 CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO
 ACKNOWLEDGE = re.compile(r"OK ([A-Z0-9]+)")
 AUTOMATIC = "jigi"
+# What Jigi acts on by itself; the other replies wait in the coordinators' inbox.
+HANDLED = ("optout", "alert_ack", "confirm")
 
 
 class DuplicateInbound(Exception):
@@ -42,11 +44,6 @@ class InboundSms:
 def normalize_reply(text: str) -> str:
     """Upper case without accents or Bambara letters; punctuation becomes space; spaces collapsed."""
     return " ".join(re.sub(r"[^A-Z0-9]+", " ", plain_letters(text).upper()).split())
-
-
-def optout_words(settings: Settings) -> set[str]:
-    """The French opt-out words and the configured Bambara ones, normalised like replies."""
-    return {normalize_reply(word) for word in (*OPTOUT_WORDS, *settings.optout_words_extra)}
 
 
 def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: datetime) -> InboundMessage:
@@ -75,15 +72,17 @@ def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: date
     except IntegrityError:
         raise DuplicateInbound(sms.at_id) from None
     kind = _act(session, settings, message, now) if valid else "other"
-    if kind != "other":
-        message.kind, message.handled, message.handled_at, message.handled_by = kind, True, now, AUTOMATIC
+    message.kind = kind
+    if kind in HANDLED:
+        message.handled, message.handled_at, message.handled_by = True, now, AUTOMATIC
     session.flush()
     return message
 
 
 def _act(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> str:
     phone, text = message.sender, message.normalized
-    if text in optout_words(settings):
+    intent = optout_intent(text, settings)
+    if intent is Intent.OPTOUT:
         opt_out(session, phone, source="sms", now=now)
         return "optout"
     acknowledged = ACKNOWLEDGE.fullmatch(text)
@@ -94,4 +93,4 @@ def _act(session: Session, settings: Settings, message: InboundMessage, now: dat
         if appointment is not None:
             confirm_appointment(session, appointment, now)
             return "confirm"
-    return "other"
+    return "possible_optout" if intent is Intent.POSSIBLE_OPTOUT else "other"

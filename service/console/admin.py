@@ -123,6 +123,6 @@ def settings_page():
         "FOLLOWUP_AFTER_MISSED_HOURS": current.followup_after_missed_hours,
         "MAX_SEND_ATTEMPTS": current.max_send_attempts,
         "GSM7_CONVERSION": current.gsm7_conversion,
-        "FORBIDDEN_WORDS": ", ".join(current.forbidden_words),
+        "FORBIDDEN_WORDS": ", ".join(current.forbidden_words_extra),
     }
     return render_template("console/settings.html", shown=shown)

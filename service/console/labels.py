@@ -44,6 +44,14 @@ MESSAGE_STATUS = {
     "dropped": _("Abandonné"),
     "cancelled": _("Annulé"),
     "unknown": _("Inconnu"),
+    "held": _("Retenu : le texte dirait le soin"),
+}
+INBOUND_KIND = {
+    "optout": _("Désinscription"),
+    "alert_ack": _("Alerte prise en charge"),
+    "confirm": _("Confirmation"),
+    "possible_optout": _("Demande peut-être d'arrêter les SMS"),
+    "other": _("Autre"),
 }
 MESSAGE_KIND = {name: kind.label for name, kind in KINDS.items()}
 VISIT_WEEK = {"this_week": _("Cette semaine"), "next_week": _("Semaine prochaine"), "later": _("Plus tard")}

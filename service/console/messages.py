@@ -59,11 +59,16 @@ def message(message_id: int):
 @requires("coordinator")
 def inbox():
     show = request.args.get("show", "open")
-    query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+    # A reply that may ask to stop comes first: sending on to someone who said stop is the worse error.
+    query = select(InboundMessage).order_by(
+        (InboundMessage.kind == "possible_optout").desc(),
+        InboundMessage.received_at.desc(),
+        InboundMessage.id.desc(),
+    )
     if show == "open":
         query = query.where(InboundMessage.handled.is_(False))
     with get_db().session() as session:
-        return render_template("console/inbox.html", page=paginate(session, query), show=show)
+        return render_template("console/inbox.html", page=paginate(session, query), show=show, labels=labels)
 
 
 @bp.post("/inbox/<int:inbound_id>/handled")

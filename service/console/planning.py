@@ -77,7 +77,7 @@ def plan_round(
             params={
                 "reference": request.reference,
                 "visit_date": visit_date.isoformat(),
-                "village": request.place.name,
+                "village": request.place.name_in_sms,
             },
             dedupe_key=f"visit:{request.id}:{round_.id}",
         )

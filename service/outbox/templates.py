@@ -10,7 +10,6 @@ kind's segment budget.
 
 from __future__ import annotations
 
-import re
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -21,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.errors import DomainError
-from service.gsm7 import for_sms, measure, non_gsm7_chars, plain_letters, to_gsm7
+from service.gsm7 import for_sms, measure, non_gsm7_chars, to_gsm7
 from service.i18n import LANGUAGES, _, format_local, gettext
 from service.models import MessageTemplate
+from service.outbox.discretion import indiscreet
 from service.outbox.kinds import KINDS, default_texts
 
 DATE_PATTERN = "EEEE d MMMM"
@@ -180,26 +180,6 @@ def _param(kind: str, params: dict[str, Any], name: str) -> Any:
     return params[name]
 
 
-def fold(text: str) -> str:
-    """Lower case, no accents, Bambara letters in their older spelling: what forbidden words match on."""
-    return plain_letters(text).lower()
-
-
-def forbidden_words(body: str, words: tuple[str, ...]) -> list[str]:
-    """The entries of `words` found in `body`: whole words, or word starts for entries ending in `*`."""
-    folded = fold(body)
-    found = []
-    for word in words:
-        prefix = word.endswith("*")
-        stem = fold(word.rstrip("*").strip())
-        if not stem:
-            continue
-        pattern = r"(?<![a-z0-9])" + re.escape(stem) + ("" if prefix else r"(?![a-z0-9])")
-        if re.search(pattern, folded):
-            found.append(word.rstrip("*"))
-    return found
-
-
 @dataclass(frozen=True)
 class Check:
     """A template body checked: its preview (None when it cannot be rendered) and what is wrong with it."""
@@ -226,7 +206,7 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
                 {"unknown": ", ".join("{" + name + "}" for name in unknown), "known": known or "—"},
             )
         )
-    found = forbidden_words(body, settings.forbidden_words)
+    found = indiscreet(body, settings)
     if found:
         errors.append(
             (

@@ -47,7 +47,7 @@ def alert_params(referral: Referral) -> dict[str, str]:
     """What an alert SMS says: the reference, the village and whom to call. Never the condition."""
     return {
         "reference": referral.reference,
-        "village": referral.place.name,
+        "village": referral.place.name_in_sms,
         "volunteer_phone": referral.volunteer.phone,
     }
 

@@ -22,6 +22,7 @@ from service.config import Settings
 from service.db import Database
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
+from service.outbox.discretion import indiscreet
 from service.outbox.lifecycle import move
 from service.outbox.templates import TemplateError, current_body, render_body
 from service.sms import gateway as gw
@@ -183,6 +184,9 @@ def claim(
         text = render_body(body, row.kind, row.language, row.params or {}, settings)
     except TemplateError as error:
         return _end(session, row.id, "failed", now, f"cannot render: {error}")
+    revealing = indiscreet(text, settings)
+    if revealing:
+        return _hold(session, row.id, row.kind, revealing, now)
     if not move(session, row.id, ("queued",), "sending", now, f"attempt {row.attempts + 1}", sending_at=now):
         return SKIPPED
     return Claimed(
@@ -287,6 +291,21 @@ def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: 
         log.warning("SMS #%s changed hands while sending; the gateway's answer was %s", claimed.id, to)
         return SKIPPED
     return to
+
+
+def _hold(session: Session, message_id: int, kind: str, words: list[str], now: datetime) -> str:
+    """Keep a text that would name a condition or a medicine (a value filled into its template did) from
+    leaving, and tell the coordinators, whatever its kind: discretion comes before delivery."""
+    held = _end(session, message_id, "held", now, f"held: the text would say {', '.join(words)}")
+    if held == "held":
+        system_alerts.raise_alert(
+            session,
+            system_alerts.HELD_SMS,
+            f"A {kind} SMS was held: its text would say {', '.join(words)}. Give the place a neutral SMS "
+            "name (places import, column sms_name) or change the template; the held SMS are listed under "
+            "Messages, status held.",
+        )
+    return held
 
 
 def _end(session: Session, message_id: int, to: str, now: datetime, reason: str) -> str:

@@ -6,13 +6,13 @@ from service.i18n import _
 
 # mhGAP priority conditions, short enough for a USSD line.
 CATEGORY = {
+    "self_harm": _("Self-harm/suicide"),
     "depression": _("Depression"),
     "psychosis": _("Psychosis"),
     "epilepsy": _("Epilepsy/seizures"),
     "child": _("Child/teen behaviour"),
     "dementia": _("Dementia"),
     "substance": _("Alcohol/drugs"),
-    "self_harm": _("Self-harm/suicide"),
     "other": _("Other complaint"),
 }
 NO_RED_FLAG = "none"
