@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, redirect
 
 from service.config import Settings
@@ -14,12 +12,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import api, care, cli, console, db, health, referrals, sms, ussd
+    from service import api, care, cli, console, db, health, logs, referrals, sms, ussd
     from service.outbox.templates import check_defaults
 
     settings = settings or Settings.from_env()
     check_defaults(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     app = Flask(__name__, instance_relative_config=False)
     # Bodies are small forms and JSON; anything larger is refused before it is parsed.
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)

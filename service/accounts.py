@@ -6,6 +6,7 @@ Plain functions over a session (and Redis for throttling), used by the console, 
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,9 @@ from service.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5
+# From one address, whatever the emails tried: password spraying is slowed too, while an office behind one
+# address (several coordinators mistyping) is not locked out by one person's failures.
+MAX_ADDRESS_FAILURES = 20
 FAILURE_WINDOW = timedelta(minutes=15)
 # What each role may do, from least to most; a role may do everything the roles before it may.
 ROLE_RANK = {"viewer": 0, "coordinator": 1, "admin": 2}
@@ -135,26 +139,31 @@ def authenticate(
     address: str,
     now: datetime | None = None,
 ) -> User:
-    """The active user with these credentials; failures are counted per email and address.
+    """The active user with these credentials; failures are counted per email and address, and per address.
 
-    After MAX_FAILURES failures within FAILURE_WINDOW, even a right password is refused until the oldest
-    failure leaves the window.
+    After MAX_FAILURES failures for one email from one address, or MAX_ADDRESS_FAILURES from one address,
+    within FAILURE_WINDOW, even a right password is refused until the oldest failure leaves the window.
     """
     now = now or utcnow()
-    key = _failures_key(email, address)
+    counters = [
+        (f"jigi:login-failures:{email.strip().lower()}:{address}", MAX_FAILURES),
+        (f"jigi:login-failures-from:{address}", MAX_ADDRESS_FAILURES),
+    ]
     cutoff = (now - FAILURE_WINDOW).timestamp()
-    client.zremrangebyscore(key, "-inf", cutoff)
-    failures = client.zrange(key, 0, -1, withscores=True)
-    if len(failures) >= MAX_FAILURES:
-        oldest = failures[-MAX_FAILURES][1]
-        raise LoginThrottled(datetime.fromtimestamp(float(oldest), now.tzinfo) + FAILURE_WINDOW)
+    for key, most in counters:
+        client.zremrangebyscore(key, "-inf", cutoff)
+        failures = client.zrange(key, 0, -1, withscores=True)
+        if len(failures) >= most:
+            oldest = failures[-most][1]
+            raise LoginThrottled(datetime.fromtimestamp(float(oldest), now.tzinfo) + FAILURE_WINDOW)
     user = find_user(session, email)
     if user is None or not user.active or not _verify(user, password):
         stamp = now.timestamp()
-        client.zadd(key, {f"{stamp}:{len(failures)}": stamp})
-        client.expire(key, int(FAILURE_WINDOW.total_seconds()))
+        for key, _most in counters:
+            client.zadd(key, {f"{stamp}:{secrets.token_hex(4)}": stamp})
+            client.expire(key, int(FAILURE_WINDOW.total_seconds()))
         raise LoginFailed()
-    client.delete(key)
+    client.delete(counters[0][0])
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
@@ -166,10 +175,6 @@ def _verify(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _failures_key(email: str, address: str) -> str:
-    return f"jigi:login-failures:{email.strip().lower()}:{address}"
 
 
 def record_audit(

@@ -9,6 +9,7 @@ import redis
 from sqlalchemy import select
 
 from service.accounts import (
+    MAX_ADDRESS_FAILURES,
     AccountError,
     LoginFailed,
     LoginThrottled,
@@ -76,6 +77,15 @@ def test_failures_are_counted_per_address(db, client_redis, user):
     for _ in range(5):
         with pytest.raises(LoginFailed):
             login(db, client_redis, "wrong password", NOW, address="10.0.0.1")
+    assert login(db, client_redis, PASSWORD, NOW, address="10.0.0.2").email == "awa@jigi.ml"
+
+
+def test_spraying_many_emails_from_one_address_is_throttled_too(db, client_redis, user):
+    for n in range(MAX_ADDRESS_FAILURES):
+        with pytest.raises(LoginFailed), db.session() as session:
+            authenticate(session, client_redis, f"guess{n}@jigi.ml", "wrong password", "10.0.0.9", NOW)
+    with pytest.raises(LoginThrottled), db.session() as session:
+        authenticate(session, client_redis, "awa@jigi.ml", PASSWORD, "10.0.0.9", NOW)
     assert login(db, client_redis, PASSWORD, NOW, address="10.0.0.2").email == "awa@jigi.ml"
 
 

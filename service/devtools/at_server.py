@@ -26,6 +26,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from service import logs
 from service.config import DEV_CALLBACK_TOKEN
 from service.gsm7 import measure
 from service.sms.africastalking_gateway import ACCEPTED_STATUS, STATUS_CODES
@@ -360,7 +361,7 @@ def main() -> None:
     parser.add_argument("--token", default=os.environ.get("AT_CALLBACK_TOKEN", DEV_CALLBACK_TOKEN))
     parser.add_argument("--no-reports", action="store_true", help="do not post delivery reports")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()
     server = ATServer(
         args.host,
         args.port,
