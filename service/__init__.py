@@ -12,7 +12,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import api, care, cli, console, db, health, logs, referrals, sms, ussd
+    from service import api, care, cli, console, db, health, input_guard, logs, referrals, sms, ussd
     from service.outbox.templates import check_defaults
 
     settings = settings or Settings.from_env()
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["jigi.settings"] = settings
     db.init_app(app, settings.database_url)
+    input_guard.init_app(app)
     cli.init_app(app)
     health.init_app(app)
     ussd.init_app(app)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.api import errors, idempotency
 from service.api.auth import check_bearer
 from service.api.errors import ApiError
-from service.api.openapi import MAX_ID, PREFIX
+from service.api.openapi import PREFIX
 
 PUBLIC_ENDPOINTS = ("api.openapi",)
 ID = "int"
@@ -43,7 +43,7 @@ def by_reference(session: Session, model: type[Any], reference: str, what: str) 
 
 
 def by_id(session: Session, model: type, row_id: int, what: str) -> Any:
-    row = session.get(model, row_id) if row_id <= MAX_ID else None
+    row = session.get(model, row_id)
     if row is None:
         raise ApiError(404, "not_found", f"no {what} with id {row_id}")
     return row

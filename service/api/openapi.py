@@ -17,12 +17,10 @@ from pydantic import BaseModel, ValidationError
 
 from service.api.errors import ApiError, invalid
 from service.api.schemas import Error
+from service.input_guard import MAX_ID
 from service.models import API_SCOPES
 
 PREFIX = "/api/v1"
-# Ids fit PostgreSQL's integer; a larger one is simply not found. (Checked by the lookups, not with the
-# converter's `max`: werkzeug then answers 405 instead of 404 for methods other than GET.)
-MAX_ID = 2_147_483_647
 ERROR_RESPONSES = {
     400: "The body is not a JSON object.",
     401: "No token, or an unknown token.",
@@ -97,9 +95,14 @@ def operation(
 
 
 def _body(model: type[BaseModel]) -> BaseModel:
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise ApiError(400, "bad_request", "the body nests too deeply") from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_request", "the body must be a JSON object")
+    if b"\\u0000" in request.get_data():
+        raise ApiError(400, "bad_request", "NUL characters are not accepted")
     try:  # JSON mode: strict types as JSON has them (a date is a YYYY-MM-DD string)
         return model.model_validate_json(request.get_data())
     except ValidationError as error:

@@ -18,6 +18,7 @@ from service.console.forms import TemplateForm
 from service.console.web import actor, settings, t
 from service.db import get_db
 from service.i18n import LANGUAGES
+from service.input_guard import id_or_none
 from service.models import MessageTemplate
 from service.outbox.kinds import KINDS, MESSAGE_KINDS, default_texts
 from service.outbox.templates import Check, check_body, current_body, save_template
@@ -130,8 +131,8 @@ def template_versions(kind: str):
         by_number = {version.version: version.body for version in versions}
         by_number[0] = default_texts()[kind][language]
         newest = versions[0].version if versions else 0
-        new_number = request.args.get("b", newest, type=int)
-        old_number = request.args.get("a", max(new_number - 1, 0), type=int)
+        new_number = id_or_none(request.args.get("b")) or newest
+        old_number = id_or_none(request.args.get("a")) or max(new_number - 1, 0)
         if old_number not in by_number or new_number not in by_number:
             abort(404)
         return render_template(

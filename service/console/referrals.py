@@ -13,6 +13,7 @@ from service.console.forms import CloseReferralForm, ReferralAppointmentForm
 from service.console.web import actor, language, paginate, requested_range, settings, show_refusal, t
 from service.db import get_db
 from service.errors import DomainError
+from service.input_guard import id_or_none
 from service.models import (
     CATEGORIES,
     REFERRAL_STATUSES,
@@ -62,7 +63,7 @@ def referrals():
             session,
             urgency=args.get("urgency", ""),
             status=args.get("status", ""),
-            district_id=args.get("district", type=int),
+            district_id=id_or_none(args.get("district")),
             category=args.get("category", ""),
             since=days.since,
             until=days.until,

@@ -1,0 +1,88 @@
+"""Bad input gets a 4xx with a message, never a 5xx: NUL characters (which PostgreSQL refuses), ids beyond
+the database's integer range and absurdly nested JSON, on every edge."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CALLBACK_TOKEN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_console_support import sign_in
+
+from service.api.tokens import create_token
+
+INBOUND_FORM = {"from": "+22376123456", "to": "36123", "text": "STOP", "date": "2026-11-30", "id": "ATXid_1"}
+TOO_BIG = "99999999999999999999"
+
+
+@pytest.mark.parametrize("field", sorted(INBOUND_FORM))
+def test_a_nul_in_any_field_of_an_incoming_sms_is_a_400(client, field):
+    form = {**INBOUND_FORM, field: INBOUND_FORM[field] + "\x00"}
+    response = client.post(f"/at/sms/inbound?token={CALLBACK_TOKEN}", data=form)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_delivery_report_id_is_a_400_and_in_a_ussd_text_an_invalid_choice(client, demo):
+    report = {"id": "ATXid\x00", "status": "Success", "phoneNumber": "+22376123456"}
+    assert client.post(f"/at/sms/delivery?token={CALLBACK_TOKEN}", data=report).status_code == 400
+    ussd = {"sessionId": "s1", "serviceCode": "*384#", "phoneNumber": "+22376123456", "text": "1\x00"}
+    answer = client.post(f"/at/ussd?token={CALLBACK_TOKEN}", data=ussd)
+    assert answer.status_code == 200 and answer.get_data(as_text=True).startswith("CON ")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/console/referrals?status=new%00",
+        "/console/referrals?urgency=%00",
+        "/console/referrals?category=x%00",
+        "/console/patients?q=%00",
+        "/console/messages?kind=%00",
+        "/console/audit?actor=%00",
+        "/console/audit?action=%00",
+    ],
+)
+def test_a_nul_in_a_console_filter_is_a_400(app, client, db, url):
+    sign_in(app, client, db, "admin")
+    assert client.get(url).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (f"/console/patients/{TOO_BIG}", 404),
+        (f"/console/referrals/{TOO_BIG}", 404),
+        (f"/console/referrals?district={TOO_BIG}", 200),
+        (f"/console/messages?page={TOO_BIG}", 200),
+    ],
+)
+def test_ids_beyond_the_database_range_name_nothing(app, client, db, url, status):
+    sign_in(app, client, db, "admin")
+    assert client.get(url).status_code == status
+
+
+@pytest.fixture
+def api_headers(db) -> dict[str, str]:
+    with db.session() as session:
+        return {"Authorization": f"Bearer {create_token(session, 'partner', 'write', 'test')}"}
+
+
+def test_absurdly_nested_or_nul_json_is_a_400_from_the_api(client, api_headers):
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = client.post("/api/v1/patients", data=deep, headers=api_headers, content_type="application/json")
+    assert nested.status_code == 400 and nested.json["error"]["message"] == "the body nests too deeply"
+    nul = client.post("/api/v1/patients", json={"phone": "76123456\u0000"}, headers=api_headers)
+    assert nul.status_code == 400 and "NUL" in nul.json["error"]["message"]
+    assert client.get(f"/api/v1/appointments/{TOO_BIG}", headers=api_headers).status_code == 404
+
+
+@pytest.fixture
+def admin(app, client, db):
+    return sign_in(app, client, db, "admin")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(value=st.text(max_size=30))
+def test_no_console_filter_value_makes_a_server_error(client, admin, value):
+    for name in ("status", "urgency", "category", "district", "since", "q"):
+        assert client.get("/console/referrals", query_string={name: value}).status_code < 500
