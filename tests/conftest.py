@@ -7,6 +7,7 @@ Redis database.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,13 @@ from service.redis_conn import embedded_url, start_embedded
 
 CALLBACK_TOKEN = "test-callback-token"
 pytest_plugins = ("at_fixtures",)  # the SMS area's fixtures: local AT server, worker processes
+
+
+def free_port() -> int:
+    """A loopback port where nothing listens (for a server a test starts, or a refused connection)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

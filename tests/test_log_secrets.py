@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import CALLBACK_TOKEN
+from conftest import CALLBACK_TOKEN, free_port
 
 from service.logs import REDACTED, configure, redact
 
@@ -41,14 +40,8 @@ def test_every_logger_writes_the_redacted_line(caplog):
     assert CALLBACK_TOKEN not in caplog.text and f"token={REDACTED}" in caplog.text
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_gunicorns_access_log_never_shows_the_callback_token(settings, db, tmp_path):
-    port, access_log = _free_port(), tmp_path / "access.log"
+    port, access_log = free_port(), tmp_path / "access.log"
     environment = {
         **os.environ,
         "DATABASE_URL": settings.database_url,

