@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from at_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
+from test_console_support import sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient
@@ -92,3 +93,36 @@ def test_a_place_with_a_neutral_sms_name_is_named_so_in_reminders(db, demo, sett
             "Centre Bellafarandi"
         }
         assert session.get(Place, place.id).name_in_sms == "Centre Bellafarandi"
+
+
+def test_a_held_reminder_is_released_with_the_places_new_sms_name_and_then_sent(
+    app, client, db, demo, at_settings, at_server
+):
+    sign_in(app, client, db, "coordinator")
+    with db.session() as session:
+        place = by_code(session, "TBK-A3")
+        place.name = "Service de psychiatrie"
+        patient = add_patient(session, "+22376123460", place_code="TBK-A3")
+        appointment = schedule_appointment(
+            session, at_settings, patient, utcnow() + timedelta(hours=30), place=place
+        )
+        [reminder] = session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.appointment_id == appointment.id,
+                OutboundMessage.kind == "appointment_day_before",
+            )
+        )
+        reminder.due_at, reminder_id = NOON, reminder.id
+    assert send_due(db, replace(at_settings, quiet_hours=None), NOON)[reminder_id] == "held"
+
+    with db.session() as session:
+        by_code(session, "TBK-A3").sms_name = "CSCom Bellafarandi"
+    client.post(f"/console/messages/{reminder_id}/release")
+
+    released = row(db, reminder_id)
+    assert released.status == "scheduled" and released.params["place"] == "CSCom Bellafarandi"
+    assert send_due(db, replace(at_settings, quiet_hours=None), released.due_at)[reminder_id] == "sent"
+    [sent] = at_server.received()
+    assert "CSCom Bellafarandi" in sent.message and "psychiatr" not in sent.message.lower()
+    assert client.post(f"/console/messages/{reminder_id}/release").status_code == 302
+    assert row(db, reminder_id).status == "sent"

@@ -13,6 +13,7 @@ from service.console.web import actor, paginate, requested_range, t
 from service.db import get_db
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
 from service.outbox.kinds import MESSAGE_KINDS
+from service.outbox.rows import release_held
 from service.timeutil import utcnow
 
 
@@ -53,6 +54,20 @@ def message(message_id: int):
             .order_by(MessageEvent.created_at, MessageEvent.id)
         ).all()
         return render_template("console/message.html", message=item, events=events, labels=labels)
+
+
+@bp.post("/messages/<int:message_id>/release")
+@requires("coordinator")
+def message_release(message_id: int):
+    """A held SMS goes back to the queue with today's place names; it is checked again before it leaves."""
+    with get_db().session() as session:
+        item = session.get(OutboundMessage, message_id) or abort(404)
+        if release_held(session, item, utcnow()):
+            record_audit(session, actor(), "message_released", {"message": item.id})
+            flash(t("SMS remis en file : il sera vérifié encore avant l'envoi."))
+        else:
+            flash(t("Ce SMS n'est plus retenu."), "error")
+    return redirect(url_for("console.message", message_id=message_id))
 
 
 @bp.get("/inbox")

@@ -9,8 +9,9 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from service.db import rowcount
-from service.models import MessageStatus, OutboundMessage
+from service.models import Appointment, MessageStatus, OutboundMessage, Referral
 from service.outbox.kinds import KINDS
+from service.outbox.lifecycle import transition
 from service.timeutil import utcnow
 
 
@@ -82,3 +83,30 @@ def ensure_row(session: Session, *, dedupe_key: str, due_at: datetime, **fields:
         row.language = fields["language"]
         row.params = fields["params"]
     return row
+
+
+def release_held(session: Session, message: OutboundMessage, now: datetime) -> bool:
+    """Send a held row again, with the place names as they are now (a coordinator has given the place a
+    neutral SMS name, or changed the template): the worker checks the text once more before it leaves.
+    False when the row is no longer held."""
+    params = dict(message.params or {})
+    if message.appointment_id is not None and "place" in params:
+        appointment = session.get(Appointment, message.appointment_id)
+        params["place"] = appointment.place.name_in_sms if appointment and appointment.place else ""
+    if message.referral_id is not None and "village" in params:
+        referral = session.get(Referral, message.referral_id)
+        if referral is not None:
+            params["village"] = referral.place.name_in_sms
+    released = transition(
+        session,
+        OutboundMessage.id == message.id,
+        (MessageStatus.HELD,),
+        MessageStatus.SCHEDULED,
+        now,
+        "released after a check",
+        params=params,
+        due_at=now,
+        claimed_at=None,
+        last_error=None,
+    )
+    return bool(released)
