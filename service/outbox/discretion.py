@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
 from service.config import Settings
@@ -37,17 +38,53 @@ def fold(text: str) -> str:
 
 
 def forbidden_words(text: str, words: tuple[str, ...]) -> list[str]:
-    """The entries of `words` found in `text`: whole words, or word starts for entries ending in `*`."""
-    folded = fold(text)
-    found = []
+    """The entries of `words` found in `text`: whole words (or phrases), or word starts for entries ending
+    in `*`. Text and entries are compared as their words in plain letters, punctuation ignored."""
+    tokens = _words(text)
+    return _matcher(words).find(tokens)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", fold(text))
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """A word list made ready once (the check runs on every SMS sent): entries are (name, words)."""
+
+    whole: tuple[tuple[str, str], ...]
+    starts: tuple[tuple[str, str], ...]
+    phrases: tuple[tuple[str, str, bool], ...]
+
+    def find(self, tokens: list[str]) -> list[str]:
+        present = set(tokens)
+        found = [name for name, stem in self.whole if stem in present]
+        prefixes = tuple(stem for _name, stem in self.starts)
+        if prefixes and any(token.startswith(prefixes) for token in tokens):
+            found += [name for name, stem in self.starts if any(token.startswith(stem) for token in tokens)]
+        if self.phrases:
+            joined = f" {' '.join(tokens)} "
+            found += [
+                name for name, stem, prefix in self.phrases if f" {stem}{'' if prefix else ' '}" in joined
+            ]
+        return found
+
+
+@lru_cache(maxsize=8)
+def _matcher(words: tuple[str, ...]) -> _Matcher:
+    whole: dict[str, tuple[str, str]] = {}
+    starts: dict[str, tuple[str, str]] = {}
+    phrases: dict[str, tuple[str, str, bool]] = {}
     for word in words:
-        stem = fold(word.rstrip("*").strip())
+        name = word.strip().rstrip("*").strip()
+        stem, prefix = " ".join(_words(name)), word.strip().endswith("*")
         if not stem:
             continue
-        pattern = r"(?<![a-z0-9])" + re.escape(stem) + ("" if word.endswith("*") else r"(?![a-z0-9])")
-        if re.search(pattern, folded) and word.rstrip("*") not in found:
-            found.append(word.rstrip("*"))
-    return found
+        if " " in stem:
+            phrases.setdefault(name, (name, stem, prefix))
+        else:
+            (starts if prefix else whole).setdefault(name, (name, stem))
+    return _Matcher(tuple(whole.values()), tuple(starts.values()), tuple(phrases.values()))
 
 
 def indiscreet(text: str, settings: Settings) -> list[str]:
