@@ -392,7 +392,7 @@ class EmergencyAlert(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)
     next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    acknowledged_by: Mapped[str | None] = mapped_column(String(20))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(254))  # a clinician's phone or an email
     created_at: Mapped[datetime] = _created()
 
     referral: Mapped[Referral] = relationship()

@@ -12,12 +12,14 @@ from test_console_support import make_referral, place, sign_in
 from service.models import (
     Appointment,
     AuditEntry,
+    EmergencyAlert,
     OutboundMessage,
     Patient,
     Referral,
     ReferralEvent,
     Volunteer,
 )
+from service.referrals.alerts import raise_emergency_alert
 from service.timeutil import utcnow
 
 
@@ -186,3 +188,38 @@ def test_closed_referral_cannot_be_marked_contacted(client, db, coordinator):
     response = client.post(f"/console/referrals/{referral.id}/contacted", follow_redirects=True)
     assert "plus possible" in response.get_data(as_text=True)
     assert referral_row(db, "R3K7").status == "closed"
+
+
+def _emergency(db, reference: str):
+    referral = make_referral(db, reference=reference, urgency="emergency", category="self_harm")
+    with db.session() as session:
+        raise_emergency_alert(session, session.get(Referral, referral.id), timedelta(minutes=5))
+    return referral
+
+
+def _alert(db, referral_id: int) -> EmergencyAlert:
+    with db.session() as session:
+        return session.scalar(select(EmergencyAlert).where(EmergencyAlert.referral_id == referral_id))
+
+
+def test_a_coordinator_takes_an_emergency_in_charge_and_its_escalation_stops(client, db, coordinator):
+    referral = _emergency(db, "R9K1")
+    assert "Je la prends en charge" in client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+
+    client.post(f"/console/referrals/{referral.id}/alert/take")
+
+    alert = _alert(db, referral.id)
+    assert alert.acknowledged_by == coordinator.email and alert.next_escalation_at is None
+    with db.session() as session:
+        waiting = session.scalars(select(OutboundMessage.status).where(OutboundMessage.alert_id == alert.id))
+        assert set(waiting) == {"cancelled"}
+    page = client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+    assert f"Prise en charge par {coordinator.email}" in page and "Je la prends en charge" not in page
+    client.post(f"/console/referrals/{referral.id}/alert/take")
+    assert _alert(db, referral.id).acknowledged_at == alert.acknowledged_at
+
+
+def test_contacting_the_person_counts_as_taking_the_emergency_in_charge(client, db, coordinator):
+    referral = _emergency(db, "R9K2")
+    client.post(f"/console/referrals/{referral.id}/contacted")
+    assert _alert(db, referral.id).acknowledged_by == coordinator.email

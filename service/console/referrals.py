@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.accounts import record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -27,6 +28,7 @@ from service.models import (
 )
 from service.places import ancestor_at_level
 from service.referrals import triage
+from service.referrals.alerts import take_in_charge
 from service.timeutil import utcnow
 
 
@@ -142,6 +144,22 @@ def referral_step(referral_id: int, action: str):
     flash(
         t("Signalement %(ref)s : %(status)s.", ref=item.reference, status=t(labels.REFERRAL_STATUS[action]))
     )
+    return redirect(url_for("console.referral", referral_id=referral_id))
+
+
+@bp.post("/referrals/<int:referral_id>/alert/take")
+@requires("coordinator")
+def referral_alert_take(referral_id: int):
+    """A coordinator takes the emergency in charge: the escalation to the next clinician stops."""
+    with get_db().session() as session:
+        alert = session.scalar(select(EmergencyAlert).where(EmergencyAlert.referral_id == referral_id))
+        if alert is None:
+            abort(404)
+        if take_in_charge(session, alert, actor(), utcnow()):
+            record_audit(session, actor(), "alert_taken_in_charge", {"referral": alert.referral.reference})
+            flash(t("Alerte prise en charge : la relance des médecins de garde est arrêtée."))
+        else:
+            flash(t("Cette alerte était déjà prise en charge."), "error")
     return redirect(url_for("console.referral", referral_id=referral_id))
 
 

@@ -183,15 +183,22 @@ def acknowledge_alert(session: Session, reference: str, phone: str, now: datetim
     )
     if clinician is None:
         return None
+    take_in_charge(session, alert, phone, now)
+    return alert
+
+
+def take_in_charge(session: Session, alert: EmergencyAlert, who: str, now: datetime) -> bool:
+    """Record who took the alert in charge (a clinician's phone, or a coordinator), once: its escalation
+    stops and its waiting SMS are cancelled. False when someone already had."""
     first = rowcount(
         session.execute(
             update(EmergencyAlert)
             .where(EmergencyAlert.id == alert.id, EmergencyAlert.acknowledged_at.is_(None))
-            .values(acknowledged_at=now, acknowledged_by=phone, next_escalation_at=None)
+            .values(acknowledged_at=now, acknowledged_by=who, next_escalation_at=None)
             .execution_options(synchronize_session="fetch")
         )
     )
     if first:
         cancel_rows(session, OutboundMessage.alert_id == alert.id, statuses=UNSENT)
-        session.add(AlertStep(alert_id=alert.id, kind="acknowledged", detail=phone, created_at=now))
-    return alert
+        session.add(AlertStep(alert_id=alert.id, kind="acknowledged", detail=who, created_at=now))
+    return bool(first)

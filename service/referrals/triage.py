@@ -16,9 +16,18 @@ from service.care.errors import CareError
 from service.care.patients import add_patient, find_patient, place_for
 from service.config import Settings
 from service.errors import DomainError, ErrorKind
-from service.models import FOLLOWUP_OUTCOMES, Appointment, Place, Referral, ReferralEvent, ReferralStatus
+from service.models import (
+    FOLLOWUP_OUTCOMES,
+    Appointment,
+    EmergencyAlert,
+    Place,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 from service.outbox.kinds import Kind
 from service.outbox.rows import schedule_message
+from service.referrals.alerts import take_in_charge
 from service.timeutil import utcnow
 
 # From which statuses a referral may move to each status: the one rule for console, API and USSD.
@@ -71,12 +80,18 @@ def mark_contacted(
     session: Session, settings: Settings, referral: Referral, actor: str, now: datetime | None = None
 ) -> None:
     move_to(session, referral, ReferralStatus.CONTACTED, actor)
-    record_first_contact(session, settings, referral, now or utcnow())
+    record_first_contact(session, settings, referral, actor, now or utcnow())
 
 
-def record_first_contact(session: Session, settings: Settings, referral: Referral, now: datetime) -> None:
-    """The first contact with the person: its time is kept, and the volunteer who reported them hears
-    that their report led somewhere (REFERRAL_FEEDBACK_SMS), once, in their language."""
+def record_first_contact(
+    session: Session, settings: Settings, referral: Referral, actor: str, now: datetime
+) -> None:
+    """The first contact with the person: its emergency alert, if any, counts as taken in charge by
+    `actor`; its time is kept, and the volunteer who reported them hears that their report led somewhere
+    (REFERRAL_FEEDBACK_SMS), once, in their language."""
+    alert = session.scalar(select(EmergencyAlert).where(EmergencyAlert.referral_id == referral.id))
+    if alert is not None:
+        take_in_charge(session, alert, actor, now)
     if referral.first_contact_at is not None:
         return
     referral.first_contact_at = now
@@ -145,7 +160,7 @@ def set_appointment(
         now=now,
     )
     referral.patient_id = patient.id
-    record_first_contact(session, settings, referral, now)
+    record_first_contact(session, settings, referral, actor, now)
     move_to(
         session,
         referral,
