@@ -27,10 +27,19 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 CLI_ACTOR = "cli"
 SHOWN_PROBLEMS = 50
+# Exports that have a full form (identifying details), for whoever gives a reason; it is audited.
+FULL_EXPORTS = ("referrals", "visits")
 # What `export NAME` writes, and what its help says it leaves out.
 EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
-    "referrals": (export_referrals, "Referrals reported in the date range (no names, no contact phones)."),
-    "visits": (export_visits, "Mobile-unit visit requests made in the date range."),
+    "referrals": (
+        export_referrals,
+        "Referrals reported in the date range, de-identified: no phone, the health area instead of the "
+        "village, age bands, no danger sign (--full --reason for those).",
+    ),
+    "visits": (
+        export_visits,
+        "Mobile-unit visit requests made in the date range (no phone; --full adds it).",
+    ),
     "appointments": (export_appointments, "Appointments starting in the date range (no phone numbers)."),
     "messages": (export_messages, "Outbound SMS due in the date range (no phone numbers or text)."),
 }
@@ -191,15 +200,32 @@ def _export_command(what: str, export: Callable[..., int], help_text: str) -> cl
     @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First local day (YYYY-MM-DD).")
     @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last local day, included.")
     @click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", show_default=True)
-    def command(since: datetime | None, until: datetime | None, output: TextIO) -> None:
+    def command(
+        since: datetime | None,
+        until: datetime | None,
+        output: TextIO,
+        full: bool = False,
+        reason: str | None = None,
+    ) -> None:
+        if full and not (reason or "").strip():
+            raise click.UsageError("a full export needs --reason: say why these details are needed")
         first, last = since and since.date(), until and until.date()
         start, end = local_days(first, last, get_settings().tz)
         with get_db().session() as session:
-            rows = export(session, output, since=start, until=end)
-            detail = {"what": what, "since": first, "until": last, "rows": rows}
-            record_audit(session, CLI_ACTOR, "export", detail)
+            options = {"full": True} if full else {}
+            rows = export(session, output, since=start, until=end, **options)
+            detail = {"what": what, "since": first, "until": last, "rows": rows, **options}
+            if full:
+                detail["reason"] = (reason or "").strip()
+            record_audit(session, CLI_ACTOR, "export_full" if full else "export", detail)
         click.echo(f"{rows} {what} exported.", err=True)
 
+    if what in FULL_EXPORTS:
+        command = click.option("--reason", help="Why the full export is needed (written to the audit log).")(
+            click.option("--full", is_flag=True, help="Add the identifying details (needs --reason).")(
+                command
+            )
+        )
     return export_cli.command(what, help=help_text)(command)
 
 

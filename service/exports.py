@@ -2,6 +2,10 @@
 
 Times are ISO-8601 UTC; `since` is inclusive, `until` exclusive. Each function writes a header and returns
 the number of rows written. References stand for people: no name, contact phone or SMS text is exported.
+
+By default an export is de-identified: no phone number at all, the health area instead of the village, the
+age in bands, the danger sign only through the urgency it set. A full export (`full=True`: village, exact
+age, danger sign, the volunteer's phone) is for admins who give a reason; the edges check and audit that.
 """
 
 from __future__ import annotations
@@ -29,6 +33,18 @@ REFERRAL_COLUMNS = [
     "created_at",
     "category",
     "urgency",
+    "sex",
+    "age_band",
+    "area_code",
+    "consent",
+    "status",
+    "channel",
+]
+FULL_REFERRAL_COLUMNS = [
+    "reference",
+    "created_at",
+    "category",
+    "urgency",
     "red_flag",
     "sex",
     "age",
@@ -48,8 +64,10 @@ VISIT_COLUMNS = [
     "week_start",
     "status",
     "channel",
-    "volunteer_phone",
 ]
+FULL_VISIT_COLUMNS = [*VISIT_COLUMNS, "volunteer_phone"]
+# Lower bounds of the age bands of de-identified exports: children, adolescents, then ten-year bands.
+AGE_BANDS = (0, 5, 10, 15, 18, 25, 35, 45, 55, 65)
 APPOINTMENT_COLUMNS = [
     "appointment_id",
     "patient_reference",
@@ -77,6 +95,13 @@ MESSAGE_COLUMNS = [
     "patient_reference",
     "referral_reference",
 ]
+
+
+def age_band(age: int) -> str:
+    """`25-34`, `65+`: the band of an age."""
+    lower = max(bound for bound in AGE_BANDS if bound <= age)
+    following = [bound for bound in AGE_BANDS if bound > age]
+    return f"{lower}-{following[0] - 1}" if following else f"{lower}+"
 
 
 def _flag(value: bool | None) -> str:
@@ -112,17 +137,36 @@ def _write(
 
 
 def export_referrals(
-    session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    out: TextIO,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    full: bool = False,
 ) -> int:
-    """Referrals created from `since` to `until`, oldest first."""
+    """Referrals created from `since` to `until`, oldest first; de-identified unless `full`."""
+    area = aliased(Place)
     query = (
-        select(Referral, Place.code, Volunteer.phone)
+        select(Referral, Place.code, area.code, Volunteer.phone)
         .join(Place, Referral.place_id == Place.id)
+        .outerjoin(area, Place.parent_id == area.id)
         .join(Volunteer, Referral.volunteer_id == Volunteer.id)
         .order_by(Referral.created_at, Referral.id)
     )
 
-    def to_row(referral: Referral, place_code: str, volunteer_phone: str) -> list[Any]:
+    def to_row(referral: Referral, place_code: str, area_code: str | None, volunteer_phone: str) -> list[Any]:
+        if not full:
+            return [
+                referral.reference,
+                referral.created_at.isoformat(),
+                referral.category,
+                referral.urgency,
+                referral.sex,
+                age_band(referral.age),
+                area_code or "",
+                _flag(referral.consent),
+                referral.status,
+                referral.channel,
+            ]
         return [
             referral.reference,
             referral.created_at.isoformat(),
@@ -139,13 +183,18 @@ def export_referrals(
             volunteer_phone,
         ]
 
-    return _write(session, out, query, Referral.created_at, REFERRAL_COLUMNS, to_row, since, until)
+    columns = FULL_REFERRAL_COLUMNS if full else REFERRAL_COLUMNS
+    return _write(session, out, query, Referral.created_at, columns, to_row, since, until)
 
 
 def export_visits(
-    session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
+    session: Session,
+    out: TextIO,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    full: bool = False,
 ) -> int:
-    """Visit requests created from `since` to `until`, oldest first."""
+    """Visit requests created from `since` to `until`, oldest first; the volunteer's phone only if `full`."""
     query = (
         select(VisitRequest, Place.code, Volunteer.phone)
         .join(Place, VisitRequest.place_id == Place.id)
@@ -163,10 +212,11 @@ def export_visits(
             visit.week_start.isoformat(),
             visit.status,
             visit.channel,
-            volunteer_phone,
+            *([volunteer_phone] if full else []),
         ]
 
-    return _write(session, out, query, VisitRequest.created_at, VISIT_COLUMNS, to_row, since, until)
+    columns = FULL_VISIT_COLUMNS if full else VISIT_COLUMNS
+    return _write(session, out, query, VisitRequest.created_at, columns, to_row, since, until)
 
 
 def export_appointments(

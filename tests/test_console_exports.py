@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from test_console_support import sign_in
+from test_console_support import make_referral, sign_in
 
 from service.models import Appointment, AuditEntry, OutboundMessage, Patient
 from service.timeutil import utcnow
@@ -81,3 +81,35 @@ def test_cli_exports_appointments_and_messages(runner, db, rows, tmp_path):
     assert read(result.stdout)[0]["kind"] == "medication"
     with db.session() as session:
         assert session.scalars(select(AuditEntry.actor)).all() == ["cli", "cli"]
+
+
+def test_a_full_export_is_for_admins_who_say_why_and_is_audited(app, client, db, demo):
+    make_referral(db, reference="R5KX")
+    sign_in(app, client, db, "coordinator")
+    assert "Export complet" not in client.get("/console/exports").get_data(as_text=True)
+    assert client.post("/console/exports/full", data={"what": "referrals", "reason": "x"}).status_code == 403
+
+    sign_in(app, client, db, "admin")
+    assert "Export complet" in client.get("/console/exports").get_data(as_text=True)
+    refused = client.post("/console/exports/full", data={"what": "referrals", "reason": " "})
+    assert refused.status_code == 400 and "Dites pourquoi" in refused.get_data(as_text=True)
+
+    answer = client.post("/console/exports/full", data={"what": "referrals", "reason": "Audit du district"})
+
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    [row] = read(answer.get_data(as_text=True))
+    assert (row["reference"], row["volunteer_phone"], row["place_code"]) == (
+        "R5KX",
+        "+22376123456",
+        "TBK-V09",
+    )
+    with db.session() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "export_full")).one()
+    assert "Audit du district" in entry.detail
+
+
+def test_the_default_referral_download_names_no_phone_and_no_village(app, client, db, demo):
+    make_referral(db, reference="R5KY")
+    sign_in(app, client, db, "coordinator")
+    text = client.get("/console/exports/referrals.csv").get_data(as_text=True)
+    assert "R5KY" in text and "+223" not in text and "TBK-V09" not in text

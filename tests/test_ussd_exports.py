@@ -9,7 +9,14 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from service.exports import REFERRAL_COLUMNS, VISIT_COLUMNS, export_referrals, export_visits
+from service.exports import (
+    FULL_REFERRAL_COLUMNS,
+    REFERRAL_COLUMNS,
+    VISIT_COLUMNS,
+    age_band,
+    export_referrals,
+    export_visits,
+)
 from service.models import AuditEntry, Place, Referral, VisitRequest, Volunteer
 
 
@@ -53,11 +60,38 @@ def rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_export_referrals_writes_the_columns_and_no_contact_phone(db, records):
+def test_the_default_referrals_export_is_de_identified(db, records):
     out = io.StringIO()
     with db.session() as session:
         assert export_referrals(session, out) == 2
     assert out.getvalue().splitlines()[0] == ",".join(REFERRAL_COLUMNS)
+    assert rows(out.getvalue())[0] == {
+        "reference": "R3KA",
+        "created_at": "2026-03-02T10:00:00+00:00",
+        "category": "depression",
+        "urgency": "routine",
+        "sex": "F",
+        "age_band": "25-34",
+        "area_code": "GAO-A1",
+        "consent": "1",
+        "status": "new",
+        "channel": "ussd",
+    }
+    assert "+223" not in out.getvalue() and "GAO-V02" not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("age", "band"), [(0, "0-4"), (4, "0-4"), (17, "15-17"), (18, "18-24"), (64, "55-64"), (90, "65+")]
+)
+def test_ages_fall_in_bands(age, band):
+    assert age_band(age) == band
+
+
+def test_a_full_referrals_export_has_the_identifying_columns_and_no_contact_phone(db, records):
+    out = io.StringIO()
+    with db.session() as session:
+        assert export_referrals(session, out, full=True) == 2
+    assert out.getvalue().splitlines()[0] == ",".join(FULL_REFERRAL_COLUMNS)
     first = rows(out.getvalue())[0]
     assert first == {
         "reference": "R3KA",
@@ -106,6 +140,21 @@ def test_export_visits_command_writes_csv(runner, records):
     result = runner.invoke(args=["export", "visits", "--since", "2026-03-01"])
     assert result.exit_code == 0
     assert [row["reference"] for row in rows(result.stdout)] == ["V7KC"]
+
+
+def test_a_full_export_from_the_command_line_needs_a_reason_and_is_audited_with_it(runner, db, records):
+    refused = runner.invoke(args=["export", "referrals", "--full"])
+    assert refused.exit_code == 2 and "--reason" in refused.output
+
+    result = runner.invoke(
+        args=["export", "visits", "--full", "--reason", "Tournée de Bourem, liste des relais"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert rows(result.stdout)[0]["volunteer_phone"] == "+22376000001"
+    with db.session() as session:
+        entry = session.scalars(select(AuditEntry)).one()
+    assert entry.action == "export_full" and "Tournée de Bourem" in entry.detail
 
 
 def test_export_command_refuses_a_malformed_date(runner, records):

@@ -1,16 +1,19 @@
-"""CSV downloads of referrals, visits, appointments and messages for a date range (audited)."""
+"""CSV downloads of referrals, visits, appointments and messages for a date range (audited).
+
+The downloads are de-identified; a full export of referrals or visits is for admins, with a reason, and
+is written to the audit log as such."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 
 from service.accounts import record_audit
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, requested_range
+from service.console.web import actor, day_range, parse_day, requested_range, t
 from service.db import get_db
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
 from service.i18n import _
@@ -26,10 +29,39 @@ EXPORTS: dict[str, tuple[str, Callable]] = {
 }
 
 
+FULL_EXPORTS = ("referrals", "visits")
+
+
 @bp.get("/exports")
 @requires("coordinator")
 def exports_page():
-    return render_template("console/exports.html", days=requested_range(DEFAULT_DAYS), exports=EXPORTS)
+    return _page(requested_range(DEFAULT_DAYS))
+
+
+def _page(days, reason_error: str | None = None, status: int = 200):
+    html = render_template(
+        "console/exports.html", days=days, exports=EXPORTS, full=FULL_EXPORTS, reason_error=reason_error
+    )
+    return html, status
+
+
+@bp.post("/exports/full")
+@requires("admin")
+def export_full():
+    """Referrals or visits with the village, exact age, danger sign and volunteer's phone: why is asked."""
+    what = request.form.get("what", "")
+    if what not in FULL_EXPORTS:
+        abort(404)
+    days = day_range(parse_day(request.form.get("since")), parse_day(request.form.get("until")))
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        return _page(days, t("Dites pourquoi ces détails sont nécessaires."), 400)
+    out = io.StringIO()
+    with get_db().session() as session:
+        rows = EXPORTS[what][1](session, out, since=days.since, until=days.until, full=True)
+        detail = {"what": what, "since": days.first, "until": days.last, "rows": rows, "reason": reason}
+        record_audit(session, actor(), "export_full", detail)
+    return _csv(f"jigi-{what}-full-{days.first}-{days.last}.csv", out.getvalue())
 
 
 @bp.get("/exports/<what>.csv")
@@ -45,9 +77,12 @@ def export_csv(what: str):
         record_audit(
             session, actor(), "export", {"what": what, "since": days.first, "until": days.last, "rows": rows}
         )
-    name = f"jigi-{what}-{days.first}-{days.last}.csv"
+    return _csv(f"jigi-{what}-{days.first}-{days.last}.csv", out.getvalue())
+
+
+def _csv(name: str, text: str) -> Response:
     return Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
