@@ -1,0 +1,87 @@
+"""Erasure on request: the patient's phone, SMS texts, replies and referral links go; their reference and
+counts stay; the audit log says who and why, never what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import CALLBACK_TOKEN
+from sqlalchemy import func, select
+from test_console_support import make_referral, sign_in
+
+from service.care.appointments import schedule_appointment
+from service.care.patients import add_patient
+from service.models import Appointment, AuditEntry, InboundMessage, OutboundMessage, Patient, Referral
+from service.timeutil import utcnow
+
+PHONE = "+22376555555"
+
+
+def _booked(db, settings):
+    """A patient reached through a referral, with an appointment, a sent reminder and a reply."""
+    referral = make_referral(db, reference="R8KE", contact_phone=PHONE)
+    with db.session() as session:
+        patient = add_patient(session, PHONE, "fr")
+        session.get(Referral, referral.id).patient_id = patient.id
+        schedule_appointment(session, settings, patient, utcnow() + timedelta(days=3), mobile_unit=True)
+        first = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.patient_id == patient.id)
+        ).first()
+        first.status, first.text = "sent", "Jigi: rappel de votre rendez-vous..."
+        return patient.id, referral.id
+
+
+def _counts(db, patient_id):
+    with db.session() as session:
+        return {
+            "appointments": session.scalar(select(func.count()).where(Appointment.patient_id == patient_id)),
+            "messages": session.scalar(select(func.count()).where(OutboundMessage.patient_id == patient_id)),
+        }
+
+
+def test_the_command_erases_what_identifies_and_keeps_the_counts(runner, client, db, demo, settings):
+    patient_id, referral_id = _booked(db, settings)
+    client.post(
+        f"/at/sms/inbound?token={CALLBACK_TOKEN}",
+        data={"from": PHONE, "to": "36123", "text": "Merci, je viendrai", "date": "2026-11-30", "id": "AT1"},
+    )
+    before = _counts(db, patient_id)
+
+    result = runner.invoke(args=["patients", "forget", "PXXX", "--reason", "x"])
+    assert result.exit_code == 1
+    with db.session() as session:
+        reference = session.get(Patient, patient_id).reference
+    result = runner.invoke(args=["patients", "forget", reference, "--reason", "La personne l'a demandé"])
+
+    assert result.exit_code == 0, result.output
+    assert _counts(db, patient_id) == before
+    with db.session() as session:
+        patient = session.get(Patient, patient_id)
+        assert (patient.phone, patient.sms_consent, patient.opted_out) == ("", False, True)
+        messages = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.patient_id == patient_id)
+        ).all()
+        assert {m.recipient for m in messages} == {""} and {m.text for m in messages} == {None}
+        assert {m.status for m in messages} <= {"sent", "cancelled"} and all(m.params == {} for m in messages)
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+        referral = session.get(Referral, referral_id)
+        assert (referral.patient_id, referral.contact_phone) == (None, None)
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "patient_erased")).one()
+    assert "La personne l'a demandé" in entry.detail and PHONE not in entry.detail
+
+
+def test_an_admin_erases_from_the_console_with_a_reason(app, client, db, demo, settings):
+    patient_id, _ = _booked(db, settings)
+    sign_in(app, client, db, "coordinator")
+    assert "Effacer ce dossier" not in client.get(f"/console/patients/{patient_id}").get_data(as_text=True)
+    assert client.post(f"/console/patients/{patient_id}/forget", data={"reason": "x"}).status_code == 403
+
+    sign_in(app, client, db, "admin")
+    client.post(f"/console/patients/{patient_id}/forget", data={"reason": ""})
+    with db.session() as session:
+        assert session.get(Patient, patient_id).phone == PHONE
+
+    client.post(f"/console/patients/{patient_id}/forget", data={"reason": "Demande écrite du 30/11"})
+    with db.session() as session:
+        assert session.get(Patient, patient_id).phone == ""
+        assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "patient_erased")).one()
