@@ -29,6 +29,10 @@ PARENT_LEVEL = {"region": None, "district": "region", "area": "district", "villa
 class UnknownPlace(DomainError):
     """A place code that names no place, or a place of another level than the one asked for."""
 
+    @classmethod
+    def no_such_code(cls, code: str, field: str = "place_code") -> UnknownPlace:
+        return cls(msgid("No place has the code %(code)s."), field=field, code=code)
+
 
 @dataclass
 class ImportCounts:
@@ -134,7 +138,7 @@ def by_code(session: Session, code: str, level: str | None = None, field: str = 
     """The place with `code` (and `level`, when given), or UnknownPlace naming the input `field`."""
     place = session.scalar(select(Place).where(Place.code == code.strip()))
     if place is None:
-        raise UnknownPlace("No place has the code %(code)s.", field=field, code=code)
+        raise UnknownPlace.no_such_code(code, field)
     if level and place.level != level:
         raise UnknownPlace(NOT_OF_LEVEL[PlaceLevel(level)], field=field, code=code)
     return place

@@ -74,7 +74,7 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
                 )
             code = cells.get("place_code")
             if code and code not in places:
-                raise UnknownPlace("No place has the code %(code)s.", field="place_code", code=code)
+                raise UnknownPlace.no_such_code(code)
             record = {
                 "phone": phone,
                 "language": clean_language(cells["language"]),
@@ -128,7 +128,7 @@ def import_appointments(
             starts_at = parse_local_datetime(cells["starts_at"], settings)
             code = cells.get("place_code")
             if code and code not in places:
-                raise UnknownPlace("No place has the code %(code)s.", field="place_code", code=code)
+                raise UnknownPlace.no_such_code(code)
             place = places.get(code) if code else None
             mobile_unit = _flag(cells.get("mobile_unit"), False, "mobile_unit")
             check_appointment(patient, starts_at, place, mobile_unit, now)
