@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Bodies are small forms and JSON; anything larger is refused before it is parsed.
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
     app.extensions["jigi.settings"] = settings
-    db.init_app(app, settings.database_url)
+    db.init_app(
+        app, settings.database_url, settings.db_connect_timeout_seconds, settings.db_wait_timeout_seconds
+    )
     input_guard.init_app(app)
     cli.init_app(app)
     health.init_app(app)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from service import get_settings, migrate
 from service.accounts import record_audit
-from service.db import get_db
+from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
 from service.models import OnCallClinician, Place, Volunteer
@@ -58,11 +58,15 @@ def fail(message: str) -> NoReturn:
 
 class Commands(AppGroup):
     """A command group whose commands' domain refusals end as an error message and exit status 1: the
-    command line's one mapping of DomainError (in English, as the rest of the command line)."""
+    command line's one mapping of DomainError (in English, as the rest of the command line).
+
+    Its commands may wait on the database as long as they need (a migration, a large import or export):
+    an operator is there to press Ctrl-C, unlike the phone behind a USSD request."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with unbounded():
+                return super().invoke(ctx)
         except ImportRefused as refused:
             click.echo("Nothing was imported. Fix these rows and import again:", err=True)
             for problem in refused.problems[:SHOWN_PROBLEMS]:

@@ -75,6 +75,10 @@ class Settings:
     at_sender_id: str | None = None
     at_api_url: str | None = None
     at_timeout_seconds: float = 10.0
+    # PostgreSQL: how long a connection attempt, and each wait for the server, may take (USSD needs
+    # an answer within a few seconds; a frozen server must not hold a request for ever).
+    db_connect_timeout_seconds: int = 2
+    db_wait_timeout_seconds: float = 1.5
     quiet_hours: tuple[time, time] | None = (time(20, 0), time(8, 0))
     alert_escalate_minutes: int = 15
     appointment_reminders: tuple[tuple[int, time], ...] = ((-1, time(18, 0)), (0, time(8, 0)))
@@ -120,6 +124,8 @@ class Settings:
             at_sender_id=env.get("AT_SENDER_ID") or None,
             at_api_url=reader.url("AT_API_URL"),
             at_timeout_seconds=reader.number("AT_TIMEOUT_SECONDS", cls.at_timeout_seconds, 0.1, 60),
+            db_connect_timeout_seconds=reader.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, 2, 60),
+            db_wait_timeout_seconds=reader.number("DB_WAIT_TIMEOUT_SECONDS", 1.5, 0.1, 600),
             quiet_hours=parse_quiet_hours("QUIET_HOURS", env.get("QUIET_HOURS", "20:00-08:00")),
             alert_escalate_minutes=reader.integer("ALERT_ESCALATE_MINUTES", 15, 1, 24 * 60),
             appointment_reminders=reader.reminder_offsets("APPOINTMENT_REMINDERS", cls.appointment_reminders),

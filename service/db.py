@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, current_app
+import psycopg
+from flask import Flask, Response, current_app
 from sqlalchemy import CursorResult, DateTime, Engine, Result, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from service.errors import msgid
 from service.timeutil import as_utc
+
+# What a request meets when the database does not answer in time (frozen, stopped, unreachable).
+UNAVAILABLE_ERRORS = (OperationalError, PoolTimeout)
+DATABASE_UNAVAILABLE = msgid("The database is not answering. Try again in a minute.")
+RETRY_AFTER_SECONDS = 30
+
+# Lifted by `unbounded()` for work that may legitimately wait long (migrations, command-line jobs).
+_bounded: ContextVar[bool] = ContextVar("jigi_db_bounded", default=True)
 
 
 class Base(DeclarativeBase):
@@ -38,8 +51,44 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else as_utc(value)
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets a busy timeout and WAL so web and workers can share it."""
+class BoundedConnection(psycopg.Connection):
+    """A psycopg connection whose every wait for the server ends after `wait_timeout` seconds.
+
+    libpq has no client-side statement timeout, and a server-side one needs a server that answers: a
+    frozen server or network would hold a USSD request for ever. On timeout the connection is closed
+    (its state is unknown), so SQLAlchemy discards it, and the caller gets an OperationalError.
+    """
+
+    wait_timeout: float | None = None
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        if timeout is None and self.wait_timeout is not None and _bounded.get():
+            timeout = self.wait_timeout
+        try:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        except psycopg.errors._WaitTimeout:
+            self.pgconn.finish()
+            raise
+
+
+@contextmanager
+def unbounded() -> Iterator[None]:
+    """Let database waits in this context take as long as they need (migrations, CLI jobs)."""
+    token = _bounded.set(False)
+    try:
+        yield
+    finally:
+        _bounded.reset(token)
+
+
+def make_engine(
+    url: str, connect_timeout_seconds: int | None = None, wait_timeout_seconds: float | None = None
+) -> Engine:
+    """Create the engine; SQLite gets a busy timeout and WAL so web and workers can share it.
+
+    On PostgreSQL, the timeouts bound how long a connection attempt and each wait for the server take
+    (none by default: benchmarks and tools wait as long as needed; the app passes its settings).
+    """
     if url.startswith("sqlite:///"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
@@ -57,15 +106,27 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {} if connect_timeout_seconds is None else {"connect_timeout": connect_timeout_seconds}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    if wait_timeout_seconds is not None and engine.dialect.driver == "psycopg":
+
+        @event.listens_for(engine, "do_connect")
+        def _bounded_connection(_dialect, _record, cargs, cparams) -> psycopg.Connection:
+            connection = BoundedConnection.connect(*cargs, **cparams)
+            connection.wait_timeout = wait_timeout_seconds
+            return connection
+
+    return engine
 
 
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, connect_timeout_seconds: int | None = None, wait_timeout_seconds: float | None = None
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, connect_timeout_seconds, wait_timeout_seconds)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -80,8 +141,20 @@ class Database:
                 raise
 
 
-def init_app(app: Flask, url: str) -> None:
-    app.extensions["jigi.db"] = Database(url)
+def init_app(app: Flask, url: str, connect_timeout_seconds: int, wait_timeout_seconds: float) -> None:
+    app.extensions["jigi.db"] = Database(url, connect_timeout_seconds, wait_timeout_seconds)
+    app.register_error_handler(OperationalError, unavailable_response)
+    app.register_error_handler(PoolTimeout, unavailable_response)
+
+
+def unavailable_response(_error: Exception) -> Response:
+    """A 503 that tells the caller (a gateway, a browser, a load balancer) to come back later."""
+    return Response(
+        DATABASE_UNAVAILABLE + "\n",
+        status=503,
+        mimetype="text/plain",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def get_db(app: Flask | None = None) -> Database:

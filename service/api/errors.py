@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
+from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS
 from service.errors import DomainError, ErrorKind
 
 # The `code` sent for the HTTP errors that Flask and werkzeug raise on their own.
@@ -81,6 +82,10 @@ def _http_error(error: HTTPException) -> Response:
     return error_response(status, HTTP_CODES.get(status, "error"), message, headers)
 
 
+def _database_unavailable(_error: Exception) -> Response:
+    return error_response(503, "unavailable", DATABASE_UNAVAILABLE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def register(blueprint: Blueprint, prefix: str) -> None:
     """JSON errors for the blueprint's views, and for unknown paths and methods under `prefix`.
 
@@ -90,6 +95,8 @@ def register(blueprint: Blueprint, prefix: str) -> None:
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(DomainError, _domain_error)
     blueprint.register_error_handler(HTTPException, _http_error)
+    for unavailable in UNAVAILABLE_ERRORS:
+        blueprint.register_error_handler(unavailable, _database_unavailable)
 
     @blueprint.before_app_request
     def _routing_error_as_json() -> Response | None:

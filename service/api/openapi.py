@@ -28,6 +28,7 @@ ERROR_RESPONSES = {
     404: "No such resource.",
     409: "The change conflicts with the resource's state.",
     422: "A field or parameter is invalid; `field` names it.",
+    503: "The database is not answering; try again after Retry-After seconds.",
 }
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -187,6 +188,7 @@ def _build(app: Flask) -> dict[str, Any]:
     error = schemas.ref(Error)
     responses = {f"E{status}": _json(error, text) for status, text in ERROR_RESPONSES.items()}
     responses["E401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    responses["E503"]["headers"] = {"Retry-After": {"schema": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -210,13 +212,14 @@ def _build(app: Flask) -> dict[str, Any]:
 
 
 def _operation(declared: Operation, rule: str, schemas: Schemas) -> dict[str, Any]:
-    """One operation; every operation can answer 401 and 403 (token missing, revoked or read-only)."""
+    """One operation; every operation can answer 401 and 403 (token missing, revoked or read-only), and
+    503 while the database is unavailable."""
     parameters = [_path_parameter(rule, converter, name) for converter, name in _PATH_ARGUMENT.findall(rule)]
     if declared.query is not None:
         parameters += _query_parameters(schemas.of(declared.query))
     if declared.status == 201:  # every creation accepts a key that makes its retries safe
         parameters.append(IDEMPOTENCY_KEY)
-    errors = sorted({401, 403, *declared.errors})
+    errors = sorted({401, 403, 503, *declared.errors})
     result: dict[str, Any] = {
         "summary": declared.summary,
         "responses": {

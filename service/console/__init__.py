@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g
+from flask import Flask, Response, g
+from markupsafe import escape
 from sqlalchemy import select
 
 from service import get_settings
 from service.accounts import may
 from service.console.blueprint import bp, csrf
 from service.console.web import ago, language, local, page_url, t
-from service.db import get_db
+from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
+from service.i18n import gettext
 from service.models import SystemAlert
 
 
@@ -44,6 +46,21 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_blueprint(bp)
     cli.init_app(app)
+
+
+def database_unavailable(_error: Exception) -> Response:
+    """A bare page (the usual layout itself reads the database) asking to come back in a minute."""
+    message = escape(gettext(language(), DATABASE_UNAVAILABLE))
+    page = (
+        f'<!doctype html><html lang="{language()}"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Jigi</title><p>{message}</p></html>"
+    )
+    return Response(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+for _unavailable in UNAVAILABLE_ERRORS:
+    bp.register_error_handler(_unavailable, database_unavailable)
 
 
 @bp.app_template_global("_")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from service import get_settings
+from service.cli import Commands
 from service.db import get_db
 from service.models import OutboundMessage, SystemAlert
 from service.periodic import PassContext, run_locked
 from service.redis_conn import get_redis
 from service.timeutil import utcnow
 
-sms_cli = AppGroup("sms", help="Outbound SMS: sweep due messages, show the outbox.")
+sms_cli = Commands("sms", help="Outbound SMS: sweep due messages, show the outbox.")
 
 
 def init_app(app: Flask) -> None:

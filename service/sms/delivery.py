@@ -5,15 +5,18 @@ A final state (delivered, failed) is never replaced; a report seen before for th
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
+import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import DomainError
 from service.models import MessageEvent, OutboundMessage
 from service.outbox.lifecycle import move, record_events
+from service.periodic import PassContext, periodic_pass
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +33,29 @@ REPORT_STATUSES = {
 FINAL = ("delivered", "failed")
 UNKNOWN_ID = "unknown_id"
 DUPLICATE = "duplicate"
+KEPT = "kept"
+# Reports that arrived while the database was unavailable, oldest first, until a pass stores them.
+KEPT_REPORTS_KEY = "jigi:kept-delivery-reports"
+KEPT_BATCH = 500
 
 
 class MalformedReport(DomainError):
     """A report without an id or with a status AT does not send."""
 
 
-def apply_report(
-    session: Session, gateway_id: str, status: str, failure_reason: str | None, now: datetime
-) -> str:
-    """Record a report on the row it is about; return the row's status, or UNKNOWN_ID, DUPLICATE."""
+def check_report(gateway_id: str, status: str) -> None:
+    """Refuse a report that names no message or carries a status AT does not send."""
     if not gateway_id:
         raise MalformedReport("The report has no message id.", field="id")
     if status not in REPORT_STATUSES:
         raise MalformedReport("The report has an unknown status.", field="status")
+
+
+def apply_report(
+    session: Session, gateway_id: str, status: str, failure_reason: str | None, now: datetime
+) -> str:
+    """Record a report on the row it is about; return the row's status, or UNKNOWN_ID, DUPLICATE."""
+    check_report(gateway_id, status)
     row = session.scalar(
         select(OutboundMessage).where(OutboundMessage.gateway_message_id == gateway_id).limit(1)
     )
@@ -70,3 +82,32 @@ def apply_report(
         move(session, row.id, ("sent",), target, now, f"delivery report {status}", **values)
     session.refresh(row)
     return row.status
+
+
+def keep_report(
+    client: redis.Redis, gateway_id: str, status: str, failure_reason: str | None, received_at: datetime
+) -> str:
+    """Keep a checked report in Redis while the database is unavailable; a periodic pass stores it."""
+    check_report(gateway_id, status)
+    report = {"id": gateway_id, "status": status, "reason": failure_reason, "at": received_at.isoformat()}
+    client.rpush(KEPT_REPORTS_KEY, json.dumps(report))
+    return KEPT
+
+
+@periodic_pass("kept_reports", order=20)
+def store_kept_reports(context: PassContext) -> dict[str, int]:
+    """Store the reports kept during an outage, at the time they arrived.
+
+    They are removed from Redis only after the commit; a crash in between stores some twice, which
+    `apply_report` counts as duplicates.
+    """
+    kept = context.redis.lrange(KEPT_REPORTS_KEY, 0, KEPT_BATCH - 1)
+    if not kept:
+        return {}
+    with context.database.session() as session:
+        for raw in kept:
+            report = json.loads(raw)
+            received_at = datetime.fromisoformat(report["at"])
+            apply_report(session, report["id"], report["status"], report["reason"], received_at)
+    context.redis.ltrim(KEPT_REPORTS_KEY, len(kept), -1)
+    return {"kept_reports": len(kept)}
