@@ -86,3 +86,100 @@ def admin(app, client, db):
 def test_no_console_filter_value_makes_a_server_error(client, admin, value):
     for name in ("status", "urgency", "category", "district", "since", "q"):
         assert client.get("/console/referrals", query_string={name: value}).status_code < 500
+
+
+# Text that forms and JSON can carry, NUL and other control characters included.
+ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+CALLBACKS = {
+    "/at/ussd": ("sessionId", "serviceCode", "phoneNumber", "text", "networkCode"),
+    "/at/sms/inbound": ("from", "to", "text", "date", "id", "linkId"),
+    "/at/sms/delivery": ("id", "status", "failureReason", "phoneNumber", "retryCount", "networkCode"),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(
+    path=st.sampled_from(sorted(CALLBACKS)),
+    data=st.data(),
+)
+def test_no_callback_form_makes_a_server_error(client, demo, path, data):
+    names = st.sampled_from(CALLBACKS[path]) | ANY_TEXT
+    form = data.draw(st.dictionaries(names, ANY_TEXT, max_size=8))
+    response = client.post(f"{path}?token={CALLBACK_TOKEN}", data=form)
+    assert response.status_code < 500, (path, form, response.get_data(as_text=True))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+ID_OR_JUNK = st.integers(min_value=-1, max_value=2**40).map(str) | ANY_TEXT.filter(lambda t: "/" not in t)
+
+
+def api_operations(app) -> list[tuple[str, str]]:
+    """Every (method, URL rule) of the partner API."""
+    return sorted(
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_no_api_request_makes_a_server_error(app, client, api_headers, data):
+    method, rule = data.draw(st.sampled_from(api_operations(app)))
+    path = rule
+    for argument in rule.split("<")[1:]:
+        placeholder = "<" + argument.split(">")[0] + ">"
+        path = path.replace(placeholder, data.draw(ID_OR_JUNK) or "1", 1)
+    query = data.draw(st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=3))
+    body = data.draw(JSON) if method in ("POST", "PATCH", "PUT") else None
+    response = client.open(path, method=method, query_string=query, json=body, headers=api_headers)
+    assert response.status_code < 500, (method, path, query, body, response.get_data(as_text=True))
+
+
+def console_pages(app) -> list[str]:
+    """Every console page that a GET without path arguments opens."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/console/")
+        and "GET" in rule.methods
+        and not rule.arguments
+        and "static" not in rule.endpoint
+        and "logout" not in rule.endpoint
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_no_console_query_string_makes_a_server_error(app, client, admin, data):
+    page = data.draw(st.sampled_from(console_pages(app)))
+    names = (
+        st.sampled_from(
+            (
+                "status",
+                "urgency",
+                "category",
+                "district",
+                "since",
+                "until",
+                "q",
+                "kind",
+                "actor",
+                "action",
+                "page",
+                "from",
+                "to",
+                "language",
+                "role",
+            )
+        )
+        | ANY_TEXT
+    )
+    query = data.draw(st.dictionaries(names, ANY_TEXT, max_size=4))
+    response = client.get(page, query_string=query)
+    assert response.status_code < 500, (page, query, response.get_data(as_text=True)[:300])
