@@ -177,6 +177,14 @@ def _verify(user: User, password: str) -> bool:
         return False
 
 
+def required_reason(reason: str | None) -> str:
+    """The reason given for an action that exposes or erases personal data; refused when blank."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Say why (for example: the person asked).", field="reason")
+    return reason
+
+
 def record_audit(
     session: Session, actor: str, action: str, detail: str | dict[str, Any] | None = None
 ) -> AuditEntry:

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import get_settings, migrate
-from service.accounts import record_audit
+from service.accounts import record_audit, required_reason
 from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
@@ -211,16 +211,15 @@ def _export_command(what: str, export: Callable[..., int], help_text: str) -> cl
         full: bool = False,
         reason: str | None = None,
     ) -> None:
-        if full and not (reason or "").strip():
-            raise click.UsageError("a full export needs --reason: say why these details are needed")
+        given_reason = required_reason(reason) if full else None
         first, last = since and since.date(), until and until.date()
         start, end = local_days(first, last, get_settings().tz)
         with get_db().session() as session:
             options = {"full": True} if full else {}
             rows = export(session, output, since=start, until=end, **options)
             detail = {"what": what, "since": first, "until": last, "rows": rows, **options}
-            if full:
-                detail["reason"] = (reason or "").strip()
+            if given_reason:
+                detail["reason"] = given_reason
             record_audit(session, CLI_ACTOR, "export_full" if full else "export", detail)
         click.echo(f"{rows} {what} exported.", err=True)
 

@@ -85,3 +85,53 @@ def test_an_admin_erases_from_the_console_with_a_reason(app, client, db, demo, s
     with db.session() as session:
         assert session.get(Patient, patient_id).phone == ""
         assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "patient_erased")).one()
+
+
+def test_a_blank_reason_is_refused_in_the_readers_language_and_erases_nothing(
+    app, client, db, demo, settings
+):
+    patient_id, _ = _booked(db, settings)
+    sign_in(app, client, db, "admin")
+
+    page = client.post(f"/console/patients/{patient_id}/forget", data={"reason": "  "}, follow_redirects=True)
+
+    assert "Dites pourquoi (par exemple : la personne" in page.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(Patient, patient_id).phone == PHONE
+        assert session.scalars(select(AuditEntry).where(AuditEntry.action == "patient_erased")).all() == []
+
+
+def test_the_contact_phone_of_a_referral_is_erased_alone_by_command(runner, db, demo):
+    referral = make_referral(db, reference="R9CF", contact_phone=PHONE)
+
+    refused = runner.invoke(args=["referrals", "forget-contact", "R9CF", "--reason", " "])
+    erased = runner.invoke(args=["referrals", "forget-contact", "r9cf", "--reason", "Demande du 30/11"])
+
+    assert refused.exit_code == 1 and "Say why" in refused.output
+    assert erased.exit_code == 0, erased.output
+    with db.session() as session:
+        kept = session.get(Referral, referral.id)
+        assert (kept.contact_phone, kept.phone_shared, kept.reference) == (None, None, "R9CF")
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "referral_contact_erased")
+        ).one()
+    assert "R9CF" in entry.detail and "Demande du 30/11" in entry.detail and PHONE not in entry.detail
+
+
+def test_only_an_admin_erases_a_referral_contact_from_the_console(app, client, db, demo):
+    referral = make_referral(db, reference="R9CG", contact_phone=PHONE)
+    url = f"/console/referrals/{referral.id}"
+    sign_in(app, client, db, "coordinator")
+    assert "Effacer ce numéro" not in client.get(url).get_data(as_text=True)
+    assert client.post(f"{url}/forget-contact", data={"reason": "x"}).status_code == 403
+
+    sign_in(app, client, db, "admin")
+    assert "Effacer ce numéro" in client.get(url).get_data(as_text=True)
+    page = client.post(
+        f"{url}/forget-contact", data={"reason": "La personne l'a demandé"}, follow_redirects=True
+    )
+
+    assert "Numéro de contact effacé." in page.get_data(as_text=True)
+    assert PHONE not in page.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(Referral, referral.id).contact_phone is None

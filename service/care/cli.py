@@ -8,10 +8,9 @@ import click
 from sqlalchemy import select
 
 from service import get_settings
-from service.accounts import record_audit
 from service.care.appointments import appointment_by_id, cancel_appointment, schedule_appointment
 from service.care.demo import load_demo_care
-from service.care.erasure import forget_patient
+from service.care.erasure import erase_patient
 from service.care.imports import import_appointments, import_patients
 from service.care.localtime import local_date, parse_date, parse_local_datetime, parse_times
 from service.care.medication import add_medication_plan
@@ -84,16 +83,11 @@ def patients_list() -> None:
 @click.option("--by", "erased_by", default=CLI_ACTOR, show_default=True, help="Who erases.")
 def patients_forget(reference: str, reason: str, erased_by: str) -> None:
     """Erase a patient on request: phone, SMS texts, replies and referral links go; counts stay."""
-    if not reason.strip():
-        fail("say why with --reason")
     with get_db().session() as session:
         patient = session.scalar(select(Patient).where(Patient.reference == reference.strip().upper()))
         if patient is None:
             fail(f"no patient with reference {reference}")
-        forget_patient(session, patient, utcnow())
-        record_audit(
-            session, erased_by, "patient_erased", {"patient": patient.reference, "reason": reason.strip()}
-        )
+        erase_patient(session, patient, erased_by, reason, utcnow())
     click.echo(f"Patient {reference.upper()} erased: phone, SMS texts, replies and referral links removed.")
 
 

@@ -8,10 +8,27 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from service.accounts import record_audit, required_reason
 from service.models import InboundMessage, OutboundMessage, Patient, Referral
 from service.outbox.rows import UNSENT, cancel_rows
 
 ERASED = ""  # what an erased phone number becomes: it matches no number and no one
+
+
+def erase_patient(session: Session, patient: Patient, actor: str, reason: str | None, now: datetime) -> None:
+    """Erase the patient on request, recording who and why (never what) in the audit log."""
+    reason = required_reason(reason)
+    forget_patient(session, patient, now)
+    record_audit(session, actor, "patient_erased", {"patient": patient.reference, "reason": reason})
+
+
+def erase_referral_contact(session: Session, referral: Referral, actor: str, reason: str | None) -> None:
+    """Erase the contact phone a volunteer gave for a person, on request; who and why are audited."""
+    reason = required_reason(reason)
+    forget_referral_contact(referral)
+    record_audit(
+        session, actor, "referral_contact_erased", {"referral": referral.reference, "reason": reason}
+    )
 
 
 def forget_patient(session: Session, patient: Patient, now: datetime) -> None:

@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 from flask import Response, abort, render_template, request
 
-from service.accounts import record_audit
+from service.accounts import record_audit, required_reason
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, day_range, parse_day, requested_range, t
+from service.console.web import actor, day_range, language, parse_day, requested_range
 from service.db import get_db
+from service.errors import DomainError
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
 from service.i18n import _
 
@@ -53,9 +54,10 @@ def export_full():
     if what not in FULL_EXPORTS:
         abort(404)
     days = day_range(parse_day(request.form.get("since")), parse_day(request.form.get("until")))
-    reason = request.form.get("reason", "").strip()
-    if not reason:
-        return _page(days, t("Dites pourquoi ces détails sont nécessaires."), 400)
+    try:
+        reason = required_reason(request.form.get("reason"))
+    except DomainError as refused:
+        return _page(days, refused.text(language()), 400)
     out = io.StringIO()
     with get_db().session() as session:
         rows = EXPORTS[what][1](session, out, since=days.since, until=days.until, full=True)

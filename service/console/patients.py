@@ -14,7 +14,7 @@ from service.care.appointments import (
     move_appointment,
     schedule_appointment,
 )
-from service.care.erasure import forget_patient
+from service.care.erasure import erase_patient
 from service.care.errors import CareError
 from service.care.localtime import at_local, parse_times
 from service.care.medication import add_medication_plan, cancel_medication_plan
@@ -172,20 +172,16 @@ def patient_optout(patient_id: int, change: str):
 @requires("admin")
 def patient_forget(patient_id: int):
     """Erase the patient on request; the audit log keeps who and why, not what."""
-    reason = request.form.get("reason", "").strip()
-    with get_db().session() as session:
-        person = _patient_or_404(session, patient_id)
-        if not reason:
-            flash(t("Dites pourquoi ce dossier est effacé (par exemple : la personne l'a demandé)."), "error")
-            return redirect(url_for("console.patient", patient_id=patient_id))
-        forget_patient(session, person, utcnow())
-        record_audit(session, actor(), "patient_erased", {"patient": person.reference, "reason": reason})
-        flash(
-            t(
-                "Dossier %(ref)s effacé : numéro, textes des SMS, réponses et liens retirés.",
-                ref=person.reference,
-            )
-        )
+    try:
+        with get_db().session() as session:
+            person = _patient_or_404(session, patient_id)
+            erase_patient(session, person, actor(), request.form.get("reason"), utcnow())
+    except DomainError as refused:
+        flash(refused.text(language()), "error")
+        return redirect(url_for("console.patient", patient_id=patient_id))
+    flash(
+        t("Dossier %(ref)s effacé : numéro, textes des SMS, réponses et liens retirés.", ref=person.reference)
+    )
     return redirect(url_for("console.patients"))
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts import record_audit
+from service.care.erasure import erase_referral_contact
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -160,6 +161,20 @@ def referral_alert_take(referral_id: int):
             flash(t("Alerte prise en charge : la relance des médecins de garde est arrêtée."))
         else:
             flash(t("Cette alerte était déjà prise en charge."), "error")
+    return redirect(url_for("console.referral", referral_id=referral_id))
+
+
+@bp.post("/referrals/<int:referral_id>/forget-contact")
+@requires("admin")
+def referral_forget_contact(referral_id: int):
+    """Erase the contact phone of the person on request; the audit log keeps who and why."""
+    try:
+        with get_db().session() as session:
+            referral = session.get(Referral, referral_id) or abort(404)
+            erase_referral_contact(session, referral, actor(), request.form.get("reason"))
+        flash(t("Numéro de contact effacé."))
+    except DomainError as refused:
+        flash(refused.text(language()), "error")
     return redirect(url_for("console.referral", referral_id=referral_id))
 
 

@@ -6,5 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the escalation pass that the worker runs."""
+    """Register the escalation pass that the worker runs, and the `referrals` commands."""
     from service.referrals import alerts  # noqa: F401
+    from service.referrals.cli import referrals_cli
+
+    app.cli.add_command(referrals_cli)
