@@ -144,7 +144,7 @@ def test_export_visits_command_writes_csv(runner, records):
 
 def test_a_full_export_from_the_command_line_needs_a_reason_and_is_audited_with_it(runner, db, records):
     refused = runner.invoke(args=["export", "referrals", "--full"])
-    assert refused.exit_code == 2 and "--reason" in refused.output
+    assert refused.exit_code == 1 and "Say why" in refused.output
 
     result = runner.invoke(
         args=["export", "visits", "--full", "--reason", "Tournée de Bourem, liste des relais"]

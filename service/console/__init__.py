@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import Flask, Response, g
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from service import get_settings
 from service.accounts import may
+from service.console import labels
 from service.console.blueprint import bp, csrf
 from service.console.web import ago, language, local, page_url, t
 from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
@@ -66,6 +68,23 @@ for _unavailable in UNAVAILABLE_ERRORS:
 @bp.app_template_global("_")
 def translate(message: str, **params) -> str:
     return t(message, **params)
+
+
+@bp.app_template_filter("audit_detail")
+def audit_detail(raw: str | None) -> str:
+    """An audit entry's detail as `name: value` pairs in the console's language (raw text otherwise)."""
+    if not raw:
+        return ""
+    try:
+        detail = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(detail, dict):
+        return raw
+    names = {str(name): value for name, value in detail.items()}
+    return " · ".join(
+        f"{t(labels.AUDIT_DETAIL.get(name) or name)} : {value}" for name, value in names.items()
+    )
 
 
 bp.add_app_template_filter(local, "local")

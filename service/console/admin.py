@@ -100,7 +100,12 @@ def audit():
     with get_db().session() as session:
         page = paginate(session, audit_query(filters), per_page=50)
         return render_template(
-            "console/audit.html", page=page, days=days, filters=filters, actions=audit_actions(session)
+            "console/audit.html",
+            page=page,
+            days=days,
+            filters=filters,
+            actions=audit_actions(session),
+            labels=labels,
         )
 
 
