@@ -75,6 +75,13 @@ class Settings:
     at_sender_id: str | None = None
     at_api_url: str | None = None
     at_timeout_seconds: float = 10.0
+    orange_api_url: str = "https://api.orange.com"
+    orange_client_id: str = ""
+    orange_client_secret: str = ""
+    # Orange's sender for Mali is the country code followed by zeros: not a subscriber number.
+    orange_sender_address: str = "tel:+2230000"
+    orange_sender_name: str | None = None
+    public_url: str | None = None  # where gateways reach Jigi (callback and webhook registration)
     # PostgreSQL: how long a connection attempt, and each wait for the server, may take (USSD needs
     # an answer within a few seconds; a frozen server must not hold a request for ever).
     db_connect_timeout_seconds: int = 2
@@ -118,12 +125,18 @@ class Settings:
             host=reader.text("HOST", cls.host),
             port=reader.integer("PORT", cls.port, 1, 65535),
             hotline=reader.phone("HOTLINE", None if production else cls.hotline),
-            sms_gateway=reader.choice("SMS_GATEWAY", ("console", "africastalking"), "console"),
+            sms_gateway=reader.choice("SMS_GATEWAY", ("console", "africastalking", "orange"), "console"),
             at_username=reader.text("AT_USERNAME", cls.at_username),
             at_api_key=env.get("AT_API_KEY", ""),
             at_sender_id=env.get("AT_SENDER_ID") or None,
             at_api_url=reader.url("AT_API_URL"),
             at_timeout_seconds=reader.number("AT_TIMEOUT_SECONDS", cls.at_timeout_seconds, 0.1, 60),
+            orange_api_url=reader.url("ORANGE_API_URL") or cls.orange_api_url,
+            orange_client_id=env.get("ORANGE_CLIENT_ID", ""),
+            orange_client_secret=env.get("ORANGE_CLIENT_SECRET", ""),
+            orange_sender_address=reader.orange_sender("ORANGE_SENDER_ADDRESS", cls.orange_sender_address),
+            orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
+            public_url=reader.url("PUBLIC_URL"),
             db_connect_timeout_seconds=reader.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, 2, 60),
             db_wait_timeout_seconds=reader.number("DB_WAIT_TIMEOUT_SECONDS", 1.5, 0.1, 600),
             quiet_hours=parse_quiet_hours("QUIET_HOURS", env.get("QUIET_HOURS", "20:00-08:00")),
@@ -142,6 +155,13 @@ class Settings:
         )
         if settings.sms_gateway == "africastalking" and not settings.at_api_key:
             raise ConfigError("AT_API_KEY", "required when SMS_GATEWAY=africastalking")
+        if settings.sms_gateway == "orange":
+            for name, value in (
+                ("ORANGE_CLIENT_ID", settings.orange_client_id),
+                ("ORANGE_CLIENT_SECRET", settings.orange_client_secret),
+            ):
+                if not value:
+                    raise ConfigError(name, "required when SMS_GATEWAY=orange")
         return settings
 
 
@@ -219,6 +239,14 @@ class _Reader:
             return normalize_phone(value)
         except InvalidPhone as error:
             raise ConfigError(name, str(error)) from None
+
+    def orange_sender(self, name: str, default: str) -> str:
+        """`tel:+` and digits (Mali's is `tel:+2230000`, not a subscriber number, so not checked as one)."""
+        value = self._raw(name) or default
+        digits = value.removeprefix("tel:+")
+        if not value.startswith("tel:+") or not digits.isascii() or not digits.isdigit():
+            raise ConfigError(name, f"must look like tel:+2230000, got {value!r}")
+        return value
 
     def url(self, name: str) -> str | None:
         value = self._raw(name)

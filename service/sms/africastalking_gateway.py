@@ -14,10 +14,9 @@ from typing import Any
 import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
-from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from service.config import Settings
-from service.sms.gateway import Outcome, SendResult
+from service.sms.gateway import Outcome, SendResult, transport_failure
 
 log = logging.getLogger(__name__)
 
@@ -67,16 +66,8 @@ class AfricasTalkingGateway:
             return SendResult(Outcome.PERMANENT, reason=str(error))
         except AfricasTalkingException as error:
             return classify_http_error(str(error))
-        except requests.ConnectTimeout as error:
-            return SendResult(Outcome.TRANSIENT, reason=f"connection timeout: {error}")
-        except requests.ConnectionError as error:
-            if _never_connected(error):
-                return SendResult(Outcome.TRANSIENT, reason=f"cannot connect: {error}")
-            return SendResult(Outcome.UNKNOWN, reason=f"connection lost after sending: {error}")
-        except requests.Timeout as error:
-            return SendResult(Outcome.UNKNOWN, reason=f"no answer within {self.timeout} s: {error}")
         except requests.RequestException as error:
-            return SendResult(Outcome.UNKNOWN, reason=f"request failed after sending: {error}")
+            return transport_failure(error, self.timeout)
         return classify_reply(reply)
 
 
@@ -84,7 +75,9 @@ def classify_http_error(body: str) -> SendResult:
     """A non-2xx answer: bad credentials are a configuration error, anything else is retried."""
     if BAD_CREDENTIALS_TEXT in body.lower():
         return SendResult(
-            Outcome.CONFIG_ERROR, reason=f"Africa's Talking refused the credentials: {body.strip()}"
+            Outcome.CONFIG_ERROR,
+            reason=f"Africa's Talking refused the credentials: {body.strip()} "
+            "(check AT_USERNAME and AT_API_KEY)",
         )
     return SendResult(Outcome.TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
 
@@ -114,9 +107,3 @@ def classify_reply(reply: Any) -> SendResult:
     if outcome is Outcome.ACCEPTED:
         return SendResult(outcome, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
     return SendResult(outcome, reason=f"{code} {status or name}")
-
-
-def _never_connected(error: requests.ConnectionError) -> bool:
-    """True when the request never reached the server (refused, unresolvable), so resending is safe."""
-    cause = error.args[0] if error.args else None
-    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)

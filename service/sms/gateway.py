@@ -1,7 +1,7 @@
 """The SMS gateway port: one `send(recipient, text)` call and a classified answer.
 
 Only the adapter modules know a provider; the sender sees a SendResult whose outcome decides what happens
-to the row. A new provider (Orange's SMS API) is a new adapter module registered in ADAPTERS.
+to the row. A new provider is a new adapter module registered in ADAPTERS.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from enum import StrEnum
 from importlib import import_module
 from typing import Protocol
 
+import requests
 from flask import Flask
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from service import get_settings
 from service.config import Settings
@@ -46,10 +48,26 @@ class Gateway(Protocol):
     def send(self, recipient: str, text: str) -> SendResult: ...
 
 
+def transport_failure(error: requests.RequestException, timeout: float) -> SendResult:
+    """An HTTP call that got no answer: TRANSIENT when it never reached the gateway (resending is safe),
+    UNKNOWN when the request may have left (the gateway may have taken the message)."""
+    if isinstance(error, requests.ConnectTimeout):
+        return SendResult(Outcome.TRANSIENT, reason=f"connection timeout: {error}")
+    if isinstance(error, requests.ConnectionError):
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError):
+            return SendResult(Outcome.TRANSIENT, reason=f"cannot connect: {error}")
+        return SendResult(Outcome.UNKNOWN, reason=f"connection lost after sending: {error}")
+    if isinstance(error, requests.Timeout):
+        return SendResult(Outcome.UNKNOWN, reason=f"no answer within {timeout} s: {error}")
+    return SendResult(Outcome.UNKNOWN, reason=f"request failed after sending: {error}")
+
+
 # SMS_GATEWAY value -> "module:factory"; each factory takes the Settings.
 ADAPTERS = {
     "console": "service.sms.console_gateway:ConsoleGateway",
     "africastalking": "service.sms.africastalking_gateway:AfricasTalkingGateway",
+    "orange": "service.sms.orange_gateway:OrangeGateway",
 }
 
 

@@ -266,12 +266,11 @@ def _alert_for(result: gw.SendResult) -> tuple[str, str]:
     if result.outcome == gw.Outcome.INSUFFICIENT_BALANCE:
         return (
             system_alerts.INSUFFICIENT_BALANCE,
-            "The SMS account has no credit left: messages are waiting. Top up the Africa's Talking account.",
+            f"The SMS account has no credit left ({result.reason}): messages are waiting. Top it up.",
         )
     return (
         system_alerts.GATEWAY_CONFIG,
-        f"The SMS gateway refuses to send ({result.reason}). Check AT_USERNAME, AT_API_KEY and "
-        "AT_SENDER_ID; messages are waiting.",
+        f"The SMS gateway refuses to send ({result.reason}); messages are waiting.",
     )
 
 
