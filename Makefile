@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PHONE ?= +22376123456
 URL ?= http://127.0.0.1:8000
 
-.PHONY: run test lint browser locales ussd at-server bench screenshots clean
+.PHONY: run test lint browser locales ussd at-server orange-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ ussd: $(VENV)/.runtime
 
 at-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.at_server
+
+orange-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.orange_server
 
 screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q

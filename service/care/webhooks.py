@@ -1,6 +1,8 @@
-"""Africa's Talking callbacks of the care area: incoming SMS and bulk opt-out notifications."""
+"""Gateway callbacks of the care area: incoming SMS (Africa's Talking, Orange) and AT's bulk opt-outs."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response, request
 
@@ -40,6 +42,37 @@ def inbound_sms() -> Response:
         to=form.get("to", "").strip()[:20] or None,
         link_id=form.get("linkId", "").strip()[:64] or None,
     )
+    return _receive(sms)
+
+
+@bp.post("/gateways/orange/inbound")
+@require_callback_token
+def orange_inbound_sms() -> Response:
+    """Orange's `inboundSMSMessageNotification`: the same reply handling as Africa's Talking's."""
+    body: Any = request.get_json(silent=True)
+    try:
+        message = body["inboundSMSMessageNotification"]["inboundSMSMessage"]
+        fields = {name: message[name] for name in ("messageId", "message", "senderAddress")}
+    except (KeyError, TypeError):
+        return _answer("not an inboundSMSMessageNotification with messageId, message, senderAddress", 400)
+    if not all(isinstance(value, str) for value in fields.values()) or not fields["messageId"].strip():
+        return _answer("messageId, message and senderAddress must be text", 400)
+    message_id = f"orange:{fields['messageId'].strip()}"  # kept apart from Africa's Talking's ids
+    sender = fields["senderAddress"].strip().removeprefix("tel:")
+    if len(message_id) > LIMITS["id"] or len(sender) > LIMITS["from"]:
+        return _answer("too long: messageId or senderAddress", 400)
+    to = message.get("destinationAddress")
+    sms = InboundSms(
+        at_id=message_id,
+        sender=sender,
+        text=fields["message"],
+        to=to.removeprefix("tel:")[:20] if isinstance(to, str) and to else None,
+    )
+    return _receive(sms)
+
+
+def _receive(sms: InboundSms) -> Response:
+    """Store and act on an incoming SMS once; a retry of the same id answers 200 and does nothing."""
     try:
         with get_db().session() as session:
             receive_sms(session, get_settings(), sms, utcnow())

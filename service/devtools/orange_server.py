@@ -228,7 +228,7 @@ class OrangeServer:
     def _outbound(self, request: Request, route: re.Match[str]) -> Response:
         sender = unquote(route["sender"])
         body = request.get_json(silent=True)
-        if sender != self.sender_address:
+        if not ADDRESS.match(sender) or sender != self.sender_address:
             return _service_error(400, "SVC0002", f"Invalid input value for message part {sender}")
         if route["what"] == "subscriptions":
             return self._subscribe(body)

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service import get_settings
-from service.cli import Commands
+from service.cli import Commands, fail
 from service.db import get_db
 from service.models import OutboundMessage, SystemAlert
 from service.periodic import PassContext, run_locked
@@ -15,6 +15,7 @@ from service.redis_conn import get_redis
 from service.timeutil import utcnow
 
 sms_cli = Commands("sms", help="Outbound SMS: sweep due messages, show the outbox.")
+gateways_cli = Commands("gateways", help="SMS gateways: register Jigi's callback addresses with them.")
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(gateways_cli)
 
 
 @sms_cli.command("sweep")
@@ -49,3 +51,19 @@ def sms_status() -> None:
             click.echo(f"{status}\t{count}")
         for alert in alerts:
             click.echo(f"ALERT {alert.kind} since {alert.created_at:%Y-%m-%d %H:%M}: {alert.message}")
+
+
+@gateways_cli.command("subscribe")
+def gateways_subscribe() -> None:
+    """Ask Orange to post delivery receipts to PUBLIC_URL (SMS_GATEWAY=orange)."""
+    from service.sms.orange_gateway import OrangeGateway
+
+    settings = get_settings()
+    if not settings.public_url:
+        fail("set PUBLIC_URL to the https:// address at which Orange reaches Jigi")
+    notify_url = f"{settings.public_url}/gateways/orange/delivery?token={settings.at_callback_token}"
+    try:
+        OrangeGateway(settings).subscribe(notify_url)
+    except RuntimeError as error:
+        fail(str(error))
+    click.echo(f"Orange will post delivery receipts to {settings.public_url}/gateways/orange/delivery.")

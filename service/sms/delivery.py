@@ -30,6 +30,17 @@ REPORT_STATUSES = {
     "Rejected": "failed",
     "Expired": "failed",
 }
+# Orange's receipt `deliveryStatus` -> the row status it means (DeliveredToTerminal is final).
+ORANGE_STATUSES = {
+    "DeliveredToNetwork": "sent",
+    "MessageWaiting": "sent",
+    "DeliveryUncertain": "sent",
+    "DeliveredToTerminal": "delivered",
+    "DeliveryImpossible": "failed",
+}
+AT = "africastalking"
+# Each gateway's one table of report statuses.
+STATUS_TABLES = {AT: REPORT_STATUSES, "orange": ORANGE_STATUSES}
 FINAL = ("delivered", "failed")
 UNKNOWN_ID = "unknown_id"
 DUPLICATE = "duplicate"
@@ -43,19 +54,24 @@ class MalformedReport(DomainError):
     """A report without an id or with a status AT does not send."""
 
 
-def check_report(gateway_id: str, status: str) -> None:
-    """Refuse a report that names no message or carries a status AT does not send."""
+def check_report(gateway_id: str, status: str, gateway: str = AT) -> None:
+    """Refuse a report that names no message or carries a status the gateway does not send."""
     if not gateway_id:
         raise MalformedReport("The report has no message id.", field="id")
-    if status not in REPORT_STATUSES:
+    if status not in STATUS_TABLES[gateway]:
         raise MalformedReport("The report has an unknown status.", field="status")
 
 
 def apply_report(
-    session: Session, gateway_id: str, status: str, failure_reason: str | None, now: datetime
+    session: Session,
+    gateway_id: str,
+    status: str,
+    failure_reason: str | None,
+    now: datetime,
+    gateway: str = AT,
 ) -> str:
     """Record a report on the row it is about; return the row's status, or UNKNOWN_ID, DUPLICATE."""
-    check_report(gateway_id, status)
+    check_report(gateway_id, status, gateway)
     row = session.scalar(
         select(OutboundMessage).where(OutboundMessage.gateway_message_id == gateway_id).limit(1)
     )
@@ -76,7 +92,7 @@ def apply_report(
     if seen is not None:
         return DUPLICATE
     record_events(session, [row.id], event, now, detail)
-    target = REPORT_STATUSES[status]
+    target = STATUS_TABLES[gateway][status]
     if target in FINAL:
         values = {"delivered_at": now} if target == "delivered" else {"last_error": detail or status}
         move(session, row.id, ("sent",), target, now, f"delivery report {status}", **values)
@@ -85,11 +101,17 @@ def apply_report(
 
 
 def keep_report(
-    client: redis.Redis, gateway_id: str, status: str, failure_reason: str | None, received_at: datetime
+    client: redis.Redis,
+    gateway_id: str,
+    status: str,
+    failure_reason: str | None,
+    received_at: datetime,
+    gateway: str = AT,
 ) -> str:
     """Keep a checked report in Redis while the database is unavailable; a periodic pass stores it."""
-    check_report(gateway_id, status)
+    check_report(gateway_id, status, gateway)
     report = {"id": gateway_id, "status": status, "reason": failure_reason, "at": received_at.isoformat()}
+    report["gateway"] = gateway
     client.rpush(KEPT_REPORTS_KEY, json.dumps(report))
     return KEPT
 
@@ -108,6 +130,7 @@ def store_kept_reports(context: PassContext) -> dict[str, int]:
         for raw in kept:
             report = json.loads(raw)
             received_at = datetime.fromisoformat(report["at"])
-            apply_report(session, report["id"], report["status"], report["reason"], received_at)
+            gateway = report.get("gateway", AT)
+            apply_report(session, report["id"], report["status"], report["reason"], received_at, gateway)
     context.redis.ltrim(KEPT_REPORTS_KEY, len(kept), -1)
     return {"kept_reports": len(kept)}
