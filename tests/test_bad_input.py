@@ -185,3 +185,31 @@ def test_no_console_query_string_makes_a_server_error(app, client, admin, data):
     query = data.draw(st.dictionaries(names, ANY_TEXT, max_size=4))
     response = client.get(page, query_string=query)
     assert response.status_code < 500, (page, query, response.get_data(as_text=True)[:300])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(
+    path=st.sampled_from(["/gateways/orange/delivery", "/gateways/orange/inbound"]),
+    body=JSON
+    | st.fixed_dictionaries(  # Orange's shapes with any values inside
+        {
+            "deliveryInfoNotification": st.fixed_dictionaries(
+                {"callbackData": JSON, "deliveryInfo": st.fixed_dictionaries({"deliveryStatus": JSON})}
+            )
+        }
+    )
+    | st.fixed_dictionaries(
+        {
+            "inboundSMSMessageNotification": st.fixed_dictionaries(
+                {
+                    "inboundSMSMessage": st.dictionaries(
+                        st.sampled_from(["messageId", "message", "senderAddress", "destinationAddress"]), JSON
+                    )
+                }
+            )
+        }
+    ),
+)
+def test_no_json_callback_body_makes_a_server_error(client, path, body):
+    response = client.post(f"{path}?token={CALLBACK_TOKEN}", json=body)
+    assert response.status_code < 500, (path, body, response.get_data(as_text=True))
