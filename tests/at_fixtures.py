@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,17 +40,26 @@ def at_server(settings: Settings) -> Iterator[ATServer]:
     server.stop()
 
 
-@pytest.fixture
-def live_service(app, at_server: ATServer) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port; the AT server posts its callbacks there."""
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app served over HTTP on a free loopback port, for gateways' servers to post callbacks to."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    at_server.service_url = f"http://127.0.0.1:{server.port}"
-    yield at_server.service_url
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_service(app, at_server: ATServer) -> Iterator[str]:
+    """The app over HTTP; the AT server posts its callbacks there."""
+    with served(app) as url:
+        at_server.service_url = url
+        yield url
 
 
 @pytest.fixture

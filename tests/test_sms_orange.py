@@ -3,15 +3,16 @@ sends, errors, receipts and incoming SMS."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from at_fixtures import NOON, add_message, row, send_due
+import requests
+from at_fixtures import NOON, add_message, row, send_due, served
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
+from service import create_app
+from service.care.patients import add_patient
 from service.devtools.orange_server import Failure, OrangeServer
 from service.models import OutboundMessage, SystemAlert
 from service.sms.orange_gateway import OrangeGateway
@@ -41,14 +42,9 @@ def orange_settings(settings, orange):
 @pytest.fixture
 def live(app, orange) -> Iterator[str]:
     """The app over HTTP on loopback; the Orange server posts its receipts and SMS there."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    orange.service_url = f"http://127.0.0.1:{server.port}"
-    yield orange.service_url
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with served(app) as url:
+        orange.service_url = url
+        yield url
 
 
 def test_a_reminder_goes_once_through_orange_and_keeps_the_resource_id(db, orange, orange_settings):
@@ -157,8 +153,6 @@ def test_delivery_impossible_fails_the_row(db, orange, sent_through_orange):
 
 
 def test_receipts_for_unknown_ids_are_taken_and_malformed_or_unsigned_ones_refused(orange, live):
-    import requests
-
     assert orange.post_receipt("no-such-id", "DeliveredToTerminal").status_code == 200
     malformed = requests.post(
         f"{live}/gateways/orange/delivery", params={"token": orange.token}, json={"x": 1}, timeout=5
@@ -171,8 +165,6 @@ def test_receipts_for_unknown_ids_are_taken_and_malformed_or_unsigned_ones_refus
 
 
 def test_stop_by_orange_opts_out_and_the_same_stop_twice_confirms_once(db, demo, orange, live):
-    from service.care.patients import add_patient
-
     with db.session() as session:
         add_patient(session, PATIENT, "fr")
 
@@ -186,8 +178,6 @@ def test_stop_by_orange_opts_out_and_the_same_stop_twice_confirms_once(db, demo,
 
 
 def test_gateways_subscribe_registers_the_receipt_address(app, orange, orange_settings):
-    from service import create_app
-
     app = create_app(replace(orange_settings, public_url="https://jigi.example.org"))
     result = app.test_cli_runner().invoke(args=["gateways", "subscribe"])
 
