@@ -90,7 +90,11 @@ def classify_reply(reply: Any) -> SendResult:
     recipients = data.get("Recipients") or []
     if not recipients:
         message = data.get("Message") or "no recipients in the answer"
-        return SendResult(Outcome.CONFIG_ERROR, reason=f"Africa's Talking sent nothing: {message}")
+        return SendResult(
+            Outcome.CONFIG_ERROR,
+            reason=f"Africa's Talking sent nothing: {message} "
+            "(check AT_SENDER_ID, AT_USERNAME and AT_API_KEY)",
+        )
     entry = recipients[0]
     try:
         code = int(entry.get("statusCode"))
