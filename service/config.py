@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 DEV_CALLBACK_TOKEN = "dev-callback-token"
+# The SMS gateways Jigi has an adapter for (service/sms/gateway.py ADAPTERS).
+GATEWAYS = ("console", "africastalking", "orange", "android")
 
 
 def split_phrases(raw: str) -> tuple[str, ...]:
@@ -81,6 +83,10 @@ class Settings:
     # Orange's sender for Mali is the country code followed by zeros: not a subscriber number.
     orange_sender_address: str = "tel:+2230000"
     orange_sender_name: str | None = None
+    android_gateway_url: str | None = None  # the phone's local server, or the cloud server's …/3rdparty/v1
+    android_gateway_username: str = ""
+    android_gateway_password: str = ""
+    android_gateway_signing_key: str = ""  # verifies the app's X-Signature when set
     public_url: str | None = None  # where gateways reach Jigi (callback and webhook registration)
     # PostgreSQL: how long a connection attempt, and each wait for the server, may take (USSD needs
     # an answer within a few seconds; a frozen server must not hold a request for ever).
@@ -99,6 +105,11 @@ class Settings:
     gsm7_conversion: bool = True
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
     referral_feedback_sms: bool = True
+
+    @property
+    def gateways(self) -> tuple[str, ...]:
+        """The gateways of SMS_GATEWAY, in the order they are tried."""
+        return tuple(name.strip() for name in self.sms_gateway.split(","))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -125,7 +136,7 @@ class Settings:
             host=reader.text("HOST", cls.host),
             port=reader.integer("PORT", cls.port, 1, 65535),
             hotline=reader.phone("HOTLINE", None if production else cls.hotline),
-            sms_gateway=reader.choice("SMS_GATEWAY", ("console", "africastalking", "orange"), "console"),
+            sms_gateway=reader.gateways("SMS_GATEWAY", GATEWAYS, "console"),
             at_username=reader.text("AT_USERNAME", cls.at_username),
             at_api_key=env.get("AT_API_KEY", ""),
             at_sender_id=env.get("AT_SENDER_ID") or None,
@@ -136,6 +147,10 @@ class Settings:
             orange_client_secret=env.get("ORANGE_CLIENT_SECRET", ""),
             orange_sender_address=reader.orange_sender("ORANGE_SENDER_ADDRESS", cls.orange_sender_address),
             orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
+            android_gateway_url=reader.url("ANDROID_GATEWAY_URL"),
+            android_gateway_username=env.get("ANDROID_GATEWAY_USERNAME", ""),
+            android_gateway_password=env.get("ANDROID_GATEWAY_PASSWORD", ""),
+            android_gateway_signing_key=env.get("ANDROID_GATEWAY_SIGNING_KEY", ""),
             public_url=reader.url("PUBLIC_URL"),
             db_connect_timeout_seconds=reader.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, 2, 60),
             db_wait_timeout_seconds=reader.number("DB_WAIT_TIMEOUT_SECONDS", 1.5, 0.1, 600),
@@ -153,15 +168,22 @@ class Settings:
             forbidden_words_extra=reader.phrases("FORBIDDEN_WORDS", ()),
             referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
         )
-        if settings.sms_gateway == "africastalking" and not settings.at_api_key:
-            raise ConfigError("AT_API_KEY", "required when SMS_GATEWAY=africastalking")
-        if settings.sms_gateway == "orange":
-            for name, value in (
+        required = {
+            "africastalking": (("AT_API_KEY", settings.at_api_key),),
+            "orange": (
                 ("ORANGE_CLIENT_ID", settings.orange_client_id),
                 ("ORANGE_CLIENT_SECRET", settings.orange_client_secret),
-            ):
+            ),
+            "android": (
+                ("ANDROID_GATEWAY_URL", settings.android_gateway_url),
+                ("ANDROID_GATEWAY_USERNAME", settings.android_gateway_username),
+                ("ANDROID_GATEWAY_PASSWORD", settings.android_gateway_password),
+            ),
+        }
+        for gateway in settings.gateways:
+            for name, value in required.get(gateway, ()):
                 if not value:
-                    raise ConfigError(name, "required when SMS_GATEWAY=orange")
+                    raise ConfigError(name, f"required when SMS_GATEWAY includes {gateway}")
         return settings
 
 
@@ -239,6 +261,17 @@ class _Reader:
             return normalize_phone(value)
         except InvalidPhone as error:
             raise ConfigError(name, str(error)) from None
+
+    def gateways(self, name: str, allowed: tuple[str, ...], default: str) -> str:
+        """One gateway, or several in the order they are tried, comma-separated."""
+        value = (self._raw(name) or default).lower()
+        names = [part.strip() for part in value.split(",")]
+        unknown = [part for part in names if part not in allowed]
+        if unknown or len(set(names)) != len(names):
+            raise ConfigError(
+                name, f"must be one or more of {', '.join(allowed)} without repeats, got {value!r}"
+            )
+        return ",".join(names)
 
     def orange_sender(self, name: str, default: str) -> str:
         """`tel:+` and digits (Mali's is `tel:+2230000`, not a subscriber number, so not checked as one)."""

@@ -449,6 +449,7 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gateway_message_id: Mapped[str | None] = mapped_column(String(64))
+    gateway: Mapped[str | None] = mapped_column(String(16))  # the adapter that sent (or tried) it
     text: Mapped[str | None] = mapped_column(Text)
     encoding: Mapped[str | None] = mapped_column(String(8))
     segments: Mapped[int | None] = mapped_column(Integer)
@@ -469,7 +470,7 @@ class MessageEvent(Base):
     __tablename__ = "message_events"
     id: Mapped[int] = _id()
     message_id: Mapped[int] = mapped_column(ForeignKey("outbound_messages.id"), index=True)
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(48))  # a row status, or `report:<gateway's status>`
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
 

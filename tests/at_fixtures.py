@@ -23,7 +23,7 @@ from service.db import Database
 from service.devtools.at_server import ATServer
 from service.models import OutboundMessage
 from service.outbox.rows import schedule_message
-from service.sms.gateway import make_gateway
+from service.sms.gateway import Outgoing, make_gateway
 from service.sms.sender import deliver
 from service.sms.sweeper import claim_due
 
@@ -104,6 +104,11 @@ def send_due(database: Database, settings: Settings, now: datetime) -> dict[int,
     with database.session() as session:
         claimed = claim_due(session, 1000, now)
     return {message_id: deliver(database, gateway, settings, message_id, now) for message_id, _ in claimed}
+
+
+def outgoing(recipient: str, text: str, reference: str = "jigi-1", **flags: bool) -> Outgoing:
+    """One SMS as the sender hands it to a gateway."""
+    return Outgoing(reference=reference, recipient=recipient, text=text, **flags)
 
 
 def row(database: Database, message_id: int) -> OutboundMessage:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 import requests
-from at_fixtures import API_KEY
+from at_fixtures import API_KEY, outgoing
 from conftest import free_port
 
 from service.devtools.at_server import Answer
@@ -15,7 +15,7 @@ from service.sms.gateway import make_gateway
 
 
 def test_accepted_message_carries_id_and_cost(at_settings, at_server):
-    result = make_gateway(at_settings).send("+22376123456", "Jigi: rappel.")
+    result = make_gateway(at_settings).send(outgoing("+22376123456", "Jigi: rappel."))
 
     assert result.outcome == gw.Outcome.ACCEPTED
     assert result.message_id.startswith("ATXid_")
@@ -25,7 +25,7 @@ def test_accepted_message_carries_id_and_cost(at_settings, at_server):
 
 
 def test_sender_id_is_sent_when_configured(at_settings, at_server):
-    make_gateway(replace(at_settings, at_sender_id="JIGI")).send("+22376123456", "x")
+    make_gateway(replace(at_settings, at_sender_id="JIGI")).send(outgoing("+22376123456", "x"))
 
     assert at_server.received()[0].sender_id == "JIGI"
 
@@ -54,7 +54,7 @@ def test_sender_id_is_sent_when_configured(at_settings, at_server):
 def test_answers_are_classified(at_settings, at_server, answer, outcome):
     at_server.script(answer)
 
-    result = make_gateway(at_settings).send("+22376123456", "x")
+    result = make_gateway(at_settings).send(outgoing("+22376123456", "x"))
 
     assert result.outcome == outcome
     assert (result.message_id is not None) == (outcome == gw.Outcome.ACCEPTED)
@@ -63,13 +63,13 @@ def test_answers_are_classified(at_settings, at_server, answer, outcome):
 def test_empty_recipients_reason_names_the_problem(at_settings, at_server):
     at_server.script(Answer.empty("InvalidSenderId"))
 
-    result = make_gateway(at_settings).send("+22376123456", "x")
+    result = make_gateway(at_settings).send(outgoing("+22376123456", "x"))
 
     assert "InvalidSenderId" in result.reason
 
 
 def test_bad_api_key_is_a_configuration_error(at_settings, at_server):
-    result = make_gateway(replace(at_settings, at_api_key="wrong")).send("+22376123456", "x")
+    result = make_gateway(replace(at_settings, at_api_key="wrong")).send(outgoing("+22376123456", "x"))
 
     assert result.outcome == gw.Outcome.CONFIG_ERROR
     assert "credentials" in result.reason
@@ -77,7 +77,7 @@ def test_bad_api_key_is_a_configuration_error(at_settings, at_server):
 
 
 def test_invalid_number_is_permanent_without_a_request(at_settings, at_server):
-    result = make_gateway(at_settings).send("76 12 34 56", "x")
+    result = make_gateway(at_settings).send(outgoing("76 12 34 56", "x"))
 
     assert result.outcome == gw.Outcome.PERMANENT
     assert at_server.received() == []
@@ -86,7 +86,7 @@ def test_invalid_number_is_permanent_without_a_request(at_settings, at_server):
 def test_timeout_after_sending_is_unknown_never_transient(at_settings, at_server):
     at_server.script(Answer.slow(1.5))
 
-    result = make_gateway(replace(at_settings, at_timeout_seconds=0.3)).send("+22376123456", "x")
+    result = make_gateway(replace(at_settings, at_timeout_seconds=0.3)).send(outgoing("+22376123456", "x"))
 
     assert result.outcome == gw.Outcome.UNKNOWN
     assert len(at_server.received()) == 1
@@ -96,7 +96,7 @@ def test_refused_connection_is_transient(at_settings):
     closed_port = free_port()
 
     result = make_gateway(replace(at_settings, at_api_url=f"http://127.0.0.1:{closed_port}")).send(
-        "+22376123456", "x"
+        outgoing("+22376123456", "x")
     )
 
     assert result.outcome == gw.Outcome.TRANSIENT
@@ -106,8 +106,8 @@ def test_server_control_api_scripts_answers_and_lists_received(at_settings, at_s
     control = f"{at_server.url}/_control"
     requests.post(f"{control}/script", json={"answers": [{"status_code": 403}]}, timeout=5)
 
-    first = make_gateway(at_settings).send("+22376123456", "x")
-    second = make_gateway(at_settings).send("+22376123456", "y")
+    first = make_gateway(at_settings).send(outgoing("+22376123456", "x"))
+    second = make_gateway(at_settings).send(outgoing("+22376123456", "y"))
     received = requests.get(f"{control}/received", timeout=5).json()
 
     assert (first.outcome, second.outcome) == (gw.Outcome.PERMANENT, gw.Outcome.ACCEPTED)
@@ -128,7 +128,9 @@ def test_server_refuses_a_wrong_key_like_africas_talking(at_server):
 
 
 def test_console_gateway_prints_the_message(settings, capsys):
-    result = make_gateway(replace(settings, sms_gateway="console")).send("+22376123456", "Jigi: bonjour")
+    result = make_gateway(replace(settings, sms_gateway="console")).send(
+        outgoing("+22376123456", "Jigi: bonjour")
+    )
 
     assert result.outcome == gw.Outcome.ACCEPTED
     assert "SMS to +22376123456" in capsys.readouterr().out

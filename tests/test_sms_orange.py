@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 import requests
-from at_fixtures import NOON, add_message, row, send_due, served
+from at_fixtures import NOON, add_message, outgoing, row, send_due, served
 from sqlalchemy import select
 
 from service import create_app
@@ -70,10 +70,10 @@ def test_one_token_serves_many_sends_and_an_expired_one_is_replaced_without_dupl
     db, orange, orange_settings
 ):
     gateway = OrangeGateway(orange_settings)
-    first = gateway.send(PATIENT, "Jigi: un")
-    second = gateway.send(PATIENT, "Jigi: deux")
+    first = gateway.send(outgoing(PATIENT, "Jigi: un"))
+    second = gateway.send(outgoing(PATIENT, "Jigi: deux"))
     orange.expire_tokens()
-    third = gateway.send(PATIENT, "Jigi: trois")
+    third = gateway.send(outgoing(PATIENT, "Jigi: trois"))
 
     assert [result.outcome for result in (first, second, third)] == ["accepted"] * 3
     assert [sent.message for sent in orange.sent()] == ["Jigi: un", "Jigi: deux", "Jigi: trois"]
@@ -84,8 +84,8 @@ def test_a_token_is_renewed_before_it_expires(orange, orange_settings):
     orange.token_lifetime = 30  # shorter than the renewal margin: every send needs a fresh token
     gateway = OrangeGateway(orange_settings)
 
-    gateway.send(PATIENT, "Jigi: un")
-    gateway.send(PATIENT, "Jigi: deux")
+    gateway.send(outgoing(PATIENT, "Jigi: un"))
+    gateway.send(outgoing(PATIENT, "Jigi: deux"))
 
     assert orange.token_requests == 2 and len(orange.sent()) == 2
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from at_fixtures import NOON, add_message, row, send_due
+from at_fixtures import NOON, add_message, outgoing, row, send_due
 from sqlalchemy import select
 
 from service.devtools.at_server import Answer
@@ -243,7 +243,7 @@ def test_broken_template_fails_the_row_with_the_reason(db, at_settings, at_serve
 def test_each_status_code_of_the_local_server_means_what_the_adapter_table_says(at_settings, at_server, code):
     at_server.script(Answer.code(code))
 
-    result = make_gateway(at_settings).send("+22376123456", "Jigi: test")
+    result = make_gateway(at_settings).send(outgoing("+22376123456", "Jigi: test"))
 
     name, outcome = STATUS_CODES[code]
     assert result.outcome is outcome

@@ -42,7 +42,7 @@ def inbound_sms() -> Response:
         to=form.get("to", "").strip()[:20] or None,
         link_id=form.get("linkId", "").strip()[:64] or None,
     )
-    return _receive(sms)
+    return receive(sms)
 
 
 @bp.post("/gateways/orange/inbound")
@@ -68,10 +68,10 @@ def orange_inbound_sms() -> Response:
         text=fields["message"],
         to=to.removeprefix("tel:")[:20] if isinstance(to, str) and to else None,
     )
-    return _receive(sms)
+    return receive(sms)
 
 
-def _receive(sms: InboundSms) -> Response:
+def receive(sms: InboundSms) -> Response:
     """Store and act on an incoming SMS once; a retry of the same id answers 200 and does nothing."""
     try:
         with get_db().session() as session:

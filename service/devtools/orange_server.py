@@ -199,6 +199,8 @@ class OrangeServer:
         return response(environ, start_response)
 
     def _token(self, request: Request) -> Response:
+        with self._lock:
+            self._state.token_requests += 1
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
             return _json(
@@ -210,7 +212,6 @@ class OrangeServer:
         value = secrets.token_urlsafe(24)
         with self._lock:
             self._state.tokens[value] = True
-            self._state.token_requests += 1
         # Orange's pages show expires_in as a string.
         return _json({"token_type": "Bearer", "access_token": value, "expires_in": str(self.token_lifetime)})
 

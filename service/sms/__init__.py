@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import requests
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -20,9 +21,11 @@ gateways_cli = Commands("gateways", help="SMS gateways: register Jigi's callback
 
 def init_app(app: Flask) -> None:
     from service.sms import sweeper  # noqa: F401  (registers the sending pass)
+    from service.sms.android_events import bp as android_bp
     from service.sms.callbacks import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(android_bp)
     app.cli.add_command(sms_cli)
     app.cli.add_command(gateways_cli)
 
@@ -64,6 +67,27 @@ def gateways_subscribe() -> None:
     notify_url = f"{settings.public_url}/gateways/orange/delivery?token={settings.at_callback_token}"
     try:
         OrangeGateway(settings).subscribe(notify_url)
-    except RuntimeError as error:
+    except (RuntimeError, requests.RequestException) as error:
         fail(str(error))
     click.echo(f"Orange will post delivery receipts to {settings.public_url}/gateways/orange/delivery.")
+
+
+@gateways_cli.command("register-webhooks")
+def gateways_register_webhooks() -> None:
+    """Register Jigi's address with the Android phone for sms:received, sent, delivered and failed."""
+    from service.sms.android_gateway import AndroidGateway
+
+    settings = get_settings()
+    url = settings.public_url or ""
+    if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+        fail(
+            "set PUBLIC_URL to the https:// address at which the phone reaches Jigi "
+            "(the app accepts http:// only for 127.0.0.1, on the phone itself)"
+        )
+    try:
+        events = AndroidGateway(settings).register_webhooks(
+            f"{url}/gateways/android/events?token={settings.at_callback_token}"
+        )
+    except (RuntimeError, ValueError, requests.RequestException) as error:
+        fail(f"cannot register the webhooks: {error}")
+    click.echo(f"The phone will post {', '.join(events)} to {url}/gateways/android/events.")

@@ -16,7 +16,7 @@ import requests
 from africastalking.Service import AfricasTalkingException
 
 from service.config import Settings
-from service.sms.gateway import Outcome, SendResult, transport_failure
+from service.sms.gateway import Outcome, Outgoing, SendResult, transport_failure
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,11 @@ class AfricasTalkingGateway:
         self.sender_id = settings.at_sender_id
         self.timeout = settings.at_timeout_seconds
 
-    def send(self, recipient: str, text: str) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
         try:
-            reply = self.service.send(text, [recipient], sender_id=self.sender_id, timeout=self.timeout)
+            reply = self.service.send(
+                message.text, [message.recipient], sender_id=self.sender_id, timeout=self.timeout
+            )
         except ValueError as error:  # the SDK's own check of the number
             return SendResult(Outcome.PERMANENT, reason=str(error))
         except AfricasTalkingException as error:

@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from service.config import Settings
-from service.sms.gateway import Outcome, SendResult
+from service.sms.gateway import Outcome, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +19,8 @@ class ConsoleGateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, recipient: str, text: str) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
         message_id = f"console-{uuid.uuid4().hex[:12]}"
-        print(f"SMS to {recipient} [{message_id}]: {text}", flush=True)
-        log.info("console SMS %s to %s (%d characters)", message_id, recipient, len(text))
+        print(f"SMS to {message.recipient} [{message_id}]: {message.text}", flush=True)
+        log.info("console SMS %s to %s (%d characters)", message_id, message.recipient, len(message.text))
         return SendResult(Outcome.ACCEPTED, message_id=message_id)

@@ -38,9 +38,11 @@ ORANGE_STATUSES = {
     "DeliveredToTerminal": "delivered",
     "DeliveryImpossible": "failed",
 }
+# The Android app's events about a message Jigi sent (`sms:delivered` comes once per part).
+ANDROID_STATUSES = {"sms:sent": "sent", "sms:delivered": "delivered", "sms:failed": "failed"}
 AT = "africastalking"
 # Each gateway's one table of report statuses.
-STATUS_TABLES = {AT: REPORT_STATUSES, "orange": ORANGE_STATUSES}
+STATUS_TABLES = {AT: REPORT_STATUSES, "orange": ORANGE_STATUSES, "android": ANDROID_STATUSES}
 FINAL = ("delivered", "failed")
 UNKNOWN_ID = "unknown_id"
 DUPLICATE = "duplicate"

@@ -1,7 +1,8 @@
-"""The SMS gateway port: one `send(recipient, text)` call and a classified answer.
+"""The SMS gateway port: one `send(Outgoing)` call and a classified answer.
 
 Only the adapter modules know a provider; the sender sees a SendResult whose outcome decides what happens
-to the row. A new provider is a new adapter module registered in ADAPTERS.
+to the row. A new provider is a new adapter module registered in ADAPTERS. SMS_GATEWAY names one adapter
+or several in order; the sender always talks to a `GatewayChain` over them (service/sms/fallback.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from enum import StrEnum
 from importlib import import_module
 from typing import Protocol
 
+import redis
 import requests
 from flask import Flask
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -32,12 +34,26 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class SendResult:
-    """What a gateway said about one message."""
+    """What a gateway said about one message, and which gateway said it."""
 
     outcome: Outcome
     message_id: str | None = None
     cost: str | None = None
     reason: str | None = None
+    gateway: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One SMS to send. `reference` is Jigi's own id for it, which gateways that take one (the Android
+    app) use to make a repeated send harmless; `urgent` and `last_attempt` tell a chain of gateways to
+    move on to the next one after a transient failure."""
+
+    reference: str
+    recipient: str
+    text: str
+    urgent: bool = False
+    last_attempt: bool = False
 
 
 class Gateway(Protocol):
@@ -45,7 +61,7 @@ class Gateway(Protocol):
 
     name: str
 
-    def send(self, recipient: str, text: str) -> SendResult: ...
+    def send(self, message: Outgoing) -> SendResult: ...
 
 
 def transport_failure(error: requests.RequestException, timeout: float) -> SendResult:
@@ -68,18 +84,30 @@ ADAPTERS = {
     "console": "service.sms.console_gateway:ConsoleGateway",
     "africastalking": "service.sms.africastalking_gateway:AfricasTalkingGateway",
     "orange": "service.sms.orange_gateway:OrangeGateway",
+    "android": "service.sms.android_gateway:AndroidGateway",
 }
 
 
-def make_gateway(settings: Settings) -> Gateway:
-    """The adapter chosen by SMS_GATEWAY, imported only when chosen."""
-    module_name, factory = ADAPTERS[settings.sms_gateway].split(":")
+def make_adapter(name: str, settings: Settings) -> Gateway:
+    """One adapter, imported only when chosen."""
+    module_name, factory = ADAPTERS[name].split(":")
     return getattr(import_module(module_name), factory)(settings)
 
 
+def make_gateway(settings: Settings, health: redis.Redis | None = None) -> Gateway:
+    """The chain of the adapters SMS_GATEWAY names, in order; `health` keeps their state for the console."""
+    from service.sms.fallback import GatewayChain, GatewayHealth
+
+    adapters = [make_adapter(name, settings) for name in settings.gateways]
+    return GatewayChain(adapters, GatewayHealth(health) if health is not None else None)
+
+
 def get_gateway(app: Flask) -> Gateway:
-    """The app's gateway adapter, made on first use."""
+    """The app's gateway chain, made on first use."""
     gateway = app.extensions.get("jigi.sms.gateway")
     if gateway is None:
-        gateway = app.extensions["jigi.sms.gateway"] = make_gateway(get_settings(app))
+        from service.redis_conn import get_redis
+
+        gateway = make_gateway(get_settings(app), get_redis(app))
+        app.extensions["jigi.sms.gateway"] = gateway
     return gateway

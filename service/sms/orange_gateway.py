@@ -19,7 +19,7 @@ from urllib.parse import quote
 import requests
 
 from service.config import Settings
-from service.sms.gateway import Outcome, SendResult, transport_failure
+from service.sms.gateway import Outcome, Outgoing, SendResult, transport_failure
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,8 @@ class OrangeGateway:
 
     # --- sending -------------------------------------------------------------------------------------
 
-    def send(self, recipient: str, text: str) -> SendResult:
+    def send(self, message: Outgoing) -> SendResult:
+        recipient, text = message.recipient, message.text
         token = self._valid_token()
         if isinstance(token, SendResult):
             return token

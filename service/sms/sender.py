@@ -23,6 +23,7 @@ from service.db import Database
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
 from service.outbox.discretion import indiscreet
+from service.outbox.kinds import Priority
 from service.outbox.lifecycle import move
 from service.outbox.templates import TemplateError, current_body, render_body
 from service.sms import gateway as gw
@@ -50,6 +51,18 @@ class Claimed:
     attempt: int
     sending_at: datetime
     expires_at: datetime | None
+    urgent: bool
+
+    def outgoing(self, settings: Settings) -> gw.Outgoing:
+        """What the gateway is given: the row's id makes a repeated send recognisable to gateways that
+        take one; the chain moves an emergency, or a last attempt, to the next gateway at once."""
+        return gw.Outgoing(
+            reference=f"jigi-{self.id}",
+            recipient=self.recipient,
+            text=self.encoded.text,
+            urgent=self.urgent,
+            last_attempt=self.attempt >= settings.max_send_attempts,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,7 @@ ROW_WITH_PATIENT = select(
     OutboundMessage.params,
     OutboundMessage.recipient,
     OutboundMessage.attempts,
+    OutboundMessage.priority,
     OutboundMessage.expires_at,
     OutboundMessage.ignore_quiet_hours,
     OutboundMessage.patient_id,
@@ -139,7 +153,7 @@ def deliver_batch(
             if isinstance(claimed, str):
                 outcomes.append(claimed)
                 continue
-            result = gateway.send(claimed.recipient, claimed.encoded.text)
+            result = gateway.send(claimed.outgoing(settings))
             answered = Answered(len(outcomes), claimed, result)
             outcomes.append(SENDING)
         if answered is not None:
@@ -196,6 +210,7 @@ def claim(
         attempt=row.attempts + 1,
         sending_at=now,
         expires_at=row.expires_at,
+        urgent=row.priority == Priority.EMERGENCY,
     )
 
 
@@ -211,6 +226,7 @@ def record(
         "text": claimed.encoded.text,
         "encoding": claimed.encoded.encoding,
         "segments": claimed.encoded.segments,
+        "gateway": result.gateway,
     }
     if result.outcome == gw.Outcome.ACCEPTED:
         if batch.alerts_may_be_open:

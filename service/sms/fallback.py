@@ -1,0 +1,134 @@
+"""Several gateways in order (`SMS_GATEWAY=orange,android`), and what coordinators see of their health.
+
+While the first gateway works, everything goes through it. A message moves on to the next gateway only
+when the first surely did not send it:
+- the first is paused (it refused its credentials or has no credit): for `PAUSE_SECONDS`, every message
+  goes straight to the next (the last gateway is always tried);
+- it failed transiently on the message's last attempt, or on an emergency alert (which does not wait for
+  the backoff).
+An `unknown` answer (the gateway may have taken the message) ends the send there: a row is in doubt on
+at most one gateway, and is never sent on another.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from service.sms.gateway import Gateway, Outcome, Outgoing, SendResult
+
+log = logging.getLogger(__name__)
+
+# How long a gateway that refused its credentials or has no credit is left aside (as long as a row
+# waits after such an answer when no other gateway is there).
+PAUSE_SECONDS = 15 * 60
+PAUSING = (Outcome.CONFIG_ERROR, Outcome.INSUFFICIENT_BALANCE)
+HEALTH_KEY = "jigi:gateway-health:{name}"
+# A success is written at most this often per gateway and process (it is the common case, on a hot path).
+SUCCESS_WRITE_SECONDS = 10.0
+
+
+class GatewayHealth:
+    """Each gateway's last success, last error and pause, kept in Redis for the console and the alert
+    pass. Writing never fails a send: Redis being down only leaves the console without news."""
+
+    def __init__(self, client: redis.Redis, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.clock = clock
+        self._last_success_write: dict[str, float] = {}
+
+    def record(self, name: str, result: SendResult, paused_until: datetime | None = None) -> None:
+        now = datetime.now(UTC).isoformat()
+        if result.outcome is Outcome.ACCEPTED:
+            last = self._last_success_write.get(name)
+            if last is not None and self.clock() - last < SUCCESS_WRITE_SECONDS:
+                return
+            self._last_success_write[name] = self.clock()
+            fields = {"last_success_at": now}
+            self._write(name, fields, clear=("failing_since", "paused_until", "paused_reason"))
+            return
+        if result.outcome is Outcome.PERMANENT:
+            return  # about the message (a bad number), not the gateway
+        fields = {"last_error_at": now, "last_error": (result.reason or result.outcome)[:300]}
+        if paused_until is not None:
+            fields |= {"paused_until": paused_until.isoformat(), "paused_reason": fields["last_error"]}
+        self._last_success_write.pop(name, None)
+        self._write(name, fields, failing_since=now)
+
+    def _write(
+        self, name: str, fields: dict[str, str], clear: tuple[str, ...] = (), failing_since: str | None = None
+    ) -> None:
+        key = HEALTH_KEY.format(name=name)
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.hset(key, mapping=dict[Any, Any](fields))
+            if failing_since is not None:
+                pipe.hsetnx(key, "failing_since", failing_since)
+            if clear:
+                pipe.hdel(key, *clear)
+            pipe.execute()
+        except redis.RedisError as error:
+            log.warning("could not record the health of gateway %s: %s", name, error)
+
+
+def read_health(client: redis.Redis, names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """What is known of each gateway in `names` (empty when nothing was recorded or Redis is down)."""
+    health: dict[str, dict[str, str]] = {}
+    for name in names:
+        try:
+            raw = client.hgetall(HEALTH_KEY.format(name=name))
+        except redis.RedisError:
+            raw = {}
+        health[name] = {_text(key): _text(value) for key, value in raw.items()}
+    return health
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class GatewayChain:
+    """The gateways of SMS_GATEWAY, in order, behind the one Gateway interface the sender uses."""
+
+    def __init__(
+        self,
+        adapters: Sequence[Gateway],
+        health: GatewayHealth | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.adapters = list(adapters)
+        self.name = ",".join(adapter.name for adapter in self.adapters)
+        self.health = health
+        self.clock = clock
+        self._paused: dict[str, tuple[float, SendResult]] = {}
+
+    def send(self, message: Outgoing) -> SendResult:
+        answer: SendResult | None = None
+        for position, adapter in enumerate(self.adapters, start=1):
+            pause = self._paused.get(adapter.name)
+            if pause is not None and self.clock() < pause[0] and position < len(self.adapters):
+                answer = answer or pause[1]
+                continue  # the last gateway is always tried: its answer decides how long the row waits
+            result = replace(adapter.send(message), gateway=adapter.name)
+            paused_until = None
+            if result.outcome in PAUSING:
+                self._paused[adapter.name] = (self.clock() + PAUSE_SECONDS, result)
+                paused_until = datetime.fromtimestamp(time.time() + PAUSE_SECONDS, UTC)
+            else:
+                self._paused.pop(adapter.name, None)
+            if self.health is not None:
+                self.health.record(adapter.name, result, paused_until)
+            if result.outcome in PAUSING or (
+                result.outcome is Outcome.TRANSIENT and (message.urgent or message.last_attempt)
+            ):
+                answer = result  # surely not sent here: the next gateway may try
+                continue
+            return result
+        assert answer is not None  # the last adapter was tried and refused too
+        return answer
