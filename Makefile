@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PHONE ?= +22376123456
 URL ?= http://127.0.0.1:8000
 
-.PHONY: run test lint browser locales ussd at-server orange-server bench screenshots clean
+.PHONY: run test lint browser locales ussd at-server orange-server android-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ at-server: $(VENV)/.runtime
 
 orange-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.orange_server
+
+android-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.android_server
 
 screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q

@@ -14,6 +14,7 @@ INSUFFICIENT_BALANCE = "insufficient_balance"
 GATEWAY_CONFIG = "gateway_config"
 UNKNOWN_SENDS = "unknown_sends"
 HELD_SMS = "held_sms"
+GATEWAY_DOWN = "gateway_down"
 # Alerts that a later accepted message proves resolved.
 CLEARED_BY_SUCCESS = (INSUFFICIENT_BALANCE, GATEWAY_CONFIG)
 
@@ -33,10 +34,11 @@ def raise_alert(session: Session, kind: str, message: str) -> SystemAlert:
     return alert
 
 
-def resolve_alerts(session: Session, kinds: tuple[str, ...], now: datetime) -> None:
-    """Close open alerts of `kinds`: the problem is gone."""
-    session.execute(
-        update(SystemAlert)
-        .where(SystemAlert.kind.in_(kinds), SystemAlert.resolved_at.is_(None))
-        .values(resolved_at=now)
-    )
+def resolve_alerts(
+    session: Session, kinds: tuple[str, ...], now: datetime, message: str | None = None
+) -> None:
+    """Close open alerts of `kinds` (only the one with `message`, when given): the problem is gone."""
+    query = update(SystemAlert).where(SystemAlert.kind.in_(kinds), SystemAlert.resolved_at.is_(None))
+    if message is not None:
+        query = query.where(SystemAlert.message == message)
+    session.execute(query.values(resolved_at=now))

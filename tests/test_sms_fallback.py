@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 import redis
 from at_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
+from test_console_support import sign_in
 
 from service.devtools.android_server import AndroidServer
 from service.devtools.orange_server import Failure, OrangeServer
-from service.models import OutboundMessage
+from service.models import OutboundMessage, SystemAlert
 from service.outbox.kinds import Priority
-from service.sms.fallback import read_health
+from service.periodic import PassContext
+from service.sms.fallback import GatewayHealth, alert_on_gateways_down, read_health
+from service.sms.gateway import Outcome, SendResult, make_gateway
+from service.sms.sender import deliver_batch
 
 PATIENT = "+22376123456"
 CLINICIAN = "+22366123456"
@@ -111,9 +116,6 @@ def test_an_answer_in_doubt_on_the_first_gateway_is_never_sent_on_the_next(db, o
 
 
 def test_each_gateways_health_is_kept_for_the_console(app, db, orange, phone, both, settings):
-    from service.sms.gateway import make_gateway
-    from service.sms.sender import deliver_batch
-
     client = redis.Redis.from_url(settings.redis_url)
     orange.stop()
     ids = [emergency(db)]
@@ -128,3 +130,42 @@ def test_each_gateways_health_is_kept_for_the_console(app, db, orange, phone, bo
     assert "last_success_at" in health["android"] and "failing_since" not in health["android"]
     with db.session() as session:
         assert session.scalars(select(OutboundMessage.gateway)).one() == "android"
+
+
+def test_the_sms_page_shows_each_gateway_and_which_one_sent_a_message(app, client, db, orange, phone, both):
+    health = GatewayHealth(redis.Redis.from_url(both.redis_url))
+    health.record("orange", SendResult(Outcome.TRANSIENT, reason="cannot connect: refused"))
+    health.record("android", SendResult(Outcome.ACCEPTED))
+    orange.stop()
+    alert = emergency(db)
+    send_due(db, both, NOON)
+    app.extensions["jigi.settings"] = both
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get("/console/messages").get_data(as_text=True)
+    detail = client.get(f"/console/messages/{alert}").get_data(as_text=True)
+
+    assert "1. Orange" in page and "En panne depuis" in page and "cannot connect: refused" in page
+    assert "2. Téléphone Android" in page and "Dernier envoi réussi" in page
+    assert "Téléphone Android" in detail
+
+
+def test_a_gateway_failing_for_ten_minutes_alerts_coordinators_until_it_sends_again(db, both):
+    client = redis.Redis.from_url(both.redis_url)
+    health = GatewayHealth(client)
+    health.record("android", SendResult(Outcome.TRANSIENT, reason="the phone answered 503 (offline?)"))
+    since = read_health(client, ["android"])["android"]["failing_since"]
+    started = datetime.fromisoformat(since)
+
+    def run(at):
+        return alert_on_gateways_down(PassContext(db, client, both, at))
+
+    assert run(started + timedelta(minutes=5)) == {}
+    assert run(started + timedelta(minutes=11)) == {"gateways_down": 1}
+    run(started + timedelta(minutes=12))  # still down: still one alert
+    health.record("android", SendResult(Outcome.ACCEPTED))
+    run(started + timedelta(minutes=13))
+
+    with db.session() as session:
+        alerts = session.scalars(select(SystemAlert).where(SystemAlert.kind == "gateway_down")).all()
+    assert len(alerts) == 1 and "android" in alerts[0].message and alerts[0].resolved_at is not None

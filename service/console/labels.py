@@ -128,3 +128,9 @@ AUDIT_DETAIL = {
     "starts_at": _("début"),
     "detail": _("détail"),
 }
+GATEWAY = {
+    "console": _("Console (essai)"),
+    "africastalking": _("Africa's Talking"),
+    "orange": _("Orange"),
+    "android": _("Téléphone Android"),
+}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -9,12 +12,16 @@ from service.accounts import record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, paginate, requested_range, t
+from service.console.web import actor, paginate, requested_range, settings, t
 from service.db import get_db
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
 from service.outbox.kinds import MESSAGE_KINDS
 from service.outbox.rows import release_held
+from service.redis_conn import get_redis
+from service.sms.fallback import read_health
 from service.timeutil import utcnow
+
+MOMENTS = ("last_success_at", "last_error_at", "failing_since", "paused_until")
 
 
 @bp.get("/messages")
@@ -40,7 +47,26 @@ def messages():
             statuses=MESSAGE_STATUSES,
             kinds=MESSAGE_KINDS,
             labels=labels,
+            gateways=gateway_health(),
         )
+
+
+def gateway_health() -> list[dict[str, Any]]:
+    """Each gateway of SMS_GATEWAY, in order, with its last success, last error and pause."""
+    rows = []
+    for name, state in read_health(get_redis(), settings().gateways).items():
+        moments = {key: datetime.fromisoformat(state[key]) for key in MOMENTS if state.get(key)}
+        paused = moments.get("paused_until")
+        rows.append(
+            {
+                "name": name,
+                "state": state,
+                **moments,
+                "paused": paused is not None and paused > utcnow(),
+                "failing": "failing_since" in moments,
+            }
+        )
+    return rows
 
 
 @bp.get("/messages/<int:message_id>")

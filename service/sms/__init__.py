@@ -20,7 +20,7 @@ gateways_cli = Commands("gateways", help="SMS gateways: register Jigi's callback
 
 
 def init_app(app: Flask) -> None:
-    from service.sms import sweeper  # noqa: F401  (registers the sending pass)
+    from service.sms import fallback, sweeper  # noqa: F401  (register the sending and gateway passes)
     from service.sms.android_events import bp as android_bp
     from service.sms.callbacks import bp
 

@@ -16,11 +16,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
 
+from service import system_alerts
+from service.periodic import PassContext, periodic_pass
 from service.sms.gateway import Gateway, Outcome, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ PAUSING = (Outcome.CONFIG_ERROR, Outcome.INSUFFICIENT_BALANCE)
 HEALTH_KEY = "jigi:gateway-health:{name}"
 # A success is written at most this often per gateway and process (it is the common case, on a hot path).
 SUCCESS_WRITE_SECONDS = 10.0
+# A gateway failing this long without a success in between (a phone offline, Orange down) alerts coordinators.
+DOWN_AFTER = timedelta(minutes=10)
 
 
 class GatewayHealth:
@@ -87,6 +91,31 @@ def read_health(client: redis.Redis, names: Sequence[str]) -> dict[str, dict[str
             raw = {}
         health[name] = {_text(key): _text(value) for key, value in raw.items()}
     return health
+
+
+def down_message(name: str) -> str:
+    return (
+        f"The {name} SMS gateway has failed for more than {DOWN_AFTER.seconds // 60} minutes: its messages "
+        "go through the next gateway or wait. See the gateway's last error on the SMS page."
+    )
+
+
+@periodic_pass("gateway_health", order=30)
+def alert_on_gateways_down(context: PassContext) -> dict[str, int]:
+    """Open an alert for each gateway failing for DOWN_AFTER, close it once the gateway sends again."""
+    down = 0
+    health = read_health(context.redis, context.settings.gateways)
+    with context.database.session() as session:
+        for name, state in health.items():
+            since = state.get("failing_since")
+            if since and context.now - datetime.fromisoformat(since) >= DOWN_AFTER:
+                system_alerts.raise_alert(session, system_alerts.GATEWAY_DOWN, down_message(name))
+                down += 1
+            elif not since:
+                system_alerts.resolve_alerts(
+                    session, (system_alerts.GATEWAY_DOWN,), context.now, message=down_message(name)
+                )
+    return {"gateways_down": down} if down else {}
 
 
 def _text(value: bytes | str) -> str:
