@@ -1,5 +1,5 @@
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import CALLBACK_TOKEN
@@ -198,3 +198,36 @@ def test_bulk_optout_opts_out_without_a_confirmation_sms(client, db, booked):
 @pytest.mark.parametrize("form", [{"senderId": "JIGI"}, {"senderId": "JIGI", "phoneNumber": "12"}])
 def test_bulk_optout_without_a_valid_phone_is_refused(client, form):
     assert client.post(OPTOUT, data=form).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("date", "kept"),
+    [
+        ("2026-11-30 10:00:00", datetime(2026, 11, 30, 10, 0, tzinfo=UTC)),
+        ("2026-11-30T10:00:00.452Z", datetime(2026, 11, 30, 10, 0, 0, 452000, tzinfo=UTC)),
+        ("hier", None),
+        ("2999-01-01 00:00:00", None),
+    ],
+)
+def test_an_incoming_sms_keeps_the_gateways_time_unless_it_is_unreadable(client, db, date, kept):
+    before = utcnow()
+    form = {"from": PHONE, "to": "36123", "text": "merci", "date": date, "id": "ATXid_date"}
+
+    assert client.post(INBOUND, data=form).status_code == 200
+
+    [message] = inbound(db)
+    if kept is None:
+        assert before <= message.received_at <= utcnow()
+    else:
+        assert message.received_at == kept
+
+
+@pytest.mark.parametrize("missing", ["from", "to", "text", "id"])
+def test_an_incoming_sms_without_from_to_text_or_id_is_a_400(client, db, missing):
+    form = {"from": PHONE, "to": "36123", "text": "merci", "date": "", "id": "ATXid_x"}
+    del form[missing]
+
+    answer = client.post(INBOUND, data=form)
+
+    assert answer.status_code == 400 and missing in answer.get_data(as_text=True)
+    assert inbound(db) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,13 +32,32 @@ class DuplicateInbound(Exception):
 
 @dataclass(frozen=True)
 class InboundSms:
-    """The fields of AT's incoming-SMS callback that Jigi keeps."""
+    """An incoming SMS as a gateway's callback gives it; `at_id` is its gateway's id (de-duplication),
+    `sent_at` the time the gateway says it arrived (None: the time Jigi received it)."""
 
     at_id: str
     sender: str
     text: str
     to: str | None = None
     link_id: str | None = None
+    sent_at: datetime | None = None
+
+
+# A gateway's time more than this far ahead of Jigi's clock is taken as wrong.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def gateway_time(raw: object, now: datetime) -> datetime | None:
+    """A gateway's timestamp (ISO 8601, with or without zone; none means UTC), or None when it is
+    missing, unreadable or in the future."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment <= now + CLOCK_SKEW else None
 
 
 def normalize_reply(text: str) -> str:
@@ -64,7 +83,7 @@ def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: date
         link_id=sms.link_id,
         kind="other",
         handled=False,
-        received_at=now,
+        received_at=sms.sent_at or now,
     )
     session.add(message)
     try:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from service import get_settings
 from service.care.patients import opt_out
-from service.care.replies import DuplicateInbound, InboundSms, receive_sms
+from service.care.replies import DuplicateInbound, InboundSms, gateway_time, receive_sms
 from service.db import get_db
 from service.phones import InvalidPhone
 from service.timeutil import utcnow
@@ -16,7 +16,7 @@ from service.webhook_auth import require_callback_token
 
 bp = Blueprint("care_sms", __name__)
 
-REQUIRED = ("from", "id", "text")
+REQUIRED = ("from", "to", "id", "text")
 LIMITS = {"id": 64, "from": 20}
 
 
@@ -41,6 +41,7 @@ def inbound_sms() -> Response:
         text=form["text"],
         to=form.get("to", "").strip()[:20] or None,
         link_id=form.get("linkId", "").strip()[:64] or None,
+        sent_at=gateway_time(form.get("date"), utcnow()),
     )
     return receive(sms)
 
@@ -67,6 +68,7 @@ def orange_inbound_sms() -> Response:
         sender=sender,
         text=fields["message"],
         to=to.removeprefix("tel:")[:20] if isinstance(to, str) and to else None,
+        sent_at=gateway_time(message.get("dateTime"), utcnow()),
     )
     return receive(sms)
 

@@ -16,9 +16,10 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from service import get_settings
-from service.care.replies import InboundSms
+from service.care.replies import InboundSms, gateway_time
 from service.care.webhooks import receive
 from service.sms.callbacks import PLAIN, store_report
+from service.timeutil import utcnow
 from service.webhook_auth import require_callback_token
 
 bp = Blueprint("android", __name__)
@@ -69,5 +70,6 @@ def android_event() -> Any:
         event_id = f"android:{body['id']}"  # the app's messageId of an SMS received is not unique
         if len(event_id) > 64 or len(sender) > 20:
             return "Bad event: id or phoneNumber too long\n", 400, PLAIN
-        return receive(InboundSms(at_id=event_id, sender=sender.strip(), text=text))
+        sent_at = gateway_time(payload.get("receivedAt"), utcnow())
+        return receive(InboundSms(at_id=event_id, sender=sender.strip(), text=text, sent_at=sent_at))
     return "OK ignored\n", 200, PLAIN  # other events (system:ping, mms:...) are not Jigi's
