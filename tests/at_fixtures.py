@@ -140,7 +140,8 @@ def wait_until(
 
 def worker_env(settings: Settings, **overrides: str) -> dict[str, str]:
     """Environment for `python worker.py` on the test database, Redis and settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AT_", "SMS_"))}
+    gateway_keys = ("AT_", "SMS_", "ORANGE_", "ANDROID_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(gateway_keys)}
     env.update(
         JIGI_ENV="test",
         DATABASE_URL=settings.database_url,
@@ -150,6 +151,12 @@ def worker_env(settings: Settings, **overrides: str) -> dict[str, str]:
         AT_API_KEY=settings.at_api_key,
         AT_API_URL=settings.at_api_url or "",
         AT_TIMEOUT_SECONDS=str(settings.at_timeout_seconds),
+        ORANGE_API_URL=settings.orange_api_url,
+        ORANGE_CLIENT_ID=settings.orange_client_id,
+        ORANGE_CLIENT_SECRET=settings.orange_client_secret,
+        ANDROID_GATEWAY_URL=settings.android_gateway_url or "",
+        ANDROID_GATEWAY_USERNAME=settings.android_gateway_username,
+        ANDROID_GATEWAY_PASSWORD=settings.android_gateway_password,
         SWEEP_INTERVAL_SECONDS="0.2",
         HOTLINE=settings.hotline,
     )

