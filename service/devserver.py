@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 
@@ -19,7 +20,12 @@ from service.migrate import upgrade
 from service.redis_conn import embedded_url, start_embedded
 
 
+def _stop(*_args: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the web app and the worker as Ctrl-C does
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop)
     with stop_on_config_error("Jigi"):
         settings = Settings.from_env()
     env = dict(os.environ)

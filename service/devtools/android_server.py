@@ -67,9 +67,11 @@ class AndroidServer:
         username: str = "jigi",
         password: str = "local-password",
         signing_key: str = "",
+        auto_report: bool = False,
     ) -> None:
         self.username, self.password = username, password
         self.signing_key = signing_key
+        self.auto_report = auto_report  # sms:sent and sms:delivered a second after each accepted send
         self.offline = False  # answer 503 to every send, as a phone without network does
         self._lock = threading.Lock()
         self._state = _State()
@@ -197,6 +199,12 @@ class AndroidServer:
             response = _json({"message": "Not found"}, 404)
         return response(environ, start_response)
 
+    def _report_quietly(self, message_id: str) -> None:
+        try:
+            self.report_delivered(message_id)
+        except requests.RequestException as error:
+            log.warning("could not post an event to Jigi: %s", error)
+
     def _authorised(self, request: Request) -> bool:
         auth = request.authorization
         return auth is not None and (auth.username, auth.password) == (self.username, self.password)
@@ -232,6 +240,10 @@ class AndroidServer:
                 return _json({"message": f"message with id {message_id} already exists"}, 409)
             self._state.messages[message_id] = Accepted(message_id, tuple(numbers), text)
         log.info("SMS to %s: %s", ", ".join(numbers), text)
+        if self.auto_report:
+            timer = threading.Timer(1.0, self._report_quietly, args=(message_id,))
+            timer.daemon = True
+            timer.start()
         recipients = [{"phoneNumber": number, "state": "Pending"} for number in numbers]
         return _json({"id": message_id, "state": "Pending", "recipients": recipients}, 202)
 
@@ -273,8 +285,9 @@ def main() -> None:
     parser.add_argument("--signing-key", default=os.environ.get("ANDROID_GATEWAY_SIGNING_KEY", ""))
     args = parser.parse_args()
     logs.configure()
-    server = AndroidServer(args.host, args.port, signing_key=args.signing_key).start()
+    server = AndroidServer(args.host, args.port, signing_key=args.signing_key, auto_report=True).start()
     print(f"Android gateway-compatible server at {server.url}; Ctrl-C stops it.")
+    print("Events go to the webhooks registered with `flask --app app gateways register-webhooks`.")
     print(
         f"Run Jigi with: SMS_GATEWAY=android ANDROID_GATEWAY_URL={server.url} "
         f"ANDROID_GATEWAY_USERNAME={server.username} ANDROID_GATEWAY_PASSWORD={server.password} make run"

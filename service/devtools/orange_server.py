@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ADDRESS = re.compile(r"^tel:\+\d{4,15}$")
 SUBSCRIBER = re.compile(r"^tel:\+\d{8,15}$")
+REPORT_DELAY_SECONDS = 1.0
 OUTBOUND = re.compile(r"^/smsmessaging/v1/outbound/(?P<sender>[^/]+)/(?P<what>requests|subscriptions)$")
 
 
@@ -92,12 +93,14 @@ class OrangeServer:
         service_url: str | None = None,
         token: str = DEV_CALLBACK_TOKEN,
         token_lifetime: int = 3600,
+        auto_report: bool = False,
     ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         self.sender_address = sender_address
         self.service_url = service_url.rstrip("/") if service_url else None
         self.token = token
         self.token_lifetime = token_lifetime
+        self.auto_report = auto_report  # post DeliveredToTerminal a second after each accepted send
         self._lock = threading.Lock()
         self._state = _State()
         self._stopping = threading.Event()
@@ -270,6 +273,8 @@ class OrangeServer:
         with self._lock:
             self._state.sent.append(sent)
         log.info("SMS to %s: %s", address, text)
+        if self.auto_report and self.service_url:
+            _later(lambda: self.post_receipt(resource_id, "DeliveredToTerminal", address))
         answer = dict(message, address=[address])
         answer["resourceURL"] = (
             f"{self.url}/smsmessaging/v1/outbound/{route['sender']}/requests/{resource_id}"
@@ -285,6 +290,20 @@ class OrangeServer:
             self._state.subscriptions.append(url)
         reference = {"callbackReference": {"notifyURL": url}, "resourceURL": f"{self.url}/subscriptions/1"}
         return _json({"deliveryReceiptSubscription": reference}, 201)
+
+
+def _later(post: Callable[[], object], seconds: float = REPORT_DELAY_SECONDS) -> None:
+    """Post a callback a little later, as the real service does once Jigi has recorded the id."""
+
+    def run() -> None:
+        try:
+            post()
+        except requests.RequestException as error:
+            log.warning("could not post to Jigi: %s", error)
+
+    timer = threading.Timer(seconds, run)
+    timer.daemon = True
+    timer.start()
 
 
 def _service_error(status: int, exception: str, text: str) -> Response:
@@ -309,8 +328,10 @@ def main() -> None:
     parser.add_argument("--token", default=os.environ.get("AT_CALLBACK_TOKEN", DEV_CALLBACK_TOKEN))
     args = parser.parse_args()
     logs.configure()
-    server = OrangeServer(args.host, args.port, service_url=args.service_url, token=args.token).start()
-    print(f"Orange-compatible SMS API at {server.url}; Ctrl-C stops it.")
+    server = OrangeServer(
+        args.host, args.port, service_url=args.service_url, token=args.token, auto_report=True
+    ).start()
+    print(f"Orange-compatible SMS API at {server.url}, receipts to {args.service_url}; Ctrl-C stops it.")
     print(
         f"Run Jigi with: SMS_GATEWAY=orange ORANGE_API_URL={server.url} ORANGE_CLIENT_ID={server.client_id} "
         f"ORANGE_CLIENT_SECRET={server.client_secret} make run"
