@@ -80,3 +80,38 @@ def test_entry_points_stop_with_the_variable_at_fault_not_a_traceback(entry_poin
     assert result.returncode == 2
     assert result.stderr.startswith(f"{program} cannot start: configuration variable QUIET_HOURS")
     assert "Traceback" not in result.stderr
+
+
+def test_several_gateways_are_read_in_order():
+    settings = Settings.from_env(
+        {
+            "SMS_GATEWAY": " Orange , android",
+            "ORANGE_CLIENT_ID": "id",
+            "ORANGE_CLIENT_SECRET": "secret",
+            "ANDROID_GATEWAY_URL": "http://192.0.2.10:8080",
+            "ANDROID_GATEWAY_USERNAME": "jigi",
+            "ANDROID_GATEWAY_PASSWORD": "secret",
+        }
+    )
+
+    assert settings.gateways == ("orange", "android")
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"SMS_GATEWAY": "orange,orange"}, "SMS_GATEWAY"),
+        ({"SMS_GATEWAY": "orange,pigeon"}, "SMS_GATEWAY"),
+        ({"SMS_GATEWAY": "orange", "ORANGE_CLIENT_ID": "id"}, "ORANGE_CLIENT_SECRET"),
+        (
+            {"SMS_GATEWAY": "console,android", "ANDROID_GATEWAY_URL": "http://192.0.2.10:8080"},
+            "ANDROID_GATEWAY_USERNAME",
+        ),
+        ({"ORANGE_SENDER_ADDRESS": "+2230000"}, "ORANGE_SENDER_ADDRESS"),
+    ],
+)
+def test_a_gateway_without_what_it_needs_is_refused_naming_the_variable(environ, variable):
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(environ)
+
+    assert refused.value.name == variable
