@@ -23,7 +23,7 @@ from service.migrate import upgrade
 from service.redis_conn import embedded_url, start_embedded
 
 CALLBACK_TOKEN = "test-callback-token"
-pytest_plugins = ("at_fixtures",)  # the SMS area's fixtures: local AT server, worker processes
+pytest_plugins = ("sms_fixtures",)  # the SMS area's fixtures: local gateway servers, worker processes
 
 
 def free_port() -> int:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import Counter
 
 import redis
-from at_fixtures import NOON, add_message, count_by_status, row
 from rq import Queue
+from sms_fixtures import NOON, add_message, count_by_status, row
 from sqlalchemy import select, update
 
 from service.devtools.at_server import Answer

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import redis
-from at_fixtures import NOON, add_message, row
 from conftest import CALLBACK_TOKEN, free_port
+from sms_fixtures import NOON, add_message, row
 from sqlalchemy import select
 from tcp_relay import relay_to
 from test_console_support import sign_in

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from at_fixtures import NOON, add_message, row, send_due
+from sms_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
 from test_console_support import sign_in
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 import requests
-from at_fixtures import NOON, add_message, outgoing, row, send_due, served
+from sms_fixtures import NOON, add_message, outgoing, row, send_due, served
 from sqlalchemy import select
 
 from service import create_app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from at_fixtures import NOON, add_message, row, send_due
+from sms_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
 
 from service.models import MessageEvent

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-from at_fixtures import NOON, add_message, row, send_due
+from sms_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
 from test_console_support import sign_in
 
 from service.devtools.android_server import AndroidServer
-from service.devtools.orange_server import Failure, OrangeServer
+from service.devtools.orange_server import Failure
 from service.models import OutboundMessage, SystemAlert
 from service.outbox.kinds import Priority
 from service.periodic import PassContext
@@ -24,13 +24,6 @@ from service.sms.sender import deliver_batch
 
 PATIENT = "+22376123456"
 CLINICIAN = "+22366123456"
-
-
-@pytest.fixture
-def orange(settings) -> Iterator[OrangeServer]:
-    server = OrangeServer(token=settings.at_callback_token).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

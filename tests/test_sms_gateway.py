@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 import requests
-from at_fixtures import API_KEY, outgoing
 from conftest import free_port
+from sms_fixtures import API_KEY, outgoing
 
 from service.devtools.at_server import Answer
 from service.sms import gateway as gw

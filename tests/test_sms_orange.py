@@ -8,23 +8,16 @@ from dataclasses import replace
 
 import pytest
 import requests
-from at_fixtures import NOON, add_message, outgoing, row, send_due, served
+from sms_fixtures import NOON, add_message, outgoing, row, send_due, served
 from sqlalchemy import select
 
 from service import create_app
 from service.care.patients import add_patient
-from service.devtools.orange_server import Failure, OrangeServer
+from service.devtools.orange_server import Failure
 from service.models import OutboundMessage, SystemAlert
 from service.sms.orange_gateway import OrangeGateway
 
 PATIENT = "+22376123456"
-
-
-@pytest.fixture
-def orange(settings) -> Iterator[OrangeServer]:
-    server = OrangeServer(token=settings.at_callback_token).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

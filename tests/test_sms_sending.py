@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from at_fixtures import NOON, add_message, outgoing, row, send_due
+from sms_fixtures import NOON, add_message, outgoing, row, send_due
 from sqlalchemy import select
 
 from service.devtools.at_server import Answer

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import redis
-from at_fixtures import NOON, add_message, count_by_status, row
 from rq import Queue, SimpleWorker
+from sms_fixtures import NOON, add_message, count_by_status, row
 from sqlalchemy import select
 
 from service import create_app

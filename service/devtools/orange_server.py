@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
-import json
 import logging
 import os
 import re
 import secrets
-import signal
 import threading
 import uuid
 from collections.abc import Callable
@@ -27,11 +24,11 @@ from typing import Any
 from urllib.parse import unquote
 
 import requests
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from service import logs
 from service.config import DEV_CALLBACK_TOKEN
+from service.devtools.serving import LocalServer, json_response
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +77,7 @@ class _State:
     hooks: dict[int, Callable[[], None]] = field(default_factory=dict)
 
 
-class OrangeServer:
+class OrangeServer(LocalServer):
     """The server; `start()` runs it in a thread on 127.0.0.1 (port 0 picks a free port)."""
 
     def __init__(
@@ -103,34 +100,7 @@ class OrangeServer:
         self.auto_report = auto_report  # post DeliveredToTerminal a second after each accepted send
         self._lock = threading.Lock()
         self._state = _State()
-        self._stopping = threading.Event()
-        self._server: BaseWSGIServer = make_server(
-            host, port, self._wsgi, threaded=True, request_handler=_Quiet
-        )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """The base URL to give Jigi as ORANGE_API_URL."""
-        return f"http://{self._server.host}:{self._server.port}"
-
-    def start(self) -> OrangeServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> OrangeServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        super().__init__(host, port)
 
     # Control, from Python.
 
@@ -205,7 +175,7 @@ class OrangeServer:
         elif route and request.method == "POST":
             response = self._authorised(request) or self._outbound(request, route)
         else:
-            response = _json({"code": 404, "message": "Resource not found"}, 404)
+            response = json_response({"code": 404, "message": "Resource not found"}, 404)
         return response(environ, start_response)
 
     def _token(self, request: Request) -> Response:
@@ -213,17 +183,19 @@ class OrangeServer:
             self._state.token_requests += 1
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
-            return _json(
+            return json_response(
                 {"error": "invalid_client", "error_description": "The requested service needs credentials"},
                 401,
             )
         if request.form.get("grant_type") != "client_credentials":
-            return _json({"error": "unsupported_grant_type"}, 400)
+            return json_response({"error": "unsupported_grant_type"}, 400)
         value = secrets.token_urlsafe(24)
         with self._lock:
             self._state.tokens[value] = True
         # Orange's pages show expires_in as a string.
-        return _json({"token_type": "Bearer", "access_token": value, "expires_in": str(self.token_lifetime)})
+        return json_response(
+            {"token_type": "Bearer", "access_token": value, "expires_in": str(self.token_lifetime)}
+        )
 
     def _authorised(self, request: Request) -> Response | None:
         header = request.headers.get("Authorization", "")
@@ -231,9 +203,13 @@ class OrangeServer:
         with self._lock:
             valid = self._state.tokens.get(value)
         if not header.startswith("Bearer ") or valid is None:
-            return _json({"code": 41, "message": "Invalid credentials", "description": "Invalid token"}, 401)
+            return json_response(
+                {"code": 41, "message": "Invalid credentials", "description": "Invalid token"}, 401
+            )
         if not valid:
-            return _json({"code": 42, "message": "Expired credentials", "description": "Expired token"}, 401)
+            return json_response(
+                {"code": 42, "message": "Expired credentials", "description": "Expired token"}, 401
+            )
         return None
 
     def _outbound(self, request: Request, route: re.Match[str]) -> Response:
@@ -267,7 +243,7 @@ class OrangeServer:
                 self._stopping.wait(failure.delay)
             with self._lock:
                 self._state.refused += 1
-            return _json(failure.body(), failure.status)
+            return json_response(failure.body(), failure.status)
         resource_id = str(uuid.uuid4())
         sent = Sent(resource_id, address, sender, message.get("senderName"), text)
         with self._lock:
@@ -279,7 +255,7 @@ class OrangeServer:
         answer["resourceURL"] = (
             f"{self.url}/smsmessaging/v1/outbound/{route['sender']}/requests/{resource_id}"
         )
-        return _json({"outboundSMSMessageRequest": answer}, 201)
+        return json_response({"outboundSMSMessageRequest": answer}, 201)
 
     def _subscribe(self, body: Any) -> Response:
         try:
@@ -289,7 +265,7 @@ class OrangeServer:
         with self._lock:
             self._state.subscriptions.append(url)
         reference = {"callbackReference": {"notifyURL": url}, "resourceURL": f"{self.url}/subscriptions/1"}
-        return _json({"deliveryReceiptSubscription": reference}, 201)
+        return json_response({"deliveryReceiptSubscription": reference}, 201)
 
 
 def _later(post: Callable[[], object], seconds: float = REPORT_DELAY_SECONDS) -> None:
@@ -307,16 +283,7 @@ def _later(post: Callable[[], object], seconds: float = REPORT_DELAY_SECONDS) ->
 
 
 def _service_error(status: int, exception: str, text: str) -> Response:
-    return _json(Failure(status, exception, text).body(), status)
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(json.dumps(data), status, content_type="application/json")
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    return json_response(Failure(status, exception, text).body(), status)
 
 
 def main() -> None:
@@ -336,11 +303,7 @@ def main() -> None:
         f"Run Jigi with: SMS_GATEWAY=orange ORANGE_API_URL={server.url} ORANGE_CLIENT_ID={server.client_id} "
         f"ORANGE_CLIENT_SECRET={server.client_secret} make run"
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    server.stop()
+    server.serve_until_stopped()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Fixtures and helpers for the SMS tests: the local Africa's Talking-compatible server, settings that
-point the real SDK at it, outbound rows, and worker processes started by a test."""
+"""Fixtures and helpers for the SMS tests: the local Africa's Talking- and Orange-compatible servers,
+settings that point the real SDK at AT's, the app served to gateways, outbound rows, and worker processes
+started by a test."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from werkzeug.serving import make_server
 from service.config import Settings
 from service.db import Database
 from service.devtools.at_server import ATServer
+from service.devtools.orange_server import OrangeServer
 from service.models import OutboundMessage
 from service.outbox.rows import schedule_message
 from service.sms.gateway import Outgoing, make_gateway
@@ -60,6 +62,14 @@ def live_service(app, at_server: ATServer) -> Iterator[str]:
     with served(app) as url:
         at_server.service_url = url
         yield url
+
+
+@pytest.fixture
+def orange(settings: Settings) -> Iterator[OrangeServer]:
+    """The Orange-compatible server on a free loopback port."""
+    server = OrangeServer(token=settings.at_callback_token).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
