@@ -111,15 +111,27 @@ def plain_letters(text: str) -> str:
 def measure(text: str) -> Encoded:
     """Encoding and segment count of `text` as it would be sent."""
     if is_gsm7(text):
-        length = sum(2 if ch in EXTENDED else 1 for ch in text)
+        units = [2 if ch in EXTENDED else 1 for ch in text]  # an escape septet before each extended one
         single, part = 160, 153
         encoding = "GSM-7"
     else:
-        length = len(text.encode("utf-16-le")) // 2
+        units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # a surrogate pair for an emoji
         single, part = 70, 67
         encoding = "UCS-2"
-    segments = 1 if length <= single else -(-length // part)
+    length = sum(units)
+    segments = 1 if length <= single else _parts(units, part)
     return Encoded(text, encoding, segments, length)
+
+
+def _parts(units: list[int], size: int) -> int:
+    """Parts of `size` units needed when no character (an escape and its septet, a surrogate pair) may be
+    split across two parts, as phones and gateways split them: a part then holds one unit less."""
+    parts, used = 1, 0
+    for unit in units:
+        if used + unit > size:
+            parts, used = parts + 1, 0
+        used += unit
+    return parts
 
 
 def for_sms(text: str, convert: bool = True) -> Encoded:

@@ -40,6 +40,14 @@ def test_unknown_characters_become_a_question_mark():
         ("ɛ" * 70, "UCS-2", 1, 70),
         ("ɛ" * 71, "UCS-2", 2, 71),
         ("ɛ" * 135, "UCS-2", 3, 135),
+        # A two-septet character or a surrogate pair is never split: at a part's edge it opens the next.
+        ("a" * 152 + "€", "GSM-7", 1, 154),
+        ("a" * 152 + "€" + "a" * 152, "GSM-7", 3, 306),  # 153 + 153 units, but 152 | 2+151 | 1
+        ("a" * 153 + "€" + "a" * 151, "GSM-7", 2, 306),  # the € starts part two exactly
+        ("ɛ" * 66 + "😀" + "ɛ" * 66, "UCS-2", 3, 134),  # 66 | 2+65 | 1
+        ("ɛ" * 67 + "😀" + "ɛ" * 65, "UCS-2", 2, 134),
+        ("😀" * 35, "UCS-2", 1, 70),
+        ("😀" * 36, "UCS-2", 2, 72),  # 33 pairs fill 66 of 67 units, 3 more go in part two
     ],
 )
 def test_measure_counts_encoding_segments_and_length(text, encoding, segments, length):

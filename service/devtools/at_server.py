@@ -357,7 +357,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("AT_SERVER_PORT", "8090")))
     parser.add_argument("--api-key", default=os.environ.get("AT_API_KEY", "local"))
-    parser.add_argument("--service-url", default=os.environ.get("JIGI_URL", "http://127.0.0.1:8000"))
+    parser.add_argument(
+        "--service-url",
+        default=os.environ.get("JIGI_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"),
+    )
     parser.add_argument("--token", default=os.environ.get("AT_CALLBACK_TOKEN", DEV_CALLBACK_TOKEN))
     parser.add_argument("--no-reports", action="store_true", help="do not post delivery reports")
     args = parser.parse_args()

@@ -291,7 +291,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("ORANGE_SERVER_PORT", "8091")))
-    parser.add_argument("--service-url", default=os.environ.get("JIGI_URL", "http://127.0.0.1:8000"))
+    parser.add_argument(
+        "--service-url",
+        default=os.environ.get("JIGI_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"),
+    )
     parser.add_argument("--token", default=os.environ.get("AT_CALLBACK_TOKEN", DEV_CALLBACK_TOKEN))
     args = parser.parse_args()
     logs.configure()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -57,6 +58,12 @@ class LocalServer:
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
         self.stop()
+
+
+def jigi_url() -> str:
+    """Where the local servers post their callbacks: JIGI_URL, else the Jigi that `make run` starts on
+    this machine's PORT (default 8000)."""
+    return os.environ.get("JIGI_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
 
 
 def json_response(data: Any, status: int = 200) -> Response:
