@@ -36,6 +36,12 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _boxed(svg: str) -> Markup:
+    """The chart in a box that scrolls sideways on a phone, where the chart keeps its drawn size so that
+    its text stays 11 px high instead of shrinking with the screen."""
+    return Markup(f'<div class="chart-box">{svg}</div>')
+
+
 def _frame(title: str, labels: list[str], top: float, y_label: str, series: list[Series]) -> str:
     """The SVG opening: title, y grid with values, x labels, legend."""
     chart_id = f"chart{next(_ids)}"
@@ -101,7 +107,7 @@ def bar_chart(
             )
             if stacked:
                 base = y
-    return Markup(head + "".join(bars) + "</svg>")
+    return _boxed(head + "".join(bars) + "</svg>")
 
 
 def line_chart(
@@ -130,4 +136,4 @@ def line_chart(
             lines.insert(
                 0, f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(points)}"/>'
             )
-    return Markup(head + "".join(lines) + "</svg>")
+    return _boxed(head + "".join(lines) + "</svg>")

@@ -184,3 +184,89 @@ def test_messages_page(page, live_url, db):
     page.click("nav >> text=SMS")
     expect(page.locator("tbody")).to_contain_text("AbsentSubscriber")
     screenshot(page, "messages")
+
+
+PHONE_SCREEN = {"width": 375, "height": 667}
+# The rendered height, in CSS pixels, of the smallest chart text on the page (None without a chart).
+SMALLEST_CHART_TEXT = """() => {
+  const sizes = [...document.querySelectorAll("svg.chart text")].map((t) => {
+    const svg = t.ownerSVGElement, scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return parseFloat(getComputedStyle(t).fontSize) * scale;
+  });
+  return sizes.length ? Math.min(...sizes) : null;
+}"""
+# The element that sticks out furthest on the right, to name in a failure.
+WIDEST = """() => {
+  let worst = null, right = 0;
+  for (const node of document.querySelectorAll("body *")) {
+    const box = node.getBoundingClientRect();
+    if (box.right > right) { right = box.right; worst = node; }
+  }
+  return worst ? `${worst.tagName.toLowerCase()}.${worst.className} (${Math.round(right)} px)` : "";
+}"""
+
+
+def console_page_urls(app, db) -> list[str]:
+    """Every console page a GET opens, with a record of each kind for the pages about one record."""
+    from service.care.appointments import schedule_appointment
+    from service.care.patients import add_patient
+
+    referral = make_referral(db, reference="R7K2", urgency="emergency", contact_phone="+22376555555")
+    with db.session() as session:
+        patient = add_patient(session, "+22376123456", "bm")
+        schedule_appointment(
+            session, app.extensions["jigi.settings"], patient, utcnow() + timedelta(days=2), mobile_unit=True
+        )
+        message = session.scalars(select(OutboundMessage)).first()
+        ids = {"referral_id": referral.id, "patient_id": patient.id, "message_id": message.id}
+    with db.session() as session:
+        from service.models import User, Volunteer
+
+        ids["volunteer_id"] = session.scalars(select(Volunteer)).first().id
+        ids["user_id"] = session.scalars(select(User)).first().id
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/console/") or "GET" not in rule.methods:
+            continue
+        if rule.endpoint in ("console.static", "console.logout") or rule.rule.endswith(".csv"):
+            continue
+        arguments = set(rule.arguments)
+        if arguments - set(ids) - {"kind"}:
+            continue
+        values = {name: ids[name] for name in arguments if name in ids}
+        if "kind" in arguments:
+            values["kind"] = "referral_ack"
+        path = rule.rule
+        for name, value in values.items():
+            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        urls.append(path)
+    return sorted(set(urls))
+
+
+def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo):
+    make_user(db, "admin")
+    urls = console_page_urls(app, db)
+    context = browser.new_context(viewport=PHONE_SCREEN, locale="fr-FR", is_mobile=True)
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    phone.goto(f"{live_url}/console/login")
+    phone.fill("#email", "admin@jigi.ml")
+    phone.fill("#password", PASSWORD)
+    phone.click("button[type=submit]")
+    expect(phone.locator("h1")).to_have_text("Tableau de bord")
+
+    too_wide, small_text = {}, {}
+    for url in urls:
+        phone.goto(f"{live_url}{url}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE_SCREEN["width"]:
+            too_wide[url] = (width, phone.evaluate(WIDEST))
+        smallest = phone.evaluate(SMALLEST_CHART_TEXT)
+        if smallest is not None and smallest < 11:
+            small_text[url] = smallest
+    charts_seen = phone.goto(f"{live_url}/console/") and phone.evaluate(SMALLEST_CHART_TEXT)
+    context.close()
+
+    assert len(urls) >= 15
+    assert too_wide == {}
+    assert small_text == {} and charts_seen is not None
