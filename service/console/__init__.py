@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, render_template
 from markupsafe import escape
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from service import get_settings
 from service.accounts import may
 from service.console import labels
 from service.console.blueprint import bp, csrf
-from service.console.web import ago, language, local, page_url, t
+from service.console.web import ago, language, local, number, page_url, percent, t, tn
 from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
-from service.i18n import gettext
+from service.i18n import _, gettext
 from service.models import SystemAlert
 
 
@@ -61,6 +62,25 @@ def database_unavailable(_error: Exception) -> Response:
     return Response(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+# Console error pages in the reader's language: (title, what to do).
+ERROR_PAGES = {
+    403: (
+        _("Accès refusé"),
+        _("Votre rôle ne permet pas cette page ou cette action. Demandez à un administrateur au besoin."),
+    ),
+    404: (_("Page introuvable"), _("Ce dossier ou cette page n'existe pas (ou plus). Vérifiez le lien.")),
+}
+
+
+def error_page(error: HTTPException) -> tuple[str, int]:
+    title, explanation = ERROR_PAGES[error.code or 404]
+    page = render_template("console/error.html", title=t(title), explanation=t(explanation))
+    return page, error.code or 404
+
+
+for _status in ERROR_PAGES:
+    bp.register_error_handler(_status, error_page)
+
 for _unavailable in UNAVAILABLE_ERRORS:
     bp.register_error_handler(_unavailable, database_unavailable)
 
@@ -87,7 +107,24 @@ def audit_detail(raw: str | None) -> str:
     )
 
 
+@bp.app_template_filter("language_name")
+def language_name(code: str | None) -> str:
+    return t(labels.LANGUAGE[code]) if code in labels.LANGUAGE else (code or "")
+
+
+@bp.app_template_filter("message_event")
+def message_event(status: str) -> str:
+    """A message's history line: its status, or a gateway's report named as such."""
+    if status.startswith("report:"):
+        return t("Rapport de la passerelle : %(status)s", status=status.removeprefix("report:"))
+    label = labels.MESSAGE_STATUS.get(status)
+    return t(label) if label else status
+
+
 bp.add_app_template_filter(local, "local")
+bp.add_app_template_filter(number, "number")
+bp.add_app_template_filter(percent, "percent")
+bp.add_app_template_global(tn, "_n")
 bp.add_app_template_filter(ago, "ago")
 bp.add_app_template_global(page_url, "page_url")
 
@@ -107,4 +144,4 @@ def page_context() -> dict:
                     .limit(5)
                 )
             )
-    return {"user": user, "lang": language(), "system_alerts": alerts, "may": may}
+    return {"user": user, "lang": language(), "system_alerts": alerts, "may": may, "labels": labels}

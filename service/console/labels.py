@@ -134,3 +134,22 @@ GATEWAY = {
     "orange": _("Orange"),
     "android": _("Téléphone Android"),
 }
+LANGUAGE = {"fr": _("Français"), "bm": _("Bambara")}
+# What happened to a referral, as its history shows it (its statuses, and a volunteer's follow-up).
+REFERRAL_EVENT = {**REFERRAL_STATUS, "followup": _("Suivi du relais")}
+# The steps of an emergency alert.
+ALERT_STEP = {
+    "alerted": _("Médecin de garde alerté"),
+    "escalated": _("Relance au médecin suivant"),
+    "escalated_all": _("Relance à tous les médecins du district"),
+    "acknowledged": _("Prise en charge"),
+    "no_oncall": _("Aucun médecin de garde"),
+}
+SYSTEM_ALERT = {
+    "insufficient_balance": _("Plus de crédit SMS"),
+    "gateway_config": _("Passerelle SMS mal configurée"),
+    "gateway_down": _("Passerelle SMS en panne"),
+    "unknown_sends": _("SMS peut-être envoyés"),
+    "held_sms": _("SMS retenus"),
+    "no_oncall": _("District sans médecin de garde"),
+}

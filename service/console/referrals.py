@@ -102,7 +102,9 @@ def _referral_page(session: Session, referral_id: int, appointment_form, close_f
     appointment_form.place.choices = facility_choices(session, item)
     close_form.outcome.choices = {key: t(label) for key, label in labels.OUTCOME.items()}
     events = session.scalars(
-        select(ReferralEvent).where(ReferralEvent.referral_id == item.id).order_by(ReferralEvent.created_at)
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == item.id)
+        .order_by(ReferralEvent.created_at, ReferralEvent.id)
     ).all()
     followups = session.scalars(
         select(FollowUp).where(FollowUp.referral_id == item.id).order_by(FollowUp.created_at)

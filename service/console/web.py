@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_timedelta
+from babel.numbers import format_decimal, format_percent
 from flask import g, request, session, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from wtforms import Form
 from service import get_settings
 from service.config import Settings
 from service.errors import DomainError
-from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext
+from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext, translator
 from service.timeutil import local_days, utcnow
 
 PER_PAGE = 25
@@ -35,6 +36,28 @@ def language() -> str:
 def t(message: str, **params: Any) -> str:
     """`message` (French source text) in the console's language."""
     return gettext(language(), message, **params)
+
+
+def tn(singular: str, plural: str, count: int, **params: Any) -> str:
+    """The form of `singular`/`plural` (French source) for `count`, in the console's language;
+    `%(n)s` is the count."""
+    text = translator(language()).ngettext(singular, plural, count)
+    return text % {"n": format_decimal(count, locale=BABEL_LOCALES[language()]), **params}
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    """`1 234,5` in French: a number in the console's language, or a dash when there is none."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALES[language()])
+
+
+def percent(value: float | None) -> str:
+    """`12,5 %` in French, from a value already in percent."""
+    if value is None:
+        return "—"
+    return format_percent(value / 100, format="#,##0.0 %", locale=BABEL_LOCALES[language()])
 
 
 def show_refusal(form: Form, error: DomainError, default: str) -> None:

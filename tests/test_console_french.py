@@ -1,0 +1,125 @@
+"""A coordinator works the console in French without meeting English: statuses, events, steps, roles,
+languages, alerts and error pages are named in French, numbers written the French way."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from test_console_support import make_referral, sign_in
+
+from service import system_alerts
+from service.care.patients import add_patient
+from service.models import InboundMessage, OutboundMessage, Referral
+from service.outbox.lifecycle import record_events
+from service.referrals import triage
+from service.referrals.alerts import raise_emergency_alert
+from service.timeutil import utcnow
+
+# Codes stored in the database that must never reach a French page as they are.
+ENGLISH = (
+    "queued",
+    "sending",
+    "scheduled",
+    "contacted",
+    "appointment_set",
+    "followup",
+    "alerted",
+    "escalated",
+    "other",
+    "unknown_sends",
+    "gateway_config",
+    "admin",
+    "coordinator",
+    "fr",
+    "bm",
+    "Forbidden",
+    "Not Found",
+)
+
+
+def shown_codes(page: str) -> list[str]:
+    """The codes of ENGLISH that a page shows as a whole text: a cell, a label, a bracketed word."""
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", page, flags=re.S)
+    found = []
+    for code in ENGLISH:
+        if re.search(rf">\s*{re.escape(code)}\s*<|\({re.escape(code)}\)|— {re.escape(code)} ", text):
+            found.append(code)
+    return found
+
+
+@pytest.fixture
+def records(app, db, demo, settings):
+    """A referral contacted with an emergency alert, a patient, an SMS with its history, an SMS received
+    and an open system alert: data in the states the pages show."""
+    referral = make_referral(db, reference="R7K2", urgency="emergency")
+    with db.session() as session:
+        item = session.get(Referral, referral.id)
+        raise_emergency_alert(session, item, timedelta(minutes=5))
+        triage.mark_contacted(session, settings, item, "admin@jigi.ml")
+        patient = add_patient(session, "+22376123456", "bm")
+        message = session.scalars(select(OutboundMessage)).first()
+        record_events(session, [message.id], "queued", utcnow(), "attempt 1")
+        record_events(session, [message.id], "sending", utcnow(), None)
+        session.add(
+            InboundMessage(
+                at_id="A1",
+                sender="+22376123456",
+                text="Bonjour",
+                normalized="BONJOUR",
+                kind="other",
+                handled=False,
+            )
+        )
+        system_alerts.raise_alert(
+            session, system_alerts.UNKNOWN_SENDS, "Some SMS may or may not have been sent."
+        )
+    return {"referral": referral.id, "patient": patient.id, "message": message.id}
+
+
+def test_every_page_names_codes_in_french(app, client, db, records):
+    sign_in(app, client, db, "admin")
+    pages = [
+        "/console/",
+        f"/console/referrals/{records['referral']}",
+        "/console/referrals",
+        f"/console/patients/{records['patient']}",
+        "/console/patients",
+        f"/console/messages/{records['message']}",
+        "/console/messages",
+        "/console/inbox?show=all",
+        "/console/users",
+        "/console/volunteers",
+        "/console/audit",
+    ]
+
+    found = {url: shown_codes(client.get(url).get_data(as_text=True)) for url in pages}
+
+    assert {url: codes for url, codes in found.items() if codes} == {}
+    referral_page = client.get(f"/console/referrals/{records['referral']}").get_data(as_text=True)
+    assert "Médecin de garde alerté" in referral_page and "Contacté" in referral_page
+    assert "SMS peut-être envoyés" in client.get("/console/").get_data(as_text=True)
+    assert "Bamanankan" in client.get(f"/console/patients/{records['patient']}").get_data(as_text=True)
+
+
+def test_error_pages_are_in_french(app, client, db):
+    sign_in(app, client, db, "coordinator")
+
+    forbidden = client.get("/console/users")
+    missing = client.get("/console/patients/999999")
+
+    assert forbidden.status_code == 403 and "Accès refusé" in forbidden.get_data(as_text=True)
+    assert missing.status_code == 404 and "Page introuvable" in missing.get_data(as_text=True)
+
+
+def test_one_person_contacted_is_singular(app, client, db, demo, settings):
+    referral = make_referral(db, reference="R7K3", created_at=utcnow() - timedelta(hours=3))
+    with db.session() as session:
+        triage.mark_contacted(session, settings, session.get(Referral, referral.id), "admin@jigi.ml")
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get("/console/").get_data(as_text=True)
+
+    assert "1 contacté" in page and "1 contactés" not in page
