@@ -15,6 +15,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from service.gsm7 import non_gsm7_chars
 from service.i18n import LANGUAGES, LOCALES_DIR
 from service.ussd.menu import load_menus
 
@@ -97,3 +98,21 @@ def test_bambara_catalogs_have_the_bambara_plural_header():
 def test_every_language_has_a_ussd_catalog():
     for language in LANGUAGES:
         assert (LOCALES_DIR / language / "LC_MESSAGES" / "ussd.po").exists()
+
+
+# French words that have no GSM-7 spelling and no plain synonym: a phone shows them without the accent.
+GSM7_EXCEPTIONS = {"French"}  # "Français" (the ç)
+
+
+@pytest.mark.parametrize("domain", ["ussd", "sms"])
+def test_french_texts_read_the_same_once_converted_to_gsm7(domain):
+    """A volunteer's phone shows GSM-7: a French text that needs converting loses accents that matter
+    ("vous vous etes arreté"), so USSD and SMS texts use words that GSM-7 writes as they are."""
+    with (LOCALES_DIR / "fr" / "LC_MESSAGES" / f"{domain}.po").open("rb") as po_file:
+        catalog = read_po(po_file)
+    converted = {
+        message.id: "".join(non_gsm7_chars(message.string))
+        for message in catalog
+        if message.id and isinstance(message.string, str) and message.id not in GSM7_EXCEPTIONS
+    }
+    assert {msgid: chars for msgid, chars in converted.items() if chars} == {}

@@ -167,7 +167,7 @@ def test_emergency_alerts_the_oncall_clinician_with_neutral_words(client, demo, 
         }
         escalates_after = alert.next_escalation_at - alert.created_at
         assert round(escalates_after.total_seconds() / 60) == settings.alert_escalate_minutes
-    assert done.startswith(f"END KABAKOJUGU {referral.reference}: dèmèbagaw weelela.")
+    assert done.startswith(f"END KABAKOJUGU {referral.reference}: dèmèbagaw welela.")
     assert settings.hotline in done
 
 
@@ -253,7 +253,8 @@ def test_invalid_input_shows_the_same_screen_with_an_error_line(client, demo):
     for wrong in ("7", "abc", "", "98"):
         again = screen(client, f"1*2*{wrong}")
         assert again == "CON Choix invalide.\n" + menu[4:]
-    assert screen(client, "1*2*2*121").startswith("CON Entrez un age de 0 à 120.\nAge en années")
+    too_old = screen(client, "1*2*2*121")
+    assert too_old.startswith("CON Entrez un nombre d'années, de 0 à 120.\nNombre d'années")
     assert screen(client, "1*2*2*34*1*4*1*1*12").startswith("CON Numéro invalide. Exemple : 76123456\n")
 
 
@@ -349,7 +350,7 @@ def test_concurrent_duplicate_final_step_writes_once(app, demo, db):
 def test_dropped_session_can_continue_within_ten_minutes(client, demo, db, settings):
     dropped = walk(client, "1*2*2*34*1", session="ATUid_A")[-1]
     offer = screen(client, "", session="ATUid_B")
-    assert offer == "CON Continuer là où vous vous etes arreté ?\n1 Oui\n2 Non"
+    assert offer == "CON Reprendre là où vous étiez ?\n1 Oui\n2 Non"
     ttl = redis.Redis.from_url(settings.redis_url).ttl(f"jigi:ussd:resume:{MOUSSA}")
     assert 0 < ttl <= 600
     assert screen(client, "1", session="ATUid_B") == dropped

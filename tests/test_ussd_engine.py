@@ -163,10 +163,10 @@ def test_advance_leaves_the_given_state_unchanged(menu, ctx):
 def test_offer_to_continue_restores_the_saved_screen(menu, ctx):
     saved = run(menu, ctx, "1", "98").state
     offer = begin(menu, ctx, saved=saved)
-    assert offer.reply.text == "Continuer là où vous vous etes arreté ?\n1 Oui\n2 Non"
+    assert offer.reply.text == "Reprendre là où vous étiez ?\n1 Oui\n2 Non"
     assert advance(menu, offer.state, "1", ctx).reply == run(menu, ctx, "1", "98").reply
     assert advance(menu, offer.state, "2", ctx).reply.text.startswith("Choose")
-    assert advance(menu, offer.state, "7", ctx).reply.text.startswith("Choix invalide.\nContinuer")
+    assert advance(menu, offer.state, "7", ctx).reply.text.startswith("Choix invalide.\nReprendre")
 
 
 @pytest.mark.parametrize(

@@ -74,13 +74,13 @@ class AppointmentForm(ConsoleForm):
         _("Date et heure (heure locale)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
     )
     place = SelectField(_("Lieu"), choices=[], validate_choice=False)
-    mobile_unit = BooleanField(_("Avec l'unité mobile"))
+    mobile_unit = BooleanField(_("Avec l'équipe mobile"))
 
     def checked_start(self, tz: ZoneInfo, now: datetime) -> datetime | None:
         """The start as aware UTC if it is ahead and has a place; otherwise errors go next to the fields."""
         place_ok = bool(self.place.data) or self.mobile_unit.data
         if not place_ok:
-            self.place.errors.append(_("Choisissez le lieu, ou cochez « avec l'unité mobile »."))
+            self.place.errors.append(_("Choisissez le lieu, ou cochez « avec l'équipe mobile »."))
         starts_at = at_local(self.starts_at.data.date(), self.starts_at.data.time(), tz)
         if starts_at <= now:
             self.starts_at.errors.append(_("Cette date est passée : choisissez un moment à venir."))
@@ -106,7 +106,7 @@ class CloseReferralForm(ConsoleForm):
 
 
 class RoundForm(ConsoleForm):
-    unit = StringField(_("Unité mobile"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    unit = StringField(_("Équipe mobile"), validators=[DataRequired(REQUIRED), Length(max=80)])
     visit_date = DateField(_("Date de la visite"), validators=[InputRequired(REQUIRED)])
     places = MultiCheckboxField(
         _("Lieux"), coerce=int, validators=[DataRequired(_("Choisissez au moins un lieu."))]
