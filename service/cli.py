@@ -141,11 +141,13 @@ def places_list(level: str | None) -> None:
 @click.option("--name", required=True)
 @click.option("--language", type=click.Choice(["fr", "bm"]), default="fr", show_default=True)
 @click.option("--area", "area_code", required=True, help="Code of the volunteer's health area.")
-def volunteers_add(phone: str, name: str, language: str, area_code: str) -> None:
+@click.option("--training", is_flag=True, help="A trainee's phone: its records are training, alert nobody.")
+def volunteers_add(phone: str, name: str, language: str, area_code: str, training: bool) -> None:
     """Register a volunteer by phone number."""
     with get_db().session() as session:
-        volunteer = add_volunteer(session, phone, name, language, area_code)
-        click.echo(f"Volunteer {volunteer.name} ({volunteer.phone}) added to {area_code}.")
+        volunteer = add_volunteer(session, phone, name, language, area_code, training)
+        kind = "Trainee" if training else "Volunteer"
+        click.echo(f"{kind} {volunteer.name} ({volunteer.phone}) added to {area_code}.")
 
 
 @volunteers_cli.command("list")
@@ -153,10 +155,25 @@ def volunteers_list() -> None:
     """Print every volunteer: phone, name, language, area, active."""
     with get_db().session() as session:
         for volunteer in session.scalars(select(Volunteer).order_by(Volunteer.name)):
-            state = "active" if volunteer.active else "inactive"
+            state = ("active" if volunteer.active else "inactive") + (
+                ", training" if volunteer.training else ""
+            )
             click.echo(
                 f"{volunteer.phone}\t{volunteer.name}\t{volunteer.language}\t{volunteer.area.code}\t{state}"
             )
+
+
+@volunteers_cli.command("wipe-training")
+def volunteers_wipe_training() -> None:
+    """Delete every record reported by trainees' phones (after a training session); trainees stay."""
+    from service.referrals.training import wipe_training_records
+
+    with get_db().session() as session:
+        counts = wipe_training_records(session)
+        record_audit(session, CLI_ACTOR, "training_wiped", counts)
+    click.echo(
+        f"Training records wiped: {counts['referrals']} referrals, {counts['visit_requests']} visit requests."
+    )
 
 
 @volunteers_cli.command("deactivate")

@@ -105,6 +105,7 @@ class Settings:
     gsm7_conversion: bool = True
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
     referral_feedback_sms: bool = True
+    training_alert_phone: str | None = None  # where a trainee's emergency goes (none: nowhere)
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -167,6 +168,7 @@ class Settings:
             gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
             forbidden_words_extra=reader.phrases("FORBIDDEN_WORDS", ()),
             referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
+            training_alert_phone=reader.optional_phone("TRAINING_ALERT_PHONE"),
         )
         required = {
             "africastalking": (("AT_API_KEY", settings.at_api_key),),
@@ -261,6 +263,9 @@ class _Reader:
             return normalize_phone(value)
         except InvalidPhone as error:
             raise ConfigError(name, str(error)) from None
+
+    def optional_phone(self, name: str) -> str | None:
+        return self.phone(name, None) if self._raw(name) is not None else None
 
     def gateways(self, name: str, allowed: tuple[str, ...], default: str) -> str:
         """One gateway, or several in the order they are tried, comma-separated."""

@@ -150,6 +150,7 @@ def export_referrals(
         .join(Place, Referral.place_id == Place.id)
         .outerjoin(area, Place.parent_id == area.id)
         .join(Volunteer, Referral.volunteer_id == Volunteer.id)
+        .where(Referral.training.is_(False))
         .order_by(Referral.created_at, Referral.id)
     )
 
@@ -199,6 +200,7 @@ def export_visits(
         select(VisitRequest, Place.code, Volunteer.phone)
         .join(Place, VisitRequest.place_id == Place.id)
         .join(Volunteer, VisitRequest.volunteer_id == Volunteer.id)
+        .where(VisitRequest.training.is_(False))
         .order_by(VisitRequest.created_at, VisitRequest.id)
     )
 

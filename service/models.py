@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -203,6 +204,8 @@ class Volunteer(Base):
     language: Mapped[str] = mapped_column(String(5), default="fr")
     area_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A trainee's phone: what it reports is training, alerts no clinician and counts nowhere.
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = _created()
 
     area: Mapped[Place] = relationship()
@@ -260,6 +263,7 @@ class Referral(Base):
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # see Volunteer
 
     volunteer: Mapped[Volunteer] = relationship()
     place: Mapped[Place] = relationship()
@@ -320,6 +324,7 @@ class VisitRequest(Base):
     week_start: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_unit_rounds.id"))
+    training: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # see Volunteer
     channel: Mapped[str] = mapped_column(String(8), default="ussd")
     session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = _created()

@@ -16,8 +16,11 @@ class PeopleError(DomainError):
     """A registration that cannot be done, with the reason."""
 
 
-def add_volunteer(session: Session, phone: str, name: str, language: str, area_code: str) -> Volunteer:
-    """Register a volunteer attached to a health area; a phone belongs to one volunteer only."""
+def add_volunteer(
+    session: Session, phone: str, name: str, language: str, area_code: str, training: bool = False
+) -> Volunteer:
+    """Register a volunteer attached to a health area; a phone belongs to one volunteer only. A trainee's
+    phone (`training`) reports training records (service/referrals/training.py)."""
     phone = normalize_phone(phone)
     if language not in LANGUAGES:
         raise PeopleError("Choose French or Bambara.", field="language")
@@ -26,7 +29,9 @@ def add_volunteer(session: Session, phone: str, name: str, language: str, area_c
             "%(phone)s is already a volunteer.", kind=ErrorKind.CONFLICT, field="phone", phone=phone
         )
     area = by_code(session, area_code, PlaceLevel.AREA, field="area")
-    volunteer = Volunteer(phone=phone, name=name.strip(), language=language, area=area, active=True)
+    volunteer = Volunteer(
+        phone=phone, name=name.strip(), language=language, area=area, active=True, training=training
+    )
     session.add(volunteer)
     session.flush()
     return volunteer

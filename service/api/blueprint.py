@@ -33,11 +33,11 @@ idempotency.register(bp)
 
 
 def by_reference(session: Session, model: type[Any], reference: str, what: str) -> Any:
-    """The row of `model` with this reference (any case), or 404."""
+    """The row of `model` with this reference (any case), or 404; training records are not partners'."""
     row = None
     if _REFERENCE.fullmatch(reference):
         row = session.scalar(select(model).where(model.reference == reference.upper()))
-    if row is None:
+    if row is None or getattr(row, "training", False):
         raise ApiError(404, "not_found", f"no {what} with reference {reference!r}")
     return row
 

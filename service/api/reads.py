@@ -84,7 +84,7 @@ def get_medication_plan(plan_id: int) -> dict[str, Any]:
 )
 def list_referrals(query: schemas.ReferralQuery) -> dict[str, Any]:
     """Oldest first; `since` compares with the last change, so partners can fetch what changed."""
-    rows = select(Referral).order_by(Referral.id)
+    rows = select(Referral).where(Referral.training.is_(False)).order_by(Referral.id)
     if query.status:
         rows = rows.where(Referral.status == query.status)
     if query.urgency:
@@ -111,7 +111,7 @@ def get_referral(reference: str) -> dict[str, Any]:
     errors=(422,),
 )
 def list_visit_requests(query: schemas.VisitRequestQuery) -> dict[str, Any]:
-    rows = select(VisitRequest).order_by(VisitRequest.id)
+    rows = select(VisitRequest).where(VisitRequest.training.is_(False)).order_by(VisitRequest.id)
     if query.status:
         rows = rows.where(VisitRequest.status == query.status)
     if query.since:

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         messages,
         patients,
         people,
+        phone,
         referrals,
         reports,
         rounds,

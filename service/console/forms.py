@@ -150,6 +150,7 @@ class VolunteerForm(ConsoleForm):
     name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
     language = SelectField(_("Langue"), choices=LANGUAGE_CHOICES)
     area = SelectField(_("Aire de santé"), choices=[], validate_choice=False)
+    training = BooleanField(_("Téléphone de formation (n'alerte personne, ne compte nulle part)"))
 
 
 class OnCallForm(ConsoleForm):

@@ -99,6 +99,7 @@ AUDIT_ACTION = {
     "oncall_deactivated": _("Médecin de garde retiré"),
     "volunteer_added": _("Relais ajouté"),
     "volunteer_deactivated": _("Relais désactivé"),
+    "training_wiped": _("Données de formation effacées"),
     "api.token.create": _("API : jeton créé"),
     "api.token.revoke": _("API : jeton révoqué"),
     "api.patient.create": _("API : patient ajouté"),

@@ -16,6 +16,7 @@ from service.db import get_db
 from service.errors import DomainError
 from service.models import FollowUp, OnCallClinician, Place, Referral, VisitRequest, Volunteer
 from service.people import add_oncall, add_volunteer, deactivate_volunteer
+from service.referrals.training import wipe_training_records
 
 RECENT = 20
 
@@ -34,7 +35,12 @@ def volunteers():
         if form.validate_on_submit():
             try:
                 volunteer = add_volunteer(
-                    session, form.phone.data, form.name.data, form.language.data, form.area.data
+                    session,
+                    form.phone.data,
+                    form.name.data,
+                    form.language.data,
+                    form.area.data,
+                    training=form.training.data,
                 )
             except DomainError as error:
                 show_refusal(form, error, "phone")
@@ -45,6 +51,23 @@ def volunteers():
         page = paginate(session, select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.name))
         status = 400 if form.errors else 200
         return render_template("console/volunteers.html", form=form, page=page), status
+
+
+@bp.post("/volunteers/wipe-training")
+@requires("admin")
+def volunteers_wipe_training():
+    """After a training session: every record of trainees' phones goes; the trainees stay."""
+    with get_db().session() as session:
+        counts = wipe_training_records(session)
+        record_audit(session, actor(), "training_wiped", counts)
+    flash(
+        t(
+            "Données de formation effacées : %(referrals)s signalement(s), %(visits)s demande(s) de visite.",
+            referrals=counts["referrals"],
+            visits=counts["visit_requests"],
+        )
+    )
+    return redirect(url_for("console.volunteers"))
 
 
 @bp.get("/volunteers/<int:volunteer_id>")

@@ -30,7 +30,11 @@ class RequestGroup:
 def open_request_groups(session: Session) -> list[RequestGroup]:
     """Open requests by place and week, the earliest week first."""
     groups: dict[tuple[int, date], RequestGroup] = {}
-    query = select(VisitRequest).where(VisitRequest.status == "open").order_by(VisitRequest.week_start)
+    query = (
+        select(VisitRequest)
+        .where(VisitRequest.status == "open", VisitRequest.training.is_(False))
+        .order_by(VisitRequest.week_start)
+    )
     for request in session.scalars(query):
         key = (request.place_id, request.week_start)
         groups.setdefault(key, RequestGroup(request.place, request.week_start)).requests.append(request)
@@ -54,7 +58,11 @@ def plan_round(
     requests = list(
         session.scalars(
             select(VisitRequest)
-            .where(VisitRequest.status == "open", VisitRequest.place_id.in_(place_ids))
+            .where(
+                VisitRequest.status == "open",
+                VisitRequest.place_id.in_(place_ids),
+                VisitRequest.training.is_(False),
+            )
             .order_by(VisitRequest.id)
         )
     )

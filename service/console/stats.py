@@ -86,7 +86,7 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
             Referral.urgency,
             Referral.place_id,
             Referral.first_contact_at,
-        ).where(Referral.created_at >= since, Referral.created_at < until)
+        ).where(Referral.created_at >= since, Referral.created_at < until, Referral.training.is_(False))
     ).all()
     for created_at, category, urgency, place_id, first_contact_at in rows:
         index = slot[week_of(created_at, tz)]

@@ -52,6 +52,23 @@ def alert_params(referral: Referral) -> dict[str, str]:
     }
 
 
+def raise_training_alert(session: Session, settings: Settings, referral: Referral) -> None:
+    """A trainee's emergency alerts no on-call clinician: one SMS to TRAINING_ALERT_PHONE (the trainer)
+    when it is set, with no escalation; nothing otherwise."""
+    if settings.training_alert_phone is None:
+        return
+    schedule_message(
+        session,
+        kind=Kind.EMERGENCY_ALERT,
+        recipient=settings.training_alert_phone,
+        language="fr",
+        params=alert_params(referral),
+        due_at=utcnow(),
+        dedupe_key=f"training-alert:{referral.id}",
+        referral_id=referral.id,
+    )
+
+
 def raise_emergency_alert(session: Session, referral: Referral, escalate_after: timedelta) -> EmergencyAlert:
     """Create the alert and the SMS row to the first on-call clinician, in the caller's transaction."""
     district = ancestor_at_level(referral.place, PlaceLevel.DISTRICT)

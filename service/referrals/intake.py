@@ -32,7 +32,7 @@ from service.models import (
     VisitStatus,
 )
 from service.references import unique_reference
-from service.referrals.alerts import raise_emergency_alert
+from service.referrals.alerts import raise_emergency_alert, raise_training_alert
 from service.referrals.triage import may_become
 from service.ussd.registry import Caller
 
@@ -140,10 +140,13 @@ def create_referral(
             session_id=session_id,
             created_at=now,
             updated_at=now,
+            training=volunteer.training,
         )
         session.add(referral)
         session.flush()
-        if referral.urgency == Urgency.EMERGENCY:
+        if referral.urgency == Urgency.EMERGENCY and referral.training:
+            raise_training_alert(session, settings, referral)
+        elif referral.urgency == Urgency.EMERGENCY:
             raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
         return referral
 
@@ -174,6 +177,7 @@ def create_visit_request(
             channel=CHANNEL,
             session_id=session_id,
             created_at=now,
+            training=volunteer.training,
         )
         session.add(visit)
         session.flush()

@@ -195,7 +195,11 @@ def queue_query(
     until: datetime | None = None,
 ):
     """Referrals matching the filters: emergencies first, then the longest waiting. No status = not closed."""
-    query = select(Referral).order_by(URGENCY_ORDER, Referral.created_at, Referral.id)
+    query = (
+        select(Referral)
+        .where(Referral.training.is_(False))
+        .order_by(URGENCY_ORDER, Referral.created_at, Referral.id)
+    )
     query = query.where(Referral.status == status) if status else query.where(Referral.status != "closed")
     if urgency:
         query = query.where(Referral.urgency == urgency)

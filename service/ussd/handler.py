@@ -28,9 +28,9 @@ SEPARATOR = "*"
 NOT_REGISTERED = _("This number cannot use Jigi. Call %(hotline)s.")
 FAILED = _("Sorry, a problem occurred. Please dial again later.")
 # Built once: a Core query of four columns costs a fraction of loading the ORM object on every request.
-CALLER_QUERY = select(Volunteer.id, Volunteer.phone, Volunteer.language, Volunteer.area_id).where(
-    Volunteer.phone == bindparam("phone"), Volunteer.active.is_(True)
-)
+CALLER_QUERY = select(
+    Volunteer.id, Volunteer.phone, Volunteer.language, Volunteer.area_id, Volunteer.training
+).where(Volunteer.phone == bindparam("phone"), Volunteer.active.is_(True))
 
 
 @dataclass(frozen=True)

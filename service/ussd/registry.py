@@ -38,6 +38,7 @@ class Caller:
     phone: str
     language: str
     area_id: int | None
+    training: bool = False  # a trainee's phone: see Volunteer.training
 
 
 @dataclass

@@ -270,3 +270,19 @@ def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo
     assert len(urls) >= 15
     assert too_wide == {}
     assert small_text == {} and charts_seen is not None
+
+
+def test_trainers_phone_dials_the_real_service_with_the_keypad(page, live_url, db, demo):
+    from service.people import add_volunteer
+
+    with db.session() as session:
+        add_volunteer(session, "+22376999002", "Stagiaire", "fr", "GAO-A1", training=True)
+    log_in(page, live_url, db)
+    page.goto(f"{live_url}/console/phone")
+
+    page.click("#send")
+    expect(page.locator("#screen")).to_contain_text("1 Signaler un cas")
+    page.click(".key[data-key='1']")
+    page.click("#send")
+    expect(page.locator("#screen")).to_contain_text("Type de problème")
+    screenshot(page, "training-phone")
