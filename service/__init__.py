@@ -12,7 +12,20 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     Nothing is started and nothing connects here: Redis is reached on first use.
     """
-    from service import api, care, cli, console, db, health, input_guard, logs, referrals, sms, ussd
+    from service import (
+        api,
+        care,
+        cli,
+        console,
+        db,
+        health,
+        input_guard,
+        logs,
+        referrals,
+        sms,
+        translations,
+        ussd,
+    )
     from service.outbox.templates import check_defaults
 
     settings = settings or Settings.from_env()
@@ -34,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     care.init_app(app)
     api.init_app(app)
     console.init_app(app)
+    translations.init_app(app)
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
 

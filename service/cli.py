@@ -13,7 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from service import get_settings, migrate
+from service import get_settings, migrate, translations
 from service.accounts import record_audit, required_reason
 from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
@@ -21,7 +21,7 @@ from service.exports import export_appointments, export_messages, export_referra
 from service.models import OnCallClinician, Place, Volunteer
 from service.people import add_oncall, add_volunteer, deactivate_volunteer
 from service.places import import_places
-from service.timeutil import local_days
+from service.timeutil import local_days, utcnow
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
@@ -46,7 +46,7 @@ EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, places_cli, volunteers_cli, oncall_cli, demo_cli, export_cli):
+    for group in (db_cli, places_cli, volunteers_cli, oncall_cli, demo_cli, export_cli, translations_cli):
         app.cli.add_command(group)
 
 
@@ -84,6 +84,9 @@ volunteers_cli = Commands("volunteers", help="Community volunteers who use the U
 oncall_cli = Commands("oncall", help="On-call clinicians who receive emergency alerts.")
 demo_cli = Commands("demo", help="Demonstration data for training and development.")
 export_cli = Commands("export", help="CSV exports for a date range.")
+translations_cli = Commands(
+    "translations", help="The words users read, as PO files for translators working offline."
+)
 
 
 @db_cli.command("upgrade")
@@ -251,3 +254,27 @@ def _export_command(what: str, export: Callable[..., int], help_text: str) -> cl
 
 for _what, (_export, _help) in EXPORTS.items():
     _export_command(_what, _export, _help)
+
+
+@translations_cli.command("export")
+@click.option("--language", type=click.Choice(["fr", "bm"]), default="bm", show_default=True)
+@click.option("--area", type=click.Choice(sorted(translations.AREAS)), required=True)
+@click.option("-o", "--output", type=click.File("wb"), default="-", show_default=True)
+def translations_export(language: str, area: str, output: Any) -> None:
+    """Write the texts users read now as a PO file (unreviewed ones marked fuzzy, the French in comments)."""
+    with get_db().session() as session:
+        count = translations.export_po(session, language, area, output)
+    click.echo(f"{count} messages exported.", err=True)
+
+
+@translations_cli.command("import")
+@click.argument("po_file", type=click.File("rb"))
+@click.option("--language", type=click.Choice(["fr", "bm"]), default="bm", show_default=True)
+@click.option("--by", "translator", required=True, help="Who translated (written with each text).")
+@click.option("--reviewed", is_flag=True, help="The texts were reviewed by a native speaker (--by).")
+def translations_import(po_file: Any, language: str, translator: str, reviewed: bool) -> None:
+    """Store a translator's PO file over the shipped texts (all or nothing); it shows within seconds."""
+    with get_db().session() as session:
+        count = translations.import_po(session, language, po_file, translator, reviewed, utcnow())
+        record_audit(session, translator, "translations_imported", {"language": language, "rows": count})
+    click.echo(f"{count} texts stored.")

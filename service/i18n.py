@@ -52,9 +52,19 @@ def translator(language: str) -> Translations:
     return merged or Translations()
 
 
+# Translators' texts (the `translations` table) over the shipped catalogs: (language, msgid) -> text.
+# Each web process reloads them every few seconds (service/translations.py).
+_overrides: dict[tuple[str, str], str] = {}
+
+
+def set_overrides(overrides: dict[tuple[str, str], str]) -> None:
+    global _overrides
+    _overrides = overrides
+
+
 def gettext(language: str, message: str, **params: object) -> str:
     """`message` translated into `language`, with `%(name)s` placeholders filled from `params`."""
-    text = translator(language).gettext(message)
+    text = _overrides.get((language, message)) or translator(language).gettext(message)
     return text % params if params else text
 
 

@@ -128,6 +128,7 @@ class UserRole(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     VIEWER = "viewer"
+    TRANSLATOR = "translator"  # reviews the Bambara and French words; sees no person's data
 
 
 class ApiScope(StrEnum):
@@ -583,3 +584,20 @@ class IdempotencyKey(Base):
     body: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = _created()
+
+
+class Translation(Base):
+    """A translator's text for one message in one language, used over the shipped catalogs. `source` is
+    the French text it was written against: when the French changes, the review no longer holds."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("language", "msgid"), one_of("language", LANGUAGES, "translations"))
+    id: Mapped[int] = _id()
+    language: Mapped[str] = mapped_column(String(5))
+    msgid: Mapped[str] = mapped_column(Text)
+    msgstr: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(254))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    reviewed_by: Mapped[str | None] = mapped_column(String(254))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

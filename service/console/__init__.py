@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         referrals,
         reports,
         rounds,
+        translations,
     )
 
     settings = get_settings(app)

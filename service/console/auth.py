@@ -15,7 +15,8 @@ from service.db import get_db
 from service.models import User
 from service.redis_conn import get_redis
 
-PUBLIC_ENDPOINTS = {"console.login", "console.static"}
+# Open without an account (logging out included: it only ends whatever session there is).
+PUBLIC_ENDPOINTS = {"console.login", "console.static", "console.logout"}
 
 
 def requires(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -88,7 +89,8 @@ def login():
             target = request.args.get("next", "")
             # Only a path of this console: never send a fresh login to another site.
             if not target.startswith("/console/") or target.startswith("//"):
-                target = url_for("console.dashboard")
+                home = "console.dashboard" if may(user.role, "viewer") else "console.translations_page"
+                target = url_for(home)
             return redirect(target)
     return render_template("console/login.html", form=form), 200 if not form.errors else 400
 

@@ -22,8 +22,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.care.localtime import at_local
+from service.console import labels
 from service.i18n import _
-from service.models import FOLLOWUP_OUTCOMES, USER_ROLES
+from service.models import FOLLOWUP_OUTCOMES
 
 LANGUAGE_CHOICES = {"fr": "Français", "bm": "Bamanankan"}
 REQUIRED = _("Ce champ est obligatoire.")
@@ -52,12 +53,12 @@ class LoginForm(ConsoleForm):
 class UserForm(ConsoleForm):
     email = EmailField(_("Adresse e-mail"), validators=[DataRequired(REQUIRED)])
     name = StringField(_("Nom"), validators=[Optional(), Length(max=120)])
-    role = SelectField(_("Rôle"), choices={role: role for role in USER_ROLES})
+    role = SelectField(_("Rôle"), choices=labels.ROLE)
     password = PasswordField(_("Mot de passe (10 caractères au moins)"), validators=[DataRequired(REQUIRED)])
 
 
 class UserUpdateForm(ConsoleForm):
-    role = SelectField(_("Rôle"), choices={role: role for role in USER_ROLES})
+    role = SelectField(_("Rôle"), choices=labels.ROLE)
     active = BooleanField(_("Compte actif"))
     password = PasswordField(_("Nouveau mot de passe (laisser vide pour le garder)"), validators=[Optional()])
 

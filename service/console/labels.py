@@ -62,7 +62,12 @@ APPOINTMENT_STATUS = {
     "missed": _("Manqué"),
     "cancelled": _("Annulé"),
 }
-ROLE = {"admin": _("Administrateur"), "coordinator": _("Coordinateur"), "viewer": _("Lecteur")}
+ROLE = {
+    "admin": _("Administrateur"),
+    "coordinator": _("Coordinateur"),
+    "viewer": _("Lecteur"),
+    "translator": _("Traducteur"),
+}
 # Audit actions and the names of their details, as the audit page shows them.
 AUDIT_ACTION = {
     "login": _("Connexion"),
@@ -100,6 +105,8 @@ AUDIT_ACTION = {
     "volunteer_added": _("Relais ajouté"),
     "volunteer_deactivated": _("Relais désactivé"),
     "training_wiped": _("Données de formation effacées"),
+    "translation_saved": _("Traduction enregistrée"),
+    "translations_imported": _("Traductions importées"),
     "api.token.create": _("API : jeton créé"),
     "api.token.revoke": _("API : jeton révoqué"),
     "api.patient.create": _("API : patient ajouté"),
@@ -154,3 +161,5 @@ SYSTEM_ALERT = {
     "held_sms": _("SMS retenus"),
     "no_oncall": _("District sans médecin de garde"),
 }
+TRANSLATION_STATUS = {"missing": _("manquante"), "draft": _("brouillon"), "reviewed": _("relue")}
+TRANSLATION_AREA = {"ussd": _("Écrans USSD"), "sms": _("Mots des SMS"), "errors": _("Messages d'erreur")}

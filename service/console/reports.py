@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from service import translations
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -21,6 +22,7 @@ def dashboard():
     days = requested_range(DEFAULT_DAYS)
     with get_db().session() as session:
         data = compute_dashboard(session, days.since, days.until, settings().tz)
+        words = translations.completeness(session)
     week_labels = [day_label(week) for week in data.weeks]
     category_series = [Series(t(labels.CATEGORY.get(k, k)), v) for k, v in data.by_category.items() if any(v)]
     urgency_series = [Series(t(labels.URGENCY.get(k, k)), v) for k, v in data.by_urgency.items()]
@@ -55,4 +57,5 @@ def dashboard():
         category_series=category_series,
         urgency_series=urgency_series,
         labels=labels,
+        words=words,
     )

@@ -1,0 +1,251 @@
+"""Translators' work on the words users read: every message of the USSD, SMS and error catalogs with its
+French and Bambara texts, a translator's edits stored over the shipped catalogs (they reach the next USSD
+screen within seconds, without a deploy), reviews that hold until the French changes, and standard PO
+files for translators working offline.
+
+The console's own words (French source text in the templates) are not in a catalog yet, so not here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+from typing import IO
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+from flask import Flask, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.db import get_db
+from service.errors import DomainError, ErrorKind, ImportRefused
+from service.gsm7 import to_gsm7
+from service.i18n import LANGUAGES, LOCALES_DIR, set_overrides
+from service.models import Translation
+
+log = logging.getLogger(__name__)
+
+# The catalogs a translator works on, and what each holds.
+AREAS = {"ussd": "USSD screens", "sms": "SMS words", "errors": "error messages"}
+SCREEN = 160  # a USSD screen; a USSD text longer than one screen, once written in GSM-7, is refused
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+RELOAD_SECONDS = 5.0
+
+
+class Status(StrEnum):
+    MISSING = "missing"
+    DRAFT = "draft"
+    REVIEWED = "reviewed"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message in one language: the shipped text, the translator's (if any), and its review."""
+
+    area: str
+    msgid: str
+    french: str
+    shipped: str
+    edited: Translation | None
+
+    @property
+    def text(self) -> str:
+        return self.edited.msgstr if self.edited is not None else self.shipped
+
+    @property
+    def status(self) -> Status:
+        if not self.text:
+            return Status.MISSING
+        reviewed = self.edited is not None and self.edited.reviewed_by and self.edited.source == self.french
+        return Status.REVIEWED if reviewed else Status.DRAFT
+
+    @property
+    def gsm7(self) -> str:
+        """How a basic phone shows the text."""
+        return to_gsm7(self.text)
+
+
+class TranslationError(DomainError):
+    """A translation that would break a screen or lose a value."""
+
+
+@cache
+def shipped(language: str) -> tuple[tuple[str, str, str], ...]:
+    """(area, msgid, text) of every message of the shipped catalogs of `language`, in catalog order."""
+    rows = []
+    for area in AREAS:
+        with (LOCALES_DIR / language / "LC_MESSAGES" / f"{area}.po").open("rb") as po_file:
+            catalog = read_po(po_file, locale=language)
+        for message in catalog:
+            if message.id and isinstance(message.id, str):
+                rows.append((area, message.id, message.string if isinstance(message.string, str) else ""))
+    return tuple(rows)
+
+
+def messages(session: Session, language: str) -> list[Message]:
+    """Every message in `language`, side by side with its French."""
+    edits = {
+        row.msgid: row for row in session.scalars(select(Translation).where(Translation.language == language))
+    }
+    french = french_texts(session)
+    return [
+        Message(area, msgid, french.get(msgid, ""), text, edits.get(msgid))
+        for area, msgid, text in shipped(language)
+    ]
+
+
+def french_texts(session: Session) -> dict[str, str]:
+    """The French text of each message as users read it today (a translator's edit wins)."""
+    texts = {msgid: text for _area, msgid, text in shipped("fr")}
+    query = select(Translation.msgid, Translation.msgstr).where(Translation.language == "fr")
+    texts.update({msgid: text for msgid, text in session.execute(query)})
+    return texts
+
+
+def find(session: Session, language: str, msgid: str) -> Message:
+    for message in messages(session, language):
+        if message.msgid == msgid:
+            return message
+    raise TranslationError("No message has this text.", kind=ErrorKind.NOT_FOUND, field="msgid")
+
+
+def check(message: Message, text: str) -> None:
+    """Refuse a text that is empty, changes the placeholders, or makes a USSD screen too long."""
+    if not text.strip():
+        raise TranslationError("Write the translation.", field="text")
+    if sorted(PLACEHOLDER.findall(text)) != sorted(PLACEHOLDER.findall(message.msgid)):
+        raise TranslationError(
+            "Keep the values in %(placeholders)s as they are.",
+            field="text",
+            placeholders=" ".join(f"%({name})s" for name in sorted(set(PLACEHOLDER.findall(message.msgid))))
+            or "-",
+        )
+    if message.area == "ussd" and len(to_gsm7(text)) > SCREEN:
+        raise TranslationError(
+            "Too long for a phone screen: %(length)s characters, at most %(most)s.",
+            field="text",
+            length=len(to_gsm7(text)),
+            most=SCREEN,
+        )
+
+
+def save(
+    session: Session, language: str, msgid: str, text: str, actor: str, reviewed: bool, now: datetime
+) -> Message:
+    """Store a translator's text (and their review, which holds until the French changes)."""
+    message = find(session, language, msgid)
+    text = text.strip()
+    check(message, text)
+    row = message.edited
+    if row is None:
+        row = Translation(language=language, msgid=msgid)
+        session.add(row)
+    row.msgstr, row.source, row.updated_by, row.updated_at = text, message.french, actor, now
+    row.reviewed_by, row.reviewed_at = (actor, now) if reviewed else (None, None)
+    session.flush()
+    return find(session, language, msgid)
+
+
+def completeness(session: Session) -> dict[str, dict[str, int]]:
+    """Per language: how many messages there are, have a text, and are reviewed."""
+    counts = {}
+    for language in LANGUAGES:
+        statuses = [message.status for message in messages(session, language)]
+        counts[language] = {
+            "total": len(statuses),
+            "translated": sum(status != Status.MISSING for status in statuses),
+            "reviewed": statuses.count(Status.REVIEWED),
+        }
+    return counts
+
+
+# --- PO files for translators working offline ----------------------------------------------------------
+
+
+def export_po(session: Session, language: str, area: str, out: IO[bytes]) -> int:
+    """Write one area's messages in `language` as a PO file: the text users read, the French as a
+    comment, unreviewed texts marked fuzzy. Returns how many messages were written."""
+    catalog = Catalog(locale=language, domain=area, project="Jigi")
+    count = 0
+    for message in messages(session, language):
+        if message.area != area:
+            continue
+        reviewed = message.status == Status.REVIEWED and message.edited is not None
+        comments = [f"fr: {message.french}"] + (
+            [f"reviewed by {message.edited.reviewed_by} on {message.edited.reviewed_at:%Y-%m-%d}"]
+            if reviewed and message.edited is not None and message.edited.reviewed_at
+            else []
+        )
+        flags = () if reviewed else ("fuzzy",)
+        catalog.add(message.msgid, message.text, auto_comments=comments, flags=flags)
+        count += 1
+    write_po(out, catalog, width=0, include_previous=False)
+    return count
+
+
+def import_po(
+    session: Session, language: str, po_file: IO[bytes], actor: str, reviewed: bool, now: datetime
+) -> int:
+    """Store every changed text of a PO file (all or nothing); return how many changed."""
+    catalog = read_po(po_file, locale=language)
+    current = {message.msgid: message for message in messages(session, language)}
+    changes: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for entry in catalog:
+        if not entry.id or not isinstance(entry.id, str) or not isinstance(entry.string, str):
+            continue
+        message = current.get(entry.id)
+        if message is None:
+            problems.append(f"line {entry.lineno}: unknown message {entry.id[:60]!r}")
+            continue
+        if entry.string.strip() == message.text and not reviewed:
+            continue
+        try:
+            check(message, entry.string)
+        except TranslationError as error:
+            problems.append(f"line {entry.lineno}: {error}")
+            continue
+        changes.append((entry.id, entry.string))
+    if problems:
+        raise ImportRefused(problems)
+    for msgid, text in changes:
+        save(session, language, msgid, text, actor, reviewed, now)
+    return len(changes)
+
+
+# --- the texts in force, in every web process ---------------------------------------------------------
+
+
+def load(session: Session) -> dict[tuple[str, str], str]:
+    return {(row.language, row.msgid): row.msgstr for row in session.scalars(select(Translation))}
+
+
+def init_app(app: Flask) -> None:
+    """Reload translators' texts at most every RELOAD_SECONDS, once a response has left: no caller ever
+    waits for it, even with the database frozen."""
+    loaded = {"at": float("-inf")}
+
+    def reload() -> None:
+        try:
+            with get_db(app).session() as session:
+                set_overrides(load(session))
+        except Exception:  # the texts in force stay; the next reload tries again
+            log.warning("could not reload the translators' texts", exc_info=True)
+
+    @app.after_request
+    def _reload_translations_later(response: Response) -> Response:
+        if time.monotonic() - loaded["at"] >= RELOAD_SECONDS:
+            loaded["at"] = time.monotonic()
+            response.call_on_close(reload)
+        return response
+
+
+def reload_now(session: Session) -> None:
+    """After a save: this process shows the new text at once (others within RELOAD_SECONDS)."""
+    set_overrides(load(session))

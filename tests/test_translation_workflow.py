@@ -1,0 +1,129 @@
+"""The translators' workflow: every message side by side, edits that reach the next USSD screen without
+a deploy, reviews that hold until the French changes, and PO files round-tripped with Babel."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from sqlalchemy import select
+from test_console_support import sign_in
+from test_ussd_endpoint import AWA, screen
+
+from service import translations
+from service.i18n import set_overrides
+from service.models import AuditEntry, Translation
+
+CHOOSE = "Jigi: choose"
+
+
+@pytest.fixture(autouse=True)
+def no_overrides_left():
+    """The texts in force are per process: each test starts and ends with the shipped ones."""
+    set_overrides({})
+    yield
+    set_overrides({})
+
+
+def edit(client, msgid: str, text: str, language: str = "bm", reviewed: bool = False):
+    form = {"m": msgid, "in": language, "text": text}
+    if reviewed:
+        form["reviewed"] = "1"
+    return client.post("/console/translations/edit", data=form)
+
+
+def test_a_translator_lands_on_the_translations_and_sees_no_persons_data(app, client, db):
+    sign_in(app, client, db, "translator")
+
+    page = client.get("/console/translations?in=bm&area=ussd")
+
+    assert page.status_code == 200 and "Jigi: i ka sugandi" in page.get_data(as_text=True)
+    assert client.get("/console/").status_code == 403
+    assert client.get("/console/referrals").status_code == 403
+
+
+def test_a_reviewed_bambara_edit_shows_on_the_next_ussd_screen(app, client, db, demo):
+    sign_in(app, client, db, "translator")
+
+    saved = edit(client, CHOOSE, "Jigi: sugandi kɛ", reviewed=True)
+
+    assert saved.status_code == 302
+    assert screen(client, "", phone=AWA).startswith("CON Jigi: sugandi kè")
+    listed = client.get("/console/translations?in=bm&status=reviewed").get_data(as_text=True)
+    assert "Jigi: sugandi kɛ" in listed and "relu par translator@jigi.ml" in listed
+    with db.session() as session:
+        assert session.scalars(select(AuditEntry.action)).all()[-1] == "translation_saved"
+
+
+@pytest.mark.parametrize(
+    ("msgid", "text", "why"),
+    [
+        ("This number cannot use Jigi. Call %(hotline)s.", "Nin nimɔrɔ tɛ se. A wele.", "Gardez les valeurs"),
+        (CHOOSE, "Jigi " + "sugandi " * 25, "Trop long pour un écran de téléphone"),
+        (CHOOSE, "   ", "Écrivez la traduction"),
+    ],
+)
+def test_a_text_that_would_break_a_screen_is_refused_next_to_the_field(app, client, db, msgid, text, why):
+    sign_in(app, client, db, "translator")
+
+    refused = edit(client, msgid, text)
+
+    assert refused.status_code == 400 and why in refused.get_data(as_text=True)
+    with db.session() as session:
+        assert session.scalars(select(Translation)).all() == []
+
+
+def test_a_review_holds_until_the_french_changes(app, client, db):
+    sign_in(app, client, db, "admin")
+    edit(client, CHOOSE, "Jigi: sugandi kɛ", reviewed=True)
+    with db.session() as session:
+        assert translations.find(session, "bm", CHOOSE).status == "reviewed"
+
+    edit(client, CHOOSE, "Jigi : faites un choix", language="fr")
+
+    with db.session() as session:
+        assert translations.find(session, "bm", CHOOSE).status == "draft"
+        counts = translations.completeness(session)
+    assert counts["bm"]["reviewed"] == 0 and counts["bm"]["translated"] == counts["bm"]["total"]
+
+
+def test_po_files_round_trip_through_babel_and_come_back_reviewed(runner, db):
+    exported = runner.invoke(args=["translations", "export", "--language", "bm", "--area", "ussd"])
+    assert exported.exit_code == 0, exported.output
+    catalog = read_po(io.BytesIO(exported.stdout_bytes), locale="bm")
+    assert catalog[CHOOSE].string == "Jigi: i ka sugandi" and "fuzzy" in catalog[CHOOSE].flags
+    catalog[CHOOSE].string = "Jigi: sugandi kɛ"
+    edited = io.BytesIO()
+    write_po(edited, catalog)
+
+    imported = runner.invoke(
+        args=["translations", "import", "-", "--language", "bm", "--by", "Awa Traoré", "--reviewed"],
+        input=edited.getvalue(),
+    )
+
+    assert imported.exit_code == 0, imported.output
+    again = read_po(
+        io.BytesIO(runner.invoke(args=["translations", "export", "--area", "ussd"]).stdout_bytes), locale="bm"
+    )
+    assert again[CHOOSE].string == "Jigi: sugandi kɛ" and "fuzzy" not in again[CHOOSE].flags
+    assert any("reviewed by Awa Traoré" in comment for comment in again[CHOOSE].auto_comments)
+    with db.session() as session:
+        stored = session.scalars(select(Translation)).all()
+    assert all(row.reviewed_by == "Awa Traoré" for row in stored) and len(stored) == len(list(again)) - 1
+
+
+def test_an_import_with_a_broken_text_stores_nothing(runner, db):
+    catalog = read_po(
+        io.BytesIO(runner.invoke(args=["translations", "export", "--area", "ussd"]).stdout_bytes), locale="bm"
+    )
+    catalog[CHOOSE].string = "Jigi: sugandi kɛ"
+    catalog["This number cannot use Jigi. Call %(hotline)s."].string = "A wele."
+    edited = io.BytesIO()
+    write_po(edited, catalog)
+
+    result = runner.invoke(args=["translations", "import", "-", "--by", "X"], input=edited.getvalue())
+
+    assert result.exit_code == 1 and "Nothing was imported" in result.output
+    with db.session() as session:
+        assert session.scalars(select(Translation)).all() == []
