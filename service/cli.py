@@ -278,3 +278,10 @@ def translations_import(po_file: Any, language: str, translator: str, reviewed: 
         count = translations.import_po(session, language, po_file, translator, reviewed, utcnow())
         record_audit(session, translator, "translations_imported", {"language": language, "rows": count})
     click.echo(f"{count} texts stored.")
+
+
+@translations_cli.command("update-console")
+def translations_update_console() -> None:
+    """Bring locales/bm/LC_MESSAGES/console.po in step with the console's code and templates."""
+    count, translated = translations.update_console_catalog()
+    click.echo(f"console.po: {count} messages, {translated} translated into Bambara.")

@@ -3,7 +3,8 @@ French and Bambara texts, a translator's edits stored over the shipped catalogs 
 screen within seconds, without a deploy), reviews that hold until the French changes, and standard PO
 files for translators working offline.
 
-The console's own words (French source text in the templates) are not in a catalog yet, so not here.
+The console's own words have French source text (in its templates and code): `console.po` lists them for
+Bambara, kept in step with the code by `flask --app app translations update-console`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import cache
 from typing import IO
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 from flask import Flask, Response
 from sqlalchemy import select
@@ -32,7 +34,11 @@ from service.models import Translation
 log = logging.getLogger(__name__)
 
 # The catalogs a translator works on, and what each holds.
-AREAS = {"ussd": "USSD screens", "sms": "SMS words", "errors": "error messages"}
+AREAS = {"ussd": "USSD screens", "sms": "SMS words", "errors": "error messages", "console": "console"}
+# Where the console's words are written, and the calls that mark them.
+CONSOLE_SOURCES = [("console/**.py", "python"), ("console/templates/**.html", "jinja2.ext:babel_extract")]
+CONSOLE_KEYWORDS = {"_": None, "t": None, "tn": (1, 2), "_n": (1, 2)}
+SERVICE_DIR = LOCALES_DIR.parent / "service"
 SCREEN = 160  # a USSD screen; a USSD text longer than one screen, once written in GSM-7, is refused
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 RELOAD_SECONDS = 5.0
@@ -80,7 +86,10 @@ def shipped(language: str) -> tuple[tuple[str, str, str], ...]:
     """(area, msgid, text) of every message of the shipped catalogs of `language`, in catalog order."""
     rows = []
     for area in AREAS:
-        with (LOCALES_DIR / language / "LC_MESSAGES" / f"{area}.po").open("rb") as po_file:
+        path = LOCALES_DIR / language / "LC_MESSAGES" / f"{area}.po"
+        if not path.exists():  # French has no console catalog: its source text is French
+            continue
+        with path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
         for message in catalog:
             if message.id and isinstance(message.id, str):
@@ -94,10 +103,16 @@ def messages(session: Session, language: str) -> list[Message]:
         row.msgid: row for row in session.scalars(select(Translation).where(Translation.language == language))
     }
     french = french_texts(session)
+    rows = shipped(language) if language != "fr" else shipped("fr") + _console_sources()
     return [
-        Message(area, msgid, french.get(msgid, ""), text, edits.get(msgid))
-        for area, msgid, text in shipped(language)
+        Message(area, msgid, french.get(msgid, msgid), text, edits.get(msgid)) for area, msgid, text in rows
     ]
+
+
+@cache
+def _console_sources() -> tuple[tuple[str, str, str], ...]:
+    """The console's messages as French readers read them: the source text itself."""
+    return tuple(("console", msgid, msgid) for _area, msgid, _text in shipped("bm") if _area == "console")
 
 
 def french_texts(session: Session) -> dict[str, str]:
@@ -249,3 +264,41 @@ def init_app(app: Flask) -> None:
 def reload_now(session: Session) -> None:
     """After a save: this process shows the new text at once (others within RELOAD_SECONDS)."""
     set_overrides(load(session))
+
+
+# --- the console's words -----------------------------------------------------------------------------
+
+
+def console_msgids() -> list[str | tuple[str, str]]:
+    """Every message the console's code and templates mark, in the order they are found."""
+    found: dict[str | tuple[str, str], None] = {}
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        SERVICE_DIR, CONSOLE_SOURCES, keywords=CONSOLE_KEYWORDS
+    ):
+        key = message if isinstance(message, str) else (message[0], message[1])
+        if key:
+            found.setdefault(key, None)
+    return list(found)
+
+
+def update_console_catalog(language: str = "bm") -> tuple[int, int]:
+    """Bring `console.po` of `language` in step with the console's code: new messages are added empty,
+    translations kept, messages the code no longer says dropped; return (messages, translated)."""
+    path = LOCALES_DIR / language / "LC_MESSAGES" / "console.po"
+    with path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    template = Catalog(locale=language, domain="console")
+    for msgid in console_msgids():
+        template.add(msgid)
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    with path.open("wb") as po_file:
+        write_po(po_file, catalog, width=0, ignore_obsolete=True)
+    translated = sum(1 for message in catalog if message.id and all(_strings(message.string)))
+    return len(catalog) - 1, translated
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A message's translation(s), one per plural form."""
+    if isinstance(value, (tuple, list)):
+        return tuple(str(text) for text in value)
+    return (value,) if isinstance(value, str) else ("",)

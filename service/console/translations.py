@@ -10,7 +10,7 @@ from service.accounts import record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, language, t
+from service.console.web import actor, language, page_of, t
 from service.db import get_db
 from service.errors import DomainError
 from service.gsm7 import to_gsm7
@@ -37,7 +37,7 @@ def translations_page():
         counts = translations.completeness(session)
     return render_template(
         "console/translations.html",
-        shown=shown,
+        page=page_of(shown),
         counts=counts,
         target=target,
         area=area,

@@ -104,6 +104,13 @@ class Page:
     total: int
 
 
+def page_of(items: list[Any], per_page: int = PER_PAGE) -> Page:
+    """The page of a list already in memory asked for by `?page=` (clamped to the pages that exist)."""
+    pages = max(1, math.ceil(len(items) / per_page))
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    return Page(items[(number - 1) * per_page : number * per_page], number, pages, len(items))
+
+
 def paginate(session: Session, query: Select, per_page: int = PER_PAGE) -> Page:
     """The page of `query` asked for by `?page=` (clamped to the pages that exist)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
