@@ -112,7 +112,7 @@ def messages(session: Session, language: str) -> list[Message]:
 @cache
 def _console_sources() -> tuple[tuple[str, str, str], ...]:
     """The console's messages as French readers read them: the source text itself."""
-    return tuple(("console", msgid, msgid) for _area, msgid, _text in shipped("bm") if _area == "console")
+    return tuple(("console", msgid, msgid) for area, msgid, _text in shipped("bm") if area == "console")
 
 
 def french_texts(session: Session) -> dict[str, str]:
@@ -152,19 +152,24 @@ def check(message: Message, text: str) -> None:
 
 def save(
     session: Session, language: str, msgid: str, text: str, actor: str, reviewed: bool, now: datetime
-) -> Message:
+) -> None:
     """Store a translator's text (and their review, which holds until the French changes)."""
-    message = find(session, language, msgid)
-    text = text.strip()
+    message, text = find(session, language, msgid), text.strip()
     check(message, text)
+    _store(session, language, message, text, actor, reviewed, now)
+
+
+def _store(
+    session: Session, language: str, message: Message, text: str, actor: str, reviewed: bool, now: datetime
+) -> None:
+    """Write a checked text over the shipped one."""
     row = message.edited
     if row is None:
-        row = Translation(language=language, msgid=msgid)
+        row = Translation(language=language, msgid=message.msgid)
         session.add(row)
-    row.msgstr, row.source, row.updated_by, row.updated_at = text, message.french, actor, now
+    row.msgstr, row.source, row.updated_by, row.updated_at = text.strip(), message.french, actor, now
     row.reviewed_by, row.reviewed_at = (actor, now) if reviewed else (None, None)
     session.flush()
-    return find(session, language, msgid)
 
 
 def completeness(session: Session) -> dict[str, dict[str, int]]:
@@ -210,7 +215,7 @@ def import_po(
     """Store every changed text of a PO file (all or nothing); return how many changed."""
     catalog = read_po(po_file, locale=language)
     current = {message.msgid: message for message in messages(session, language)}
-    changes: list[tuple[str, str]] = []
+    changes: list[tuple[Message, str]] = []
     problems: list[str] = []
     for entry in catalog:
         if not entry.id or not isinstance(entry.id, str) or not isinstance(entry.string, str):
@@ -226,11 +231,11 @@ def import_po(
         except TranslationError as error:
             problems.append(f"line {entry.lineno}: {error}")
             continue
-        changes.append((entry.id, entry.string))
+        changes.append((message, entry.string))
     if problems:
         raise ImportRefused(problems)
-    for msgid, text in changes:
-        save(session, language, msgid, text, actor, reviewed, now)
+    for message, text in changes:
+        _store(session, language, message, text, actor, reviewed, now)
     return len(changes)
 
 

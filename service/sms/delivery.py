@@ -112,8 +112,8 @@ def keep_report(
 ) -> str:
     """Keep a checked report in Redis while the database is unavailable; a periodic pass stores it."""
     check_report(gateway_id, status, gateway)
-    report = {"id": gateway_id, "status": status, "reason": failure_reason, "at": received_at.isoformat()}
-    report["gateway"] = gateway
+    at = received_at.isoformat()
+    report = {"id": gateway_id, "status": status, "reason": failure_reason, "at": at, "gateway": gateway}
     client.rpush(KEPT_REPORTS_KEY, json.dumps(report))
     return KEPT
 

@@ -20,8 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+from sqlalchemy import select
 
 from service import system_alerts
+from service.models import SystemAlert
 from service.periodic import PassContext, periodic_pass
 from service.sms.gateway import Gateway, Outcome, Outgoing, SendResult
 
@@ -83,14 +85,17 @@ class GatewayHealth:
 
 def read_health(client: redis.Redis, names: Sequence[str]) -> dict[str, dict[str, str]]:
     """What is known of each gateway in `names` (empty when nothing was recorded or Redis is down)."""
-    health: dict[str, dict[str, str]] = {}
+    pipe = client.pipeline(transaction=False)
     for name in names:
-        try:
-            raw = client.hgetall(HEALTH_KEY.format(name=name))
-        except redis.RedisError:
-            raw = {}
-        health[name] = {_text(key): _text(value) for key, value in raw.items()}
-    return health
+        pipe.hgetall(HEALTH_KEY.format(name=name))
+    try:
+        states = pipe.execute()
+    except redis.RedisError:
+        states = [{} for _name in names]
+    return {
+        name: {_text(key): _text(value) for key, value in raw.items()}
+        for name, raw in zip(names, states, strict=True)
+    }
 
 
 def down_message(name: str) -> str:
@@ -102,18 +107,22 @@ def down_message(name: str) -> str:
 
 @periodic_pass("gateway_health", order=30)
 def alert_on_gateways_down(context: PassContext) -> dict[str, int]:
-    """Open an alert for each gateway failing for DOWN_AFTER, close it once the gateway sends again."""
-    down = 0
+    """Open an alert for each gateway failing for DOWN_AFTER, close it once the gateway sends again.
+    Usually nothing changes: one read of the open alerts, no write."""
+    down, kind = 0, system_alerts.GATEWAY_DOWN
     health = read_health(context.redis, context.settings.gateways)
     with context.database.session() as session:
+        query = select(SystemAlert.message).where(SystemAlert.kind == kind, SystemAlert.resolved_at.is_(None))
+        open_alerts = set(session.scalars(query))
         for name, state in health.items():
-            since = state.get("failing_since")
+            since, message = state.get("failing_since"), down_message(name)
             if since and context.now - datetime.fromisoformat(since) >= DOWN_AFTER:
-                system_alerts.raise_alert(session, system_alerts.GATEWAY_DOWN, down_message(name))
                 down += 1
-            elif not since:
+                if message not in open_alerts:
+                    system_alerts.raise_alert(session, kind, message)
+            elif not since and message in open_alerts:
                 system_alerts.resolve_alerts(
-                    session, (system_alerts.GATEWAY_DOWN,), context.now, message=down_message(name)
+                    session, (system_alerts.GATEWAY_DOWN,), context.now, message=message
                 )
     return {"gateways_down": down} if down else {}
 
