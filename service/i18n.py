@@ -69,8 +69,15 @@ def gettext(language: str, message: str, **params: object) -> str:
 
 
 def ngettext(language: str, singular: str, plural: str, n: int, **params: object) -> str:
-    text = translator(language).ngettext(singular, plural, n)
-    return text % {"n": n, **params}
+    return plural_form(language, singular, plural, n) % {"n": n, **params}
+
+
+def plural_form(language: str, singular: str, plural: str, n: int) -> str:
+    """The form of `singular`/`plural` for `n` in `language`, unfilled. A translator's text for a form is
+    keyed by that form's source: the singular for form 0 (Bambara's only form), the plural for the rest."""
+    catalog = translator(language)
+    form = catalog.plural(n) if hasattr(catalog, "plural") else int(n != 1)
+    return _overrides.get((language, plural if form else singular)) or catalog.ngettext(singular, plural, n)
 
 
 def _(message: str) -> str:

@@ -35,8 +35,15 @@ log = logging.getLogger(__name__)
 
 # The catalogs a translator works on, and what each holds.
 AREAS = {"ussd": "USSD screens", "sms": "SMS words", "errors": "error messages", "console": "console"}
-# Where the console's words are written, and the calls that mark them.
-CONSOLE_SOURCES = [("console/**.py", "python"), ("console/templates/**.html", "jinja2.ext:babel_extract")]
+# Where the console's words are written, and the calls that mark them. The message kinds' labels, the
+# history lines and the template check are console words written beside the rules they belong to.
+CONSOLE_SOURCES = [
+    ("console/**.py", "python"),
+    ("console/templates/**.html", "jinja2.ext:babel_extract"),
+    ("outbox/kinds.py", "python"),
+    ("outbox/details.py", "python"),
+    ("outbox/templates.py", "python"),
+]
 CONSOLE_KEYWORDS = {"_": None, "t": None, "tn": (1, 2), "_n": (1, 2)}
 SERVICE_DIR = LOCALES_DIR.parent / "service"
 SCREEN = 160  # a USSD screen; a USSD text longer than one screen, once written in GSM-7, is refused
@@ -52,13 +59,18 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Message:
-    """One message in one language: the shipped text, the translator's (if any), and its review."""
+    """One message in one language: the shipped text, the translator's (if any), and its review.
+
+    A message with a plural (`%(n)s contacté` / `%(n)s contactés`) is one message per form the language
+    has: two in French, each keyed by its own source text; one in Bambara, keyed by the singular, whose
+    French shows both forms."""
 
     area: str
     msgid: str
     french: str
     shipped: str
     edited: Translation | None
+    plural: str = ""  # the source's plural form, for a Bambara message that has one
 
     @property
     def text(self) -> str:
@@ -82,8 +94,9 @@ class TranslationError(DomainError):
 
 
 @cache
-def shipped(language: str) -> tuple[tuple[str, str, str], ...]:
-    """(area, msgid, text) of every message of the shipped catalogs of `language`, in catalog order."""
+def shipped(language: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(area, msgid, text, plural) of every message of the shipped catalogs of `language`, in catalog
+    order; `plural` is the French plural form of a Bambara message that has one, else empty."""
     rows = []
     for area in AREAS:
         path = LOCALES_DIR / language / "LC_MESSAGES" / f"{area}.po"
@@ -92,8 +105,12 @@ def shipped(language: str) -> tuple[tuple[str, str, str], ...]:
         with path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
         for message in catalog:
-            if message.id and isinstance(message.id, str):
-                rows.append((area, message.id, message.string if isinstance(message.string, str) else ""))
+            if not message.id:
+                continue
+            if isinstance(message.id, str):
+                rows.append((area, message.id, message.string if isinstance(message.string, str) else "", ""))
+            else:  # Bambara has one plural form: the singular's key holds it
+                rows.append((area, message.id[0], _strings(message.string)[0], message.id[1]))
     return tuple(rows)
 
 
@@ -103,21 +120,32 @@ def messages(session: Session, language: str) -> list[Message]:
         row.msgid: row for row in session.scalars(select(Translation).where(Translation.language == language))
     }
     french = french_texts(session)
+
+    def french_of(msgid: str, plural: str) -> str:
+        text = french.get(msgid, msgid)
+        return f"{text} / {french.get(plural, plural)}" if plural else text
+
     rows = shipped(language) if language != "fr" else shipped("fr") + _console_sources()
     return [
-        Message(area, msgid, french.get(msgid, msgid), text, edits.get(msgid)) for area, msgid, text in rows
+        Message(area, msgid, french_of(msgid, plural), text, edits.get(msgid), plural)
+        for area, msgid, text, plural in rows
     ]
 
 
 @cache
-def _console_sources() -> tuple[tuple[str, str, str], ...]:
-    """The console's messages as French readers read them: the source text itself."""
-    return tuple(("console", msgid, msgid) for area, msgid, _text in shipped("bm") if area == "console")
+def _console_sources() -> tuple[tuple[str, str, str, str], ...]:
+    """The console's messages as French readers read them: the source text itself, each plural form a
+    message of its own."""
+    rows = []
+    for area, msgid, _text, plural in shipped("bm"):
+        if area == "console":
+            rows += [("console", form, form, "") for form in (msgid, plural) if form]
+    return tuple(rows)
 
 
 def french_texts(session: Session) -> dict[str, str]:
     """The French text of each message as users read it today (a translator's edit wins)."""
-    texts = {msgid: text for _area, msgid, text in shipped("fr")}
+    texts = {msgid: text for _area, msgid, text, _plural in shipped("fr")}
     query = select(Translation.msgid, Translation.msgstr).where(Translation.language == "fr")
     texts.update({msgid: text for msgid, text in session.execute(query)})
     return texts
@@ -192,6 +220,7 @@ def export_po(session: Session, language: str, area: str, out: IO[bytes]) -> int
     """Write one area's messages in `language` as a PO file: the text users read, the French as a
     comment, unreviewed texts marked fuzzy. Returns how many messages were written."""
     catalog = Catalog(locale=language, domain=area, project="Jigi")
+    catalog.mime_headers = [("Plural-Forms", _plural_forms(language))]  # Babel assumes two forms for bm
     count = 0
     for message in messages(session, language):
         if message.area != area:
@@ -203,10 +232,20 @@ def export_po(session: Session, language: str, area: str, out: IO[bytes]) -> int
             else []
         )
         flags = () if reviewed else ("fuzzy",)
-        catalog.add(message.msgid, message.text, auto_comments=comments, flags=flags)
+        if message.plural:
+            catalog.add((message.msgid, message.plural), (message.text,), auto_comments=comments, flags=flags)
+        else:
+            catalog.add(message.msgid, message.text, auto_comments=comments, flags=flags)
         count += 1
     write_po(out, catalog, width=0, include_previous=False)
     return count
+
+
+@cache
+def _plural_forms(language: str) -> str:
+    """The Plural-Forms header of the language's shipped catalogs."""
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "ussd.po").open("rb") as po_file:
+        return str(read_po(po_file, locale=language).plural_forms)
 
 
 def import_po(
@@ -218,20 +257,23 @@ def import_po(
     changes: list[tuple[Message, str]] = []
     problems: list[str] = []
     for entry in catalog:
-        if not entry.id or not isinstance(entry.id, str) or not isinstance(entry.string, str):
+        if not entry.id:
             continue
-        message = current.get(entry.id)
+        # A plural entry of a Bambara file holds one form, keyed by the singular.
+        msgid = entry.id if isinstance(entry.id, str) else entry.id[0]
+        text = _strings(entry.string)[0]
+        message = current.get(msgid)
         if message is None:
-            problems.append(f"line {entry.lineno}: unknown message {entry.id[:60]!r}")
+            problems.append(f"line {entry.lineno}: unknown message {msgid[:60]!r}")
             continue
-        if entry.string.strip() == message.text and not reviewed:
+        if text.strip() == message.text and not reviewed:
             continue
         try:
-            check(message, entry.string)
+            check(message, text)
         except TranslationError as error:
             problems.append(f"line {entry.lineno}: {error}")
             continue
-        changes.append((message, entry.string))
+        changes.append((message, text))
     if problems:
         raise ImportRefused(problems)
     for message, text in changes:
@@ -275,13 +317,15 @@ def reload_now(session: Session) -> None:
 
 
 def console_msgids() -> list[str | tuple[str, str]]:
-    """Every message the console's code and templates mark, in the order they are found."""
+    """Every message the console's code and templates mark, in the order they are found, but those of
+    the other catalogs (an SMS word the template check names)."""
+    elsewhere = {msgid for area, msgid, _text, _plural in shipped("fr") if area != "console"}
     found: dict[str | tuple[str, str], None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
         SERVICE_DIR, CONSOLE_SOURCES, keywords=CONSOLE_KEYWORDS
     ):
         key = message if isinstance(message, str) else (message[0], message[1])
-        if key:
+        if key and key not in elsewhere:
             found.setdefault(key, None)
     return list(found)
 

@@ -7,15 +7,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 from test_console_support import make_referral, sign_in
 
 from service import system_alerts
 from service.care.patients import add_patient
-from service.models import InboundMessage, OutboundMessage, Referral
+from service.console import labels
+from service.i18n import gettext
+from service.models import InboundMessage, OutboundMessage, Referral, ReferralEvent
+from service.outbox import details
 from service.outbox.lifecycle import record_events
 from service.referrals import triage
-from service.referrals.alerts import raise_emergency_alert
+from service.referrals.alerts import NO_ONCALL, raise_emergency_alert
 from service.timeutil import utcnow
 
 # Codes stored in the database that must never reach a French page as they are.
@@ -123,3 +127,63 @@ def test_one_person_contacted_is_singular(app, client, db, demo, settings):
     page = client.get("/console/").get_data(as_text=True)
 
     assert "1 contacté" in page and "1 contactés" not in page
+
+
+@pytest.mark.parametrize("detail", details.DETAILS, ids=lambda detail: detail.english)
+def test_every_history_line_the_code_stores_reads_in_french(app, client, db, records, detail):
+    values = {name: "X1" for name in details.PLACEHOLDER.findall(detail.english)}
+    with db.session() as session:
+        record_events(session, [records["message"]], "failed", utcnow(), detail.text(**values))
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get(f"/console/messages/{records['message']}").get_data(as_text=True)
+
+    assert escape(detail.english % values) not in page
+    assert escape(gettext("fr", detail.french, **values)) in page
+
+
+def test_a_gateways_own_words_are_shown_as_they_came(app, client, db, records):
+    with db.session() as session:
+        record_events(session, [records["message"]], "failed", utcnow(), "InvalidPhoneNumber")
+    sign_in(app, client, db, "coordinator")
+
+    assert ">InvalidPhoneNumber<" in client.get(f"/console/messages/{records['message']}").get_data(
+        as_text=True
+    )
+
+
+def test_every_system_alert_says_what_to_do_in_french(app, client, db):
+    kinds = {system_alerts.INSUFFICIENT_BALANCE, system_alerts.GATEWAY_CONFIG, system_alerts.GATEWAY_DOWN}
+    kinds |= {system_alerts.UNKNOWN_SENDS, system_alerts.HELD_SMS, NO_ONCALL}
+    with db.session() as session:
+        for kind in kinds:
+            system_alerts.raise_alert(session, kind, "technical words")
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get("/console/").get_data(as_text=True)
+
+    assert set(labels.SYSTEM_ALERT) == set(labels.SYSTEM_ALERT_ACTION) == kinds
+    shown = [kind for kind in kinds if escape(gettext("fr", labels.SYSTEM_ALERT_ACTION[kind])) in page]
+    assert len(shown) == 5 and NO_ONCALL in shown
+    assert "Et 1 autre alerte ouverte" in page
+
+
+def test_a_referral_history_names_the_outcome_and_the_appointment_in_french(app, client, db, demo, settings):
+    referral = make_referral(db, reference="R7K4")
+    with db.session() as session:
+        item = session.get(Referral, referral.id)
+        session.add(
+            ReferralEvent(referral_id=item.id, kind="followup", detail="better", actor="+22376000001")
+        )
+        session.add(ReferralEvent(referral_id=item.id, kind="seen", detail="followup", actor="+22376000001"))
+        session.add(
+            ReferralEvent(
+                referral_id=item.id, kind="appointment_set", detail="P7K4 2026-12-02T09:00:00+00:00"
+            )
+        )
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+
+    assert ">Va mieux<" in page and ">d&#39;après le suivi du relais<" in page
+    assert ">P7K4, 2 déc. 2026 09:00<" in page and ">better<" not in page

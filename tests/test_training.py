@@ -112,7 +112,7 @@ def test_only_an_admin_wipes_training_from_the_console(app, client, db, trainee)
     sign_in(app, client, db, "admin")
     page = client.post("/console/volunteers/wipe-training", follow_redirects=True).get_data(as_text=True)
 
-    assert "Données de formation effacées : 1 signalement(s)" in page and count(db, Referral) == 0
+    assert "Données de formation effacées. Signalements : 1 ;" in page and count(db, Referral) == 0
 
 
 def test_the_console_phone_dials_the_real_service_as_a_trainee_only(app, client, db, trainee):

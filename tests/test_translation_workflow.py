@@ -150,3 +150,77 @@ def test_a_console_word_translated_in_the_console_shows_in_the_bambara_console(a
     assert "<h1>Kunnafoni lajɛlen</h1>" in page
     with db.session() as session:
         assert translations.find(session, "bm", "Tableau de bord").area == "console"
+
+
+TRANSLATED = ("%(n)s message traduit", "%(n)s messages traduits")
+
+
+def test_a_plural_message_has_one_bambara_form_that_shows_for_every_count(app, client, db):
+    sign_in(app, client, db, "admin")
+    with db.session() as session:
+        listed = translations.find(session, "bm", TRANSLATED[0])
+    assert (
+        listed.french == "%(n)s message traduit / %(n)s messages traduits" and listed.plural == TRANSLATED[1]
+    )
+
+    assert edit(client, TRANSLATED[0], "bataki %(n)s bayɛlɛmalen").status_code == 302
+
+    page = client.get("/console/translations?lang=bm&in=bm").get_data(as_text=True)
+    assert page.count("bataki ") >= 2 and "messages traduits" not in page
+
+
+def test_each_french_plural_form_is_edited_on_its_own(app, client, db):
+    sign_in(app, client, db, "admin")
+    assert edit(client, TRANSLATED[1], "%(n)s textes traduits", language="fr").status_code == 302
+    with db.session() as session:
+        assert translations.find(session, "fr", TRANSLATED[0]).text == TRANSLATED[0]
+
+    page = client.get("/console/translations?lang=fr&in=bm").get_data(as_text=True)
+
+    assert "textes traduits" in page and "messages traduits" not in page
+
+
+def test_plural_messages_travel_as_plural_po_entries(runner, db):
+    exported = read_po(
+        io.BytesIO(runner.invoke(args=["translations", "export", "--area", "console"]).stdout_bytes),
+        locale="bm",
+    )
+    entry = exported[TRANSLATED[0]]
+    assert entry.id == TRANSLATED and len(entry.string) == 1
+    entry.string = ("bataki %(n)s bayɛlɛmalen",)
+    edited = io.BytesIO()
+    write_po(edited, exported)
+
+    imported = runner.invoke(args=["translations", "import", "-", "--by", "Awa"], input=edited.getvalue())
+
+    assert imported.exit_code == 0, imported.output
+    with db.session() as session:
+        assert translations.find(session, "bm", TRANSLATED[0]).text == "bataki %(n)s bayɛlɛmalen"
+
+
+def test_the_live_preview_checks_a_text_as_saving_would(app, client, db):
+    sign_in(app, client, db, "translator")
+    url = "/console/translations/preview?m=Jigi%3A+choose"
+
+    fine = client.post(url, json={"language": "bm", "body": "Jigi: sugandi kɛ"}).get_json()
+    long = client.post(url, json={"language": "bm", "body": "ka taa " * 30}).get_json()
+
+    assert fine == {
+        "preview": {"gsm7": "Jigi: sugandi kè", "length": "16 caractères, un écran en a 160 au plus"},
+        "errors": [],
+    }
+    assert long["errors"] == ["Trop long pour un écran de téléphone : 209 caractères, 160 au plus."]
+    assert client.post(url, json={"language": "xx", "body": "a"}).status_code == 400
+    assert (
+        client.post("/console/translations/preview?m=nope", json={"language": "bm", "body": "a"}).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("area", list(translations.AREAS))
+def test_each_area_lists_its_messages_with_their_place_named(app, client, db, area):
+    sign_in(app, client, db, "translator")
+
+    page = client.get(f"/console/translations?in=bm&area={area}")
+
+    assert page.status_code == 200 and page.get_data(as_text=True).count("/console/translations/edit?") >= 1

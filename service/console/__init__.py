@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, Response, g, render_template
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from werkzeug.exceptions import HTTPException
 
 from service import get_settings
@@ -17,7 +17,9 @@ from service.console.blueprint import bp, csrf
 from service.console.web import ago, language, local, number, page_url, percent, t, tn
 from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
 from service.i18n import _, gettext
-from service.models import SystemAlert
+from service.models import ReferralEvent, SystemAlert
+from service.outbox import details
+from service.referrals.alerts import NO_ONCALL
 
 
 def init_app(app: Flask) -> None:
@@ -123,6 +125,33 @@ def message_event(status: str) -> str:
     return t(label) if label else status
 
 
+@bp.app_template_filter("history_detail")
+def history_detail(stored: str | None) -> str:
+    """A message's (or alert step's) history detail in the console's language; a gateway's own words, a
+    phone number or a district code as they came."""
+    if not stored:
+        return ""
+    found = details.french(stored)
+    return t(found[0], **found[1]) if found else stored
+
+
+@bp.app_template_filter("referral_detail")
+def referral_detail(event: ReferralEvent) -> str:
+    """What a referral's history line adds: the outcome, where a change came from, the appointment."""
+    detail = event.detail or ""
+    if detail in labels.OUTCOME:
+        return t(labels.OUTCOME[detail])
+    if detail == "followup":
+        return t("d'après le suivi du relais")
+    if event.kind == "appointment_set":
+        reference, _space, when = detail.partition(" ")
+        try:
+            return f"{reference}, {local(datetime.fromisoformat(when))}"
+        except ValueError:
+            return detail
+    return detail
+
+
 bp.add_app_template_filter(local, "local")
 bp.add_app_template_filter(number, "number")
 bp.add_app_template_filter(percent, "percent")
@@ -131,19 +160,35 @@ bp.add_app_template_filter(ago, "ago")
 bp.add_app_template_global(page_url, "page_url")
 
 
+SHOWN_ALERTS = 5
+# An emergency that alerted nobody comes before every other alert.
+EMERGENCY_FIRST = case((SystemAlert.kind == NO_ONCALL, 0), else_=1)
+
+
 @bp.context_processor
 def page_context() -> dict:
     """What every page shows: the user, the language, and open system alerts for coordinators."""
     user = g.get("user")
-    alerts = []
+    alerts: list[SystemAlert] = []
+    hidden = 0
     if user is not None and may(user.role, "coordinator"):
         with get_db().session() as session:
+            open_alerts = SystemAlert.resolved_at.is_(None)
             alerts = list(
                 session.scalars(
                     select(SystemAlert)
-                    .where(SystemAlert.resolved_at.is_(None))
-                    .order_by(SystemAlert.created_at.desc())
-                    .limit(5)
+                    .where(open_alerts)
+                    .order_by(EMERGENCY_FIRST, SystemAlert.created_at.desc())
+                    .limit(SHOWN_ALERTS)
                 )
             )
-    return {"user": user, "lang": language(), "system_alerts": alerts, "may": may, "labels": labels}
+            if len(alerts) == SHOWN_ALERTS:
+                hidden = (session.scalar(select(func.count()).where(open_alerts)) or 0) - SHOWN_ALERTS
+    return {
+        "user": user,
+        "lang": language(),
+        "system_alerts": alerts,
+        "hidden_alerts": hidden,
+        "may": may,
+        "labels": labels,
+    }

@@ -161,5 +161,28 @@ SYSTEM_ALERT = {
     "held_sms": _("SMS retenus"),
     "no_oncall": _("District sans médecin de garde"),
 }
+# What a coordinator does about each system alert (its technical message is folded below it).
+SYSTEM_ALERT_ACTION = {
+    "insufficient_balance": _("Rechargez le compte SMS. Les SMS attendent et partiront ensuite."),
+    "gateway_config": _("Faites vérifier les réglages de la passerelle SMS. Les SMS attendent."),
+    "gateway_down": _(
+        "La passerelle ne répond plus. Les SMS passent par une autre passerelle s'il y en a une ; "
+        "prévenez l'équipe technique."
+    ),
+    "unknown_sends": _(
+        "Certains SMS sont peut-être partis sans réponse de la passerelle. Ils ne sont pas renvoyés : "
+        "voyez les SMS « Inconnu » dans Messages."
+    ),
+    "held_sms": _(
+        "Un SMS aurait nommé une maladie ou un médicament : il n'est pas parti. Donnez au lieu un nom "
+        "neutre pour les SMS ou corrigez le modèle, puis renvoyez-le depuis Messages."
+    ),
+    "no_oncall": _("Une urgence n'a pu alerter aucun médecin. Ajoutez un médecin de garde pour ce district."),
+}
 TRANSLATION_STATUS = {"missing": _("manquante"), "draft": _("brouillon"), "reviewed": _("relue")}
-TRANSLATION_AREA = {"ussd": _("Écrans USSD"), "sms": _("Mots des SMS"), "errors": _("Messages d'erreur")}
+TRANSLATION_AREA = {
+    "ussd": _("Écrans USSD"),
+    "sms": _("Mots des SMS"),
+    "errors": _("Messages d'erreur"),
+    "console": _("Console"),
+}

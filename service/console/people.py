@@ -62,7 +62,7 @@ def volunteers_wipe_training():
         record_audit(session, actor(), "training_wiped", counts)
     flash(
         t(
-            "Données de formation effacées : %(referrals)s signalement(s), %(visits)s demande(s) de visite.",
+            "Données de formation effacées. Signalements : %(referrals)s ; demandes de visite : %(visits)s.",
             referrals=counts["referrals"],
             visits=counts["visit_requests"],
         )

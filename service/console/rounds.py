@@ -9,7 +9,7 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import RoundForm
 from service.console.planning import open_request_groups, plan_round, recent_rounds
-from service.console.web import actor, show_refusal, t
+from service.console.web import actor, show_refusal, tn
 from service.db import get_db
 from service.errors import DomainError
 
@@ -36,10 +36,11 @@ def rounds():
                 show_refusal(form, error, "places")
             else:
                 flash(
-                    t(
-                        "Tournée %(unit)s planifiée : %(n)s demande(s), les relais sont prévenus par SMS.",
+                    tn(
+                        "Tournée %(unit)s planifiée : %(n)s demande, les relais sont prévenus par SMS.",
+                        "Tournée %(unit)s planifiée : %(n)s demandes, les relais sont prévenus par SMS.",
+                        len(planned),
                         unit=round_.unit,
-                        n=len(planned),
                     )
                 )
                 return redirect(url_for("console.rounds"))

@@ -3,14 +3,14 @@ status, and one message's editor with how a basic phone will show it."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from service import translations
 from service.accounts import record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, language, page_of, t
+from service.console.web import actor, language, page_of, t, tn
 from service.db import get_db
 from service.errors import DomainError
 from service.gsm7 import to_gsm7
@@ -71,15 +71,45 @@ def translation_edit():
                 translations.reload_now(session)
                 flash(t("Traduction enregistrée : elle s'affiche dès le prochain écran."))
                 return redirect(url_for("console.translations_page", **{"in": target, "area": message.area}))
-    preview = to_gsm7(text)
     page = render_template(
         "console/translation_edit.html",
         message=message,
         target=target,
         text=text,
-        preview=preview,
+        preview=_preview(message, text),
         error=error,
-        screen=translations.SCREEN,
         labels=labels,
     )
     return page, 400 if error else 200
+
+
+@bp.post("/translations/preview")
+@requires("translator")
+def translation_preview():
+    """How a text being typed shows on a basic phone, and why it would be refused (JSON, for the editor's
+    script; the same check as saving)."""
+    data = request.get_json(silent=True) or {}
+    target, text = data.get("language"), data.get("body")
+    if target not in LANGUAGES or not isinstance(text, str):
+        abort(400)
+    with get_db().session() as session:
+        try:
+            message = translations.find(session, target, request.args.get("m", ""))
+        except DomainError:
+            abort(404)
+    try:
+        translations.check(message, text.strip())
+    except DomainError as refused:
+        errors = [refused.text(language())]
+    else:
+        errors = []
+    return jsonify(preview=_preview(message, text), errors=errors)
+
+
+def _preview(message: translations.Message, text: str) -> dict[str, str]:
+    """The GSM-7 spelling of `text` and its length, against one screen for a USSD text."""
+    gsm7 = to_gsm7(text.strip())
+    length = tn("%(n)s caractère", "%(n)s caractères", len(gsm7))
+    if message.area == "ussd":
+        length += ", " + t("un écran en a %(most)s au plus", most=translations.SCREEN)
+    return {"gsm7": gsm7, "length": length}

@@ -17,7 +17,7 @@ from wtforms import Form
 from service import get_settings
 from service.config import Settings
 from service.errors import DomainError
-from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext, translator
+from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext, plural_form
 from service.timeutil import local_days, utcnow
 
 PER_PAGE = 25
@@ -41,7 +41,7 @@ def t(message: str, **params: Any) -> str:
 def tn(singular: str, plural: str, count: int, **params: Any) -> str:
     """The form of `singular`/`plural` (French source) for `count`, in the console's language;
     `%(n)s` is the count."""
-    text = translator(language()).ngettext(singular, plural, count)
+    text = plural_form(language(), singular, plural, count)
     return text % {"n": format_decimal(count, locale=BABEL_LOCALES[language()]), **params}
 
 

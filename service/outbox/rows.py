@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from service.db import rowcount
 from service.models import Appointment, MessageStatus, OutboundMessage, Referral
+from service.outbox import details
 from service.outbox.kinds import KINDS
 from service.outbox.lifecycle import transition
 from service.timeutil import utcnow
@@ -103,7 +104,7 @@ def release_held(session: Session, message: OutboundMessage, now: datetime) -> b
         (MessageStatus.HELD,),
         MessageStatus.SCHEDULED,
         now,
-        "released after a check",
+        details.RELEASED.text(),
         params=params,
         due_at=now,
         claimed_at=None,

@@ -23,6 +23,7 @@ from service.models import (
     PlaceLevel,
     Referral,
 )
+from service.outbox import details
 from service.outbox.kinds import Kind
 from service.outbox.rows import UNSENT, cancel_rows, schedule_message
 from service.periodic import PassContext, periodic_pass
@@ -154,7 +155,11 @@ def _escalate(session: Session, settings: Settings, alert: EmergencyAlert, now: 
     clinicians = oncall_for(session, alert.district_id)
     targets = _targets(session, alert, clinicians) if step == 1 else clinicians
     if not targets:
-        session.add(AlertStep(alert_id=alert.id, kind=NO_ONCALL, detail=f"step {step}", created_at=now))
+        session.add(
+            AlertStep(
+                alert_id=alert.id, kind=NO_ONCALL, detail=details.ALERT_STEP.text(n=step), created_at=now
+            )
+        )
         return True
     for clinician in targets:
         schedule_message(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from service.errors import DomainError
 from service.models import MessageEvent, OutboundMessage
+from service.outbox import details
 from service.outbox.lifecycle import move, record_events
 from service.periodic import PassContext, periodic_pass
 
@@ -97,7 +98,7 @@ def apply_report(
     target = STATUS_TABLES[gateway][status]
     if target in FINAL:
         values = {"delivered_at": now} if target == "delivered" else {"last_error": detail or status}
-        move(session, row.id, ("sent",), target, now, f"delivery report {status}", **values)
+        move(session, row.id, ("sent",), target, now, details.REPORT.text(status=status), **values)
     session.refresh(row)
     return row.status
 

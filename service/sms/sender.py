@@ -22,6 +22,7 @@ from service.config import Settings
 from service.db import Database
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
+from service.outbox import details
 from service.outbox.discretion import indiscreet
 from service.outbox.kinds import Priority
 from service.outbox.lifecycle import move
@@ -173,10 +174,10 @@ def claim(
     if row is None or row.status != "queued":
         return SKIPPED
     if row.expires_at is not None and row.expires_at <= now:
-        return _end(session, row.id, "dropped", now, f"expired at {row.expires_at.isoformat()}")
+        return _end(session, row.id, "dropped", now, details.EXPIRED.text(when=row.expires_at.isoformat()))
     has_patient = row.patient_id is not None
     if has_patient and row.kind != OPTOUT_KIND and (row.opted_out or not row.sms_consent):
-        reason = "patient opted out" if row.opted_out else "no SMS consent"
+        reason = (details.OPTED_OUT if row.opted_out else details.NO_CONSENT).text()
         return _end(session, row.id, "cancelled", now, reason)
     if not row.ignore_quiet_hours:
         window = patient_window(row.quiet_hours if has_patient else None, settings.quiet_hours)
@@ -188,7 +189,7 @@ def claim(
                 ("queued",),
                 "scheduled",
                 now,
-                f"quiet hours: held until {opens.isoformat()}",
+                details.QUIET_HOURS.text(when=opens.isoformat()),
                 due_at=opens,
                 claimed_at=None,
             )
@@ -197,11 +198,13 @@ def claim(
         body = batch.body(session, row.kind, row.language)
         text = render_body(body, row.kind, row.language, row.params or {}, settings)
     except TemplateError as error:
-        return _end(session, row.id, "failed", now, f"cannot render: {error}")
+        return _end(session, row.id, "failed", now, details.CANNOT_RENDER.text(why=error))
     revealing = indiscreet(text, settings)
     if revealing:
         return _hold(session, row.id, row.kind, revealing, now)
-    if not move(session, row.id, ("queued",), "sending", now, f"attempt {row.attempts + 1}", sending_at=now):
+    if not move(
+        session, row.id, ("queued",), "sending", now, details.ATTEMPT.text(n=row.attempts + 1), sending_at=now
+    ):
         return SKIPPED
     return Claimed(
         id=row.id,
@@ -248,7 +251,7 @@ def record(
         return _finish(session, claimed, "unknown", now, result.reason, attempts=claimed.attempt, **sent)
     if result.outcome == gw.Outcome.TRANSIENT:
         if claimed.attempt >= settings.max_send_attempts:
-            reason = f"gave up after {claimed.attempt} attempts: {result.reason}"
+            reason = details.GAVE_UP.text(n=claimed.attempt, why=result.reason)
             return _finish(session, claimed, "failed", now, reason, attempts=claimed.attempt, **sent)
         due = now + backoff(claimed.attempt)
         return _finish(
@@ -311,7 +314,7 @@ def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: 
 def _hold(session: Session, message_id: int, kind: str, words: list[str], now: datetime) -> str:
     """Keep a text that would name a condition or a medicine (a value filled into its template did) from
     leaving, and tell the coordinators, whatever its kind: discretion comes before delivery."""
-    held = _end(session, message_id, "held", now, f"held: the text would say {', '.join(words)}")
+    held = _end(session, message_id, "held", now, details.HELD.text(words=", ".join(words)))
     if held == "held":
         system_alerts.raise_alert(
             session,

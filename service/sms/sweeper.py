@@ -21,6 +21,7 @@ from service import system_alerts
 from service.config import Settings
 from service.db import Database
 from service.models import MessageStatus, OutboundMessage
+from service.outbox import details
 from service.outbox.lifecycle import transition
 from service.periodic import PassContext, periodic_pass
 from service.sms.queues import enqueue_sends
@@ -90,7 +91,7 @@ def requeue_lost(database: Database, connection: redis.Redis, settings: Settings
             ("queued",),
             "queued",
             now,
-            "enqueued again: its job was lost or is late",
+            details.REQUEUED.text(),
             claimed_at=now,
         )
         rows = _with_priority(session, sorted(lost))
@@ -109,7 +110,7 @@ def mark_stuck_sends(database: Database, settings: Settings, now: datetime) -> i
             ("sending",),
             "unknown",
             now,
-            "no answer recorded: the worker stopped while sending; not resent",
+            details.NO_ANSWER.text(),
         )
         if stuck:
             log.warning("%d SMS left in 'sending' are now 'unknown' (not resent)", len(stuck))

@@ -109,6 +109,20 @@ def test_segment_counter_follows_typing(page, live_url, db):
     screenshot(page, "template-editor")
 
 
+def test_a_translation_shows_its_phone_spelling_and_refusal_while_typed(page, live_url, db):
+    log_in(page, live_url, db, "admin")
+    page.goto(f"{live_url}/console/translations/edit?in=bm&m=Jigi%3A+choose")
+    area = page.locator("#text")
+    area.fill("")
+    area.press_sequentially("Jigi: sugandi kɛ", delay=0)
+    expect(page.locator('[data-for="text"] [data-role="gsm7"]')).to_have_text("Jigi: sugandi kè")
+    expect(page.locator("#text-live-errors")).to_be_empty()
+    area.press_sequentially(" ka taa" * 25, delay=0)
+    expect(page.locator("#text-live-errors")).to_contain_text("Trop long pour un écran")
+    expect(page.locator('[data-for="text"] [data-role="length"]')).to_contain_text("191 caractères")
+    screenshot(page, "translation-editor")
+
+
 def test_triage_an_emergency_into_an_appointment(page, live_url, db, demo):
     referral = make_referral(
         db,
@@ -159,7 +173,9 @@ def test_plan_a_round(page, live_url, db, demo):
     page.get_by_label("Bambara-Maoudé").check()
     screenshot(page, "rounds")
     page.click("#round-form button[type=submit]")
-    expect(page.locator(".flash")).to_contain_text("Tournée Unité mobile Gourma planifiée : 1 demande(s)")
+    expect(page.locator(".flash")).to_contain_text(
+        "Tournée Unité mobile Gourma planifiée : 1 demande, les relais"
+    )
     with db.session() as session:
         assert session.scalar(select(MobileUnitRound.unit)) == "Unité mobile Gourma"
         confirmations = session.scalars(

@@ -1,4 +1,5 @@
-// Jigi console: live preview of an SMS template while it is typed (the page works without it).
+// Jigi console: live preview of an SMS template or a translation while it is typed (the page works
+// without it): the server checks the text as saving would and says how a phone shows it.
 (function () {
   "use strict";
   var token = document.querySelector('meta[name="csrf-token"]');
