@@ -343,7 +343,7 @@ def update_console_catalog(language: str = "bm") -> tuple[int, int]:
     with path.open("wb") as po_file:
         write_po(po_file, catalog, width=0, ignore_obsolete=True)
     translated = sum(1 for message in catalog if message.id and all(_strings(message.string)))
-    return len(catalog) - 1, translated
+    return len(catalog), translated
 
 
 def _strings(value: object) -> tuple[str, ...]:

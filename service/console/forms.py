@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -23,21 +24,29 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.care.localtime import at_local
 from service.console import labels
+from service.console.web import t
 from service.i18n import _
-from service.models import FOLLOWUP_OUTCOMES
 
-LANGUAGE_CHOICES = {"fr": "Français", "bm": "Bamanankan"}
+LANGUAGE_CHOICES = {"fr": _("Français"), "bm": _("Bamanankan")}
 REQUIRED = _("Ce champ est obligatoire.")
 
 
 class ConsoleForm(FlaskForm):
-    """A form whose built-in messages are WTForms' French ones."""
+    """A form whose built-in messages are WTForms' French ones, and whose fixed choices (declared as a
+    dict of French labels) read in the console's language. Choices a view fills in (places) are names."""
 
     class Meta:
         locales = ("fr_FR", "fr")
 
         def get_translations(self, form):
             return DefaultMeta.get_translations(self, form)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:
+            choices = getattr(field, "choices", None)
+            if isinstance(choices, dict):
+                field.choices = {value: t(label) for value, label in choices.items()}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -103,7 +112,7 @@ class MoveAppointmentForm(ConsoleForm):
 
 
 class CloseReferralForm(ConsoleForm):
-    outcome = SelectField(_("Issue"), choices={outcome: outcome for outcome in FOLLOWUP_OUTCOMES})
+    outcome = SelectField(_("Issue"), choices=labels.OUTCOME)
 
 
 class RoundForm(ConsoleForm):

@@ -100,7 +100,6 @@ def _referral_page(session: Session, referral_id: int, appointment_form, close_f
     if item.consent and item.contact_phone and not appointment_form.phone.data:
         appointment_form.phone.data = item.contact_phone
     appointment_form.place.choices = facility_choices(session, item)
-    close_form.outcome.choices = {key: t(label) for key, label in labels.OUTCOME.items()}
     events = session.scalars(
         select(ReferralEvent)
         .where(ReferralEvent.referral_id == item.id)

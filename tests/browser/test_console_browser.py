@@ -259,7 +259,8 @@ def console_page_urls(app, db) -> list[str]:
     return sorted(set(urls))
 
 
-def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo):
+@pytest.mark.parametrize("language", ["fr", "bm"])
+def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo, language):
     make_user(db, "admin")
     urls = console_page_urls(app, db)
     context = browser.new_context(viewport=PHONE_SCREEN, locale="fr-FR", is_mobile=True)
@@ -270,6 +271,8 @@ def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo
     phone.fill("#password", PASSWORD)
     phone.click("button[type=submit]")
     expect(phone.locator("h1")).to_have_text("Tableau de bord")
+    phone.goto(f"{live_url}/console/?lang={language}")
+    expect(phone.locator("html")).to_have_attribute("lang", language)
 
     too_wide, small_text = {}, {}
     for url in urls:
