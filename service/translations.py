@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import IO
+from typing import IO, NamedTuple
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
@@ -70,7 +70,16 @@ class Message:
     french: str
     shipped: str
     edited: Translation | None
-    plural: str = ""  # the source's plural form, for a Bambara message that has one
+    source: Shipped
+
+    @property
+    def plural(self) -> str:
+        return self.source.plural
+
+    @property
+    def note(self) -> str:
+        """What the catalog asks the reviewer to confirm, if anything."""
+        return self.source.note
 
     @property
     def text(self) -> str:
@@ -93,10 +102,19 @@ class TranslationError(DomainError):
     """A translation that would break a screen or lose a value."""
 
 
+class Shipped(NamedTuple):
+    """A message of a shipped catalog."""
+
+    area: str
+    msgid: str
+    text: str
+    plural: str = ""  # the French plural form of a Bambara message that has one
+    note: str = ""  # the catalog's word to the reviewer ("To confirm: ...")
+
+
 @cache
-def shipped(language: str) -> tuple[tuple[str, str, str, str], ...]:
-    """(area, msgid, text, plural) of every message of the shipped catalogs of `language`, in catalog
-    order; `plural` is the French plural form of a Bambara message that has one, else empty."""
+def shipped(language: str) -> tuple[Shipped, ...]:
+    """Every message of the shipped catalogs of `language`, in catalog order."""
     rows = []
     for area in AREAS:
         path = LOCALES_DIR / language / "LC_MESSAGES" / f"{area}.po"
@@ -107,10 +125,11 @@ def shipped(language: str) -> tuple[tuple[str, str, str, str], ...]:
         for message in catalog:
             if not message.id:
                 continue
+            note = " ".join(message.user_comments)
             if isinstance(message.id, str):
-                rows.append((area, message.id, message.string if isinstance(message.string, str) else "", ""))
+                rows.append(Shipped(area, message.id, _strings(message.string)[0], note=note))
             else:  # Bambara has one plural form: the singular's key holds it
-                rows.append((area, message.id[0], _strings(message.string)[0], message.id[1]))
+                rows.append(Shipped(area, message.id[0], _strings(message.string)[0], message.id[1], note))
     return tuple(rows)
 
 
@@ -127,25 +146,25 @@ def messages(session: Session, language: str) -> list[Message]:
 
     rows = shipped(language) if language != "fr" else shipped("fr") + _console_sources()
     return [
-        Message(area, msgid, french_of(msgid, plural), text, edits.get(msgid), plural)
-        for area, msgid, text, plural in rows
+        Message(row.area, row.msgid, french_of(row.msgid, row.plural), row.text, edits.get(row.msgid), row)
+        for row in rows
     ]
 
 
 @cache
-def _console_sources() -> tuple[tuple[str, str, str, str], ...]:
+def _console_sources() -> tuple[Shipped, ...]:
     """The console's messages as French readers read them: the source text itself, each plural form a
     message of its own."""
     rows = []
-    for area, msgid, _text, plural in shipped("bm"):
-        if area == "console":
-            rows += [("console", form, form, "") for form in (msgid, plural) if form]
+    for row in shipped("bm"):
+        if row.area == "console":
+            rows += [Shipped("console", form, form) for form in (row.msgid, row.plural) if form]
     return tuple(rows)
 
 
 def french_texts(session: Session) -> dict[str, str]:
     """The French text of each message as users read it today (a translator's edit wins)."""
-    texts = {msgid: text for _area, msgid, text, _plural in shipped("fr")}
+    texts = {row.msgid: row.text for row in shipped("fr")}
     query = select(Translation.msgid, Translation.msgstr).where(Translation.language == "fr")
     texts.update({msgid: text for msgid, text in session.execute(query)})
     return texts
@@ -232,10 +251,13 @@ def export_po(session: Session, language: str, area: str, out: IO[bytes]) -> int
             else []
         )
         flags = () if reviewed else ("fuzzy",)
+        notes = [message.note] if message.note else []
         if message.plural:
-            catalog.add((message.msgid, message.plural), (message.text,), auto_comments=comments, flags=flags)
+            key: str | tuple[str, str] = (message.msgid, message.plural)
+            text: str | tuple[str] = (message.text,)
         else:
-            catalog.add(message.msgid, message.text, auto_comments=comments, flags=flags)
+            key, text = message.msgid, message.text
+        catalog.add(key, text, auto_comments=comments, user_comments=notes, flags=flags)
         count += 1
     write_po(out, catalog, width=0, include_previous=False)
     return count
@@ -319,7 +341,7 @@ def reload_now(session: Session) -> None:
 def console_msgids() -> list[str | tuple[str, str]]:
     """Every message the console's code and templates mark, in the order they are found, but those of
     the other catalogs (an SMS word the template check names)."""
-    elsewhere = {msgid for area, msgid, _text, _plural in shipped("fr") if area != "console"}
+    elsewhere = {row.msgid for row in shipped("fr") if row.area != "console"}
     found: dict[str | tuple[str, str], None] = {}
     for _file, _line, message, _comments, _context in extract_from_dir(
         SERVICE_DIR, CONSOLE_SOURCES, keywords=CONSOLE_KEYWORDS

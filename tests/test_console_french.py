@@ -218,9 +218,7 @@ CONSOLE_PAGES = (
 def untranslated(page: str) -> list[str]:
     """The French console words a Bambara page shows as they are (a word Bambara writes the same way, such
     as SMS, is not counted; the language switch names French in French)."""
-    catalog = {
-        msgid: text for _area, msgid, text, _plural in translations.shipped("bm") if _area == "console"
-    }
+    catalog = {row.msgid: row.text for row in translations.shipped("bm") if row.area == "console"}
     french = {msgid for msgid, text in catalog.items() if text != msgid}
     text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<a href=\"\?lang=fr\">[^<]*</a>", "", page, flags=re.S)
     shown = {unescape(node).strip() for node in re.findall(r">([^<>]+)<", text)}
@@ -239,8 +237,6 @@ def test_every_console_page_reads_in_bambara(app, client, db, records):
 
 
 def test_every_console_word_has_a_bambara_text():
-    missing = [
-        msgid for area, msgid, text, _plural in translations.shipped("bm") if area == "console" and not text
-    ]
+    missing = [row.msgid for row in translations.shipped("bm") if row.area == "console" and not row.text]
 
     assert missing == []

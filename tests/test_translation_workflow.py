@@ -224,3 +224,16 @@ def test_each_area_lists_its_messages_with_their_place_named(app, client, db, ar
     page = client.get(f"/console/translations?in=bm&area={area}")
 
     assert page.status_code == 200 and page.get_data(as_text=True).count("/console/translations/edit?") >= 1
+
+
+def test_a_point_to_confirm_reaches_the_reviewer_on_the_page_and_in_the_po_file(app, client, db, runner):
+    sign_in(app, client, db, "translator")
+
+    page = client.get("/console/translations/edit?in=bm&m=Child%2Fteen+behaviour").get_data(as_text=True)
+    exported = read_po(
+        io.BytesIO(runner.invoke(args=["translations", "export", "--area", "ussd"]).stdout_bytes), locale="bm"
+    )
+
+    assert "Pour le relecteur" in page and "kamalen » désigne un jeune homme" in page
+    assert any("kamalen" in comment for comment in exported["Child/teen behaviour"].user_comments)
+    assert exported[CHOOSE].user_comments == []
