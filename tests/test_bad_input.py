@@ -213,3 +213,20 @@ def test_no_console_query_string_makes_a_server_error(app, client, admin, data):
 def test_no_json_callback_body_makes_a_server_error(client, path, body):
     response = client.post(f"{path}?token={CALLBACK_TOKEN}", json=body)
     assert response.status_code < 500, (path, body, response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/phone/dial",
+        "/console/templates/referral_ack/preview",
+        "/console/translations/preview?m=Jigi",
+    ],
+)
+@pytest.mark.parametrize("body", ["[1, 2]", "42", '"text"', "null", "{not json"])
+def test_a_console_script_endpoint_answers_json_that_is_no_object_with_a_400(app, client, db, path, body):
+    sign_in(app, client, db, "admin")
+
+    answer = client.post(path, data=body, content_type="application/json")
+
+    assert answer.status_code == 400

@@ -15,7 +15,7 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import TemplateForm
-from service.console.web import actor, settings, t
+from service.console.web import actor, json_object, settings, t
 from service.db import get_db
 from service.i18n import LANGUAGES
 from service.input_guard import id_or_none
@@ -105,7 +105,7 @@ def _save_changed(session: Session, kind: str, bodies: dict[str, str], current: 
 def template_preview(kind: str):
     """The preview of a body being typed (JSON, for the editor's script)."""
     _kind_or_404(kind)
-    data = request.get_json(silent=True) or {}
+    data = json_object()
     language = data.get("language")
     if language not in LANGUAGES or not isinstance(data.get("body"), str):
         abort(400)

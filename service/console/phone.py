@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, jsonify, render_template, request
+from flask import abort, current_app, jsonify, render_template
 from sqlalchemy import select
 
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import settings
+from service.console.web import json_object, settings
 from service.db import get_db
 from service.models import Volunteer
 from service.redis_conn import get_redis
@@ -38,7 +38,7 @@ def phone():
 @requires("coordinator")
 def phone_dial():
     """One USSD step as Africa's Talking would send it, for a trainee's phone: `{reply, end}`."""
-    body = request.get_json(silent=True) or {}
+    body = json_object()
     number, session_id, text = body.get("phone"), body.get("session_id"), body.get("text", "")
     if not all(isinstance(value, str) for value in (number, session_id, text)) or len(text) > MAX_TEXT:
         abort(400)

@@ -10,7 +10,7 @@ from service.accounts import record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, language, page_of, t, tn
+from service.console.web import actor, json_object, language, page_of, t, tn
 from service.db import get_db
 from service.errors import DomainError
 from service.gsm7 import to_gsm7
@@ -88,7 +88,7 @@ def translation_edit():
 def translation_preview():
     """How a text being typed shows on a basic phone, and why it would be refused (JSON, for the editor's
     script; the same check as saving)."""
-    data = request.get_json(silent=True) or {}
+    data = json_object()
     target, text = data.get("language"), data.get("body")
     if target not in LANGUAGES or not isinstance(text, str):
         abort(400)

@@ -9,7 +9,7 @@ from typing import Any
 
 from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal, format_percent
-from flask import g, request, session, url_for
+from flask import abort, g, request, session, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from wtforms import Form
@@ -58,6 +58,14 @@ def percent(value: float | None) -> str:
     if value is None:
         return "—"
     return format_percent(value / 100, format="#,##0.0 %", locale=BABEL_LOCALES[language()])
+
+
+def json_object() -> dict[str, Any]:
+    """The JSON object a console script posted; anything else (a list, a number, no JSON) is a 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400)
+    return data
 
 
 def show_refusal(form: Form, error: DomainError, default: str) -> None:
