@@ -95,3 +95,25 @@ def make_visit_request(
         )
         session.add(request)
     return request
+
+
+def console_page_paths(app, ids: dict[str, int]) -> list[str]:
+    """Every console page a GET opens (from the URL map: a new page is in it at once), the pages about
+    one record filled with `ids` (`referral_id`, `patient_id`, ...) and SMS template pages with a kind."""
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/console/") or "GET" not in rule.methods:
+            continue
+        if rule.endpoint in ("console.static", "console.logout") or rule.rule.endswith(".csv"):
+            continue
+        arguments = set(rule.arguments)
+        if arguments - set(ids) - {"kind"}:
+            continue
+        values = {name: ids[name] for name in arguments if name in ids}
+        if "kind" in arguments:
+            values["kind"] = "referral_ack"
+        path = rule.rule
+        for name, value in values.items():
+            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+        paths.append(path)
+    return sorted(set(paths))

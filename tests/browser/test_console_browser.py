@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
-from test_console_support import PASSWORD, make_referral, make_user, make_visit_request
+from test_console_support import PASSWORD, console_page_paths, make_referral, make_user, make_visit_request
 from werkzeug.serving import make_server
 
 from service.models import Appointment, MobileUnitRound, OutboundMessage, Referral
@@ -240,23 +240,7 @@ def console_page_urls(app, db) -> list[str]:
 
         ids["volunteer_id"] = session.scalars(select(Volunteer)).first().id
         ids["user_id"] = session.scalars(select(User)).first().id
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/console/") or "GET" not in rule.methods:
-            continue
-        if rule.endpoint in ("console.static", "console.logout") or rule.rule.endswith(".csv"):
-            continue
-        arguments = set(rule.arguments)
-        if arguments - set(ids) - {"kind"}:
-            continue
-        values = {name: ids[name] for name in arguments if name in ids}
-        if "kind" in arguments:
-            values["kind"] = "referral_ack"
-        path = rule.rule
-        for name, value in values.items():
-            path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
-        urls.append(path)
-    return sorted(set(urls))
+    return console_page_paths(app, ids)
 
 
 @pytest.mark.parametrize("language", ["fr", "bm"])
