@@ -57,6 +57,16 @@ class Status(StrEnum):
     REVIEWED = "reviewed"
 
 
+class Shipped(NamedTuple):
+    """A message of a shipped catalog."""
+
+    area: str
+    msgid: str
+    text: str
+    plural: str = ""  # the French plural form of a Bambara message that has one
+    note: str = ""  # what the catalog asks the reviewer to confirm ("À confirmer : ...")
+
+
 @dataclass(frozen=True)
 class Message:
     """One message in one language: the shipped text, the translator's (if any), and its review.
@@ -65,12 +75,17 @@ class Message:
     has: two in French, each keyed by its own source text; one in Bambara, keyed by the singular, whose
     French shows both forms."""
 
-    area: str
-    msgid: str
-    french: str
-    shipped: str
-    edited: Translation | None
     source: Shipped
+    french: str
+    edited: Translation | None
+
+    @property
+    def area(self) -> str:
+        return self.source.area
+
+    @property
+    def msgid(self) -> str:
+        return self.source.msgid
 
     @property
     def plural(self) -> str:
@@ -83,7 +98,7 @@ class Message:
 
     @property
     def text(self) -> str:
-        return self.edited.msgstr if self.edited is not None else self.shipped
+        return self.edited.msgstr if self.edited is not None else self.source.text
 
     @property
     def status(self) -> Status:
@@ -100,16 +115,6 @@ class Message:
 
 class TranslationError(DomainError):
     """A translation that would break a screen or lose a value."""
-
-
-class Shipped(NamedTuple):
-    """A message of a shipped catalog."""
-
-    area: str
-    msgid: str
-    text: str
-    plural: str = ""  # the French plural form of a Bambara message that has one
-    note: str = ""  # the catalog's word to the reviewer ("To confirm: ...")
 
 
 @cache
@@ -145,10 +150,7 @@ def messages(session: Session, language: str) -> list[Message]:
         return f"{text} / {french.get(plural, plural)}" if plural else text
 
     rows = shipped(language) if language != "fr" else shipped("fr") + _console_sources()
-    return [
-        Message(row.area, row.msgid, french_of(row.msgid, row.plural), row.text, edits.get(row.msgid), row)
-        for row in rows
-    ]
+    return [Message(row, french_of(row.msgid, row.plural), edits.get(row.msgid)) for row in rows]
 
 
 @cache

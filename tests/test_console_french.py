@@ -220,3 +220,14 @@ def test_every_console_word_has_a_bambara_text():
     missing = [row.msgid for row in translations.shipped("bm") if row.area == "console" and not row.text]
 
     assert missing == []
+
+
+def test_a_time_in_a_history_line_is_a_local_time(app, client, db, records):
+    with db.session() as session:
+        stored = details.QUIET_HOURS.text(when="2026-12-01T07:00:00+00:00")
+        record_events(session, [records["message"]], "scheduled", utcnow(), stored)
+    sign_in(app, client, db, "coordinator")
+
+    page = client.get(f"/console/messages/{records['message']}").get_data(as_text=True)
+
+    assert "heures de repos : attend jusqu&#39;au 1 déc. 2026 07:00" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime, timedelta
 
@@ -132,7 +133,13 @@ def history_detail(stored: str | None) -> str:
     if not stored:
         return ""
     found = details.french(stored)
-    return t(found[0], **found[1]) if found else stored
+    if found is None:
+        return stored
+    message, params = found
+    if "when" in params:  # stored as ISO 8601 UTC
+        with contextlib.suppress(ValueError):
+            params["when"] = local(datetime.fromisoformat(params["when"]))
+    return t(message, **params)
 
 
 @bp.app_template_filter("referral_detail")
