@@ -133,10 +133,12 @@ def history_detail(stored: str | None) -> str:
     if not stored:
         return ""
     found = details.french(stored)
-    if found is None:
-        return stored
-    message, params = found
-    if "when" in params:  # stored as ISO 8601 UTC
+    return _filled(*found) if found else stored
+
+
+def _filled(message: str, params: dict[str, str]) -> str:
+    """A history detail's French text with its values, a stored ISO 8601 time shown as a local time."""
+    if "when" in params:
         with contextlib.suppress(ValueError):
             params["when"] = local(datetime.fromisoformat(params["when"]))
     return t(message, **params)
@@ -150,13 +152,8 @@ def referral_detail(event: ReferralEvent) -> str:
         return t(labels.OUTCOME[detail])
     if detail == "followup":
         return t("d'après le suivi du relais")
-    if event.kind == "appointment_set":
-        reference, _space, when = detail.partition(" ")
-        try:
-            return f"{reference}, {local(datetime.fromisoformat(when))}"
-        except ValueError:
-            return detail
-    return detail
+    appointment = details.APPOINTMENT.match(detail) if event.kind == "appointment_set" else None
+    return _filled(details.APPOINTMENT.french, appointment) if appointment else detail
 
 
 bp.add_app_template_filter(local, "local")

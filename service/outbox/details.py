@@ -51,6 +51,8 @@ NO_ANSWER = Detail(
 RELEASED = Detail("released after a check", _("libéré après vérification"))
 # An emergency alert's step that found no on-call clinician.
 ALERT_STEP = Detail("step %(n)s", _("relance %(n)s"))
+# A referral's appointment, as its history records it (shown by the referral page, not a message's).
+APPOINTMENT = Detail("%(patient)s %(when)s", _("%(patient)s, %(when)s"))
 
 DETAILS = (
     ATTEMPT,

@@ -25,6 +25,7 @@ from service.models import (
     ReferralEvent,
     ReferralStatus,
 )
+from service.outbox import details
 from service.outbox.kinds import Kind
 from service.outbox.rows import schedule_message
 from service.referrals.alerts import take_in_charge
@@ -166,7 +167,7 @@ def set_appointment(
         referral,
         ReferralStatus.APPOINTMENT_SET,
         actor,
-        f"{patient.reference} {starts_at.isoformat()}",
+        details.APPOINTMENT.text(patient=patient.reference, when=starts_at.isoformat()),
     )
     return appointment
 
