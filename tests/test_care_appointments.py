@@ -8,13 +8,15 @@ from service.care.appointments import (
     cancel_appointment,
     mark_attended,
     move_appointment,
+    replan_reminders,
     schedule_appointment,
 )
 from service.care.errors import CareError
 from service.care.localtime import parse_local_datetime
-from service.care.patients import add_patient, find_patient
+from service.care.patients import add_patient, find_patient, update_patient
 from service.models import Appointment, OutboundMessage
 from service.places import by_code
+from service.timeutil import as_utc
 
 # Monday 30 November 2026, 10:00 in Bamako (UTC+0 all year).
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -41,7 +43,12 @@ def test_reminders_go_the_evening_before_and_the_morning_of_the_day(db, demo, se
         reference = appointment.patient.reference
         reminder = rows(session, appointment)[0]
     assert planned == [
-        ("appointment_day_before", datetime(2026, 12, 2, 18, 0, tzinfo=UTC), starts_at),
+        # the "tomorrow" text expires as the appointment's day starts: it never leaves on the day
+        (
+            "appointment_day_before",
+            datetime(2026, 12, 2, 18, 0, tzinfo=UTC),
+            datetime(2026, 12, 3, tzinfo=UTC),
+        ),
         ("appointment_same_day", datetime(2026, 12, 3, 8, 0, tzinfo=UTC), starts_at),
         ("followup_checkin", starts_at + timedelta(hours=24), None),
     ]
@@ -64,16 +71,13 @@ def test_local_times_follow_the_configured_zone(db, demo, settings):
     assert due == [datetime(2026, 12, 2, 17, 0, tzinfo=UTC), datetime(2026, 12, 3, 7, 0, tzinfo=UTC)]
 
 
-def test_reminder_times_already_past_become_one_reminder_at_once(db, demo, settings):
+def test_reminder_times_already_past_leave_the_one_still_ahead(db, demo, settings):
     now = datetime(2026, 12, 2, 19, 0, tzinfo=UTC)  # the evening reminder time has passed
     starts_at = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
     with db.session() as session:
         appointment = book(session, settings, starts_at, now=now)
         planned = [(row.kind, row.due_at) for row in rows(session, appointment)]
-    assert planned[:2] == [
-        ("appointment_day_before", now),
-        ("appointment_same_day", datetime(2026, 12, 3, 8, 0, tzinfo=UTC)),
-    ]
+    assert planned[:-1] == [("appointment_same_day", datetime(2026, 12, 3, 8, 0, tzinfo=UTC))]
 
 
 def test_appointment_later_today_gets_a_same_day_reminder_at_once(db, demo, settings):
@@ -84,6 +88,109 @@ def test_appointment_later_today_gets_a_same_day_reminder_at_once(db, demo, sett
             (row.kind, row.due_at) for row in rows(session, appointment) if row.kind != "followup_checkin"
         ]
     assert reminders == [("appointment_same_day", NOW)]
+
+
+def test_booked_at_night_for_the_next_morning_sends_one_same_day_text_after_quiet_hours(db, demo, settings):
+    now = datetime(2026, 12, 2, 22, 0, tzinfo=UTC)
+    starts_at = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    with db.session() as session:
+        appointment = book(session, settings, starts_at, now=now)
+        planned = [(row.kind, row.due_at) for row in rows(session, appointment)][:-1]
+    assert planned == [("appointment_same_day", datetime(2026, 12, 3, 8, 0, tzinfo=UTC))]
+
+
+def test_a_patients_own_quiet_hours_turn_the_evening_text_into_a_same_day_one(db, demo, settings):
+    starts_at = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
+    with db.session() as session:
+        patient = add_patient(session, "+22376123460", "fr", quiet_hours="17:00-09:00")
+        appointment = schedule_appointment(session, settings, patient, starts_at, mobile_unit=True, now=NOW)
+        planned = [(row.kind, row.due_at) for row in rows(session, appointment)][:-1]
+    assert planned == [("appointment_same_day", datetime(2026, 12, 3, 9, 0, tzinfo=UTC))]
+
+
+def test_editing_a_patients_quiet_hours_replans_their_reminders_by_the_same_rule(db, demo, settings):
+    starts_at = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
+    with db.session() as session:
+        appointment = book(session, settings, starts_at)
+        update_patient(session, appointment.patient, quiet_hours="17:00-09:00")
+        replan_reminders(session, settings, appointment.patient, now=NOW)
+        planned = [(row.kind, row.due_at) for row in rows(session, appointment)][:-1]
+    assert planned == [("appointment_same_day", datetime(2026, 12, 3, 9, 0, tzinfo=UTC))]
+
+
+# Booking moments around the rule's edges, local time (Bamako is UTC+0), for appointments on Thursday
+# 3 December 2026: days ahead, the evening before (just before 18:00, as quiet hours start, at night), the
+# morning of the day, and minutes before the appointment.
+BOOKED = [
+    datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+    datetime(2026, 12, 2, 17, 55, tzinfo=UTC),
+    datetime(2026, 12, 2, 18, 30, tzinfo=UTC),
+    datetime(2026, 12, 2, 20, 0, tzinfo=UTC),
+    datetime(2026, 12, 2, 22, 0, tzinfo=UTC),
+    datetime(2026, 12, 3, 2, 0, tzinfo=UTC),
+    datetime(2026, 12, 3, 7, 59, tzinfo=UTC),
+    datetime(2026, 12, 3, 8, 30, tzinfo=UTC),
+]
+BEFORE_START = [timedelta(minutes=5), timedelta(minutes=59), timedelta(hours=1), timedelta(hours=2)]
+STARTS = [
+    datetime(2026, 12, 3, hour, minute, tzinfo=UTC)
+    for hour, minute in ((7, 30), (8, 0), (8, 15), (9, 0), (11, 30), (17, 0), (19, 45))
+]
+DAY_STARTS = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def quiet(moment, window=("20:00", "08:00")):
+    clock = f"{moment:%H:%M}"
+    return clock >= window[0] or clock < window[1]
+
+
+def broken_rules(appointment_rows, starts_at, now):
+    """What a plan does against the rule, in words (empty when it keeps it)."""
+    reminders = [row for row in appointment_rows if row.kind != "followup_checkin"]
+    kinds = [row.kind for row in appointment_rows]
+    problems = [f"two {kind}" for kind in set(kinds) if kinds.count(kind) > 1]
+    for row in reminders:
+        due, expires = as_utc(row.due_at), as_utc(row.expires_at)
+        if due >= starts_at or expires > starts_at:
+            problems.append(f"{row.kind} due {due:%d %H:%M} at or after the appointment")
+        if quiet(due):
+            problems.append(f"{row.kind} due {due:%d %H:%M} in quiet hours")
+        if row.kind == "appointment_day_before" and (due >= DAY_STARTS or expires > DAY_STARTS):
+            problems.append(f"'tomorrow' text may leave on the day ({due:%d %H:%M})")
+        if row.kind == "appointment_same_day" and due < DAY_STARTS:
+            problems.append(f"'today' text leaves the day before ({due:%d %H:%M})")
+    minutes = int((starts_at - now).total_seconds() // 60)
+    reachable = any(not quiet(now + timedelta(minutes=m)) for m in range(minutes))
+    if starts_at - now >= timedelta(hours=1) and reachable and not reminders:
+        problems.append("booked an hour ahead or more, yet no reminder")
+    return problems
+
+
+def cases():
+    for starts_at in STARTS:
+        booked = [moment for moment in BOOKED if moment < starts_at]
+        yield from ((moment, starts_at) for moment in booked + [starts_at - ahead for ahead in BEFORE_START])
+
+
+def test_every_booking_time_gets_each_reminder_once_on_the_right_day(db, demo, settings):
+    broken = {}
+    with db.session() as session:
+        patient = add_patient(session, "+22376123460", "fr")
+        for now, starts_at in cases():
+            appointment = schedule_appointment(
+                session, settings, patient, starts_at, mobile_unit=True, now=now
+            )
+            problems = broken_rules(rows(session, appointment), starts_at, now)
+            move_appointment(session, settings, appointment, starts_at + timedelta(days=7), now=now)
+            move_appointment(session, settings, appointment, starts_at, now=now)
+            problems += [
+                f"after a move and back: {p}"
+                for p in broken_rules(rows(session, appointment), starts_at, now)
+            ]
+            if problems:
+                broken[f"booked {now:%d %H:%M} for {starts_at:%d %H:%M}"] = problems
+    assert len(list(cases())) > 50
+    assert broken == {}
 
 
 def test_appointment_in_the_past_is_refused(db, demo, settings):

@@ -41,15 +41,30 @@ def trainee(runner, demo):
     return TRAINEE
 
 
+@pytest.mark.parametrize("training, start", [(True, "END EXERCICE "), (False, "END URGENCE ")])
+def test_the_emergency_end_screen_in_french_says_whether_help_is_alerted(
+    client, runner, demo, training, start
+):
+    phone = "+22376999002"
+    args = ["volunteers", "add", phone, "--name", "Awa", "--language", "fr", "--area", "TBK-A3"]
+    assert runner.invoke(args=args + ["--training"] * training).exit_code == 0
+
+    done = walk(client, EMERGENCY, phone=phone)[-1]
+
+    assert done.startswith(start)
+    assert ("personne n'est alerté" in done) == training and ("secours sont alertés" in done) != training
+
+
 def count(db, model) -> int:
     with db.session() as session:
         return session.scalar(select(func.count()).select_from(model))
 
 
-def test_a_trainees_emergency_alerts_no_clinician(client, db, trainee):
+def test_a_trainees_emergency_alerts_no_clinician_and_says_it_is_an_exercise(client, db, trainee):
     done = walk(client, EMERGENCY, phone=trainee)[-1]
 
-    assert done.startswith("END ")
+    assert done.startswith("END KALAN ") and "si ma lasòmi" in done  # in its GSM-7 spelling
+    assert "welela" not in done  # "help is alerted" is for real emergencies
     with db.session() as session:
         referral = session.scalars(select(Referral)).one()
         assert (referral.urgency, referral.training) == ("emergency", True)

@@ -111,25 +111,28 @@ def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings,
             return Ctx(session, settings, volunteer, f"walk-{uuid.uuid4().hex}", volunteer.language, NOW, {})
 
         for name, menu in load_menus().items():
-            volunteer.language = "fr"
-            first = begin(menu, ctx())
-            queue, seen, visited = deque([first]), {signature(first.state)}, set()
-            while queue:
-                turn = queue.popleft()
-                state = turn.state
-                check(turn.reply, f"{name}.{state.screen} ({state.language})")
-                visited.add((state.language, state.screen))
-                if turn.reply.end:
-                    continue
-                for raw in DEAD_ENDS:
-                    check(advance(menu, state, raw, ctx()).reply, f"{name}.{state.screen} + {raw}")
-                for raw in inputs_for(menu, state):
-                    following = advance(menu, state, raw, ctx())
-                    if following.state.error is not None:
-                        check(following.reply, f"{name}.{state.screen} + {raw}")
-                    elif signature(following.state) not in seen:
-                        seen.add(signature(following.state))
-                        queue.append(following)
+            visited = set()
+            for training in (False, True):  # a trainee's emergency ends on a screen of its own
+                volunteer.training = training
+                volunteer.language = "fr"
+                first = begin(menu, ctx())
+                queue, seen = deque([first]), {signature(first.state)}
+                while queue:
+                    turn = queue.popleft()
+                    state = turn.state
+                    check(turn.reply, f"{name}.{state.screen} ({state.language})")
+                    visited.add((state.language, state.screen))
+                    if turn.reply.end:
+                        continue
+                    for raw in DEAD_ENDS:
+                        check(advance(menu, state, raw, ctx()).reply, f"{name}.{state.screen} + {raw}")
+                    for raw in inputs_for(menu, state):
+                        following = advance(menu, state, raw, ctx())
+                        if following.state.error is not None:
+                            check(following.reply, f"{name}.{state.screen} + {raw}")
+                        elif signature(following.state) not in seen:
+                            seen.add(signature(following.state))
+                            queue.append(following)
             assert visited == {(language, screen) for language in LANGUAGES for screen in menu.screens}
 
 

@@ -5,7 +5,7 @@ cancels the rows that are still waiting."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +16,9 @@ from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.errors import ErrorKind
 from service.models import Appointment, OutboundMessage, Patient, Place, Referral
+from service.outbox.kinds import Kind
 from service.outbox.rows import cancel_rows, ensure_row, schedule_message
+from service.sms.quiet_hours import Window, patient_window, quiet_until
 from service.timeutil import utcnow
 
 OPEN = ("scheduled", "confirmed")
@@ -34,32 +36,59 @@ class PlannedRow:
 
 
 def plan_rows(
-    settings: Settings, appointment_id: int, starts_at: datetime, now: datetime
+    settings: Settings,
+    appointment_id: int,
+    starts_at: datetime,
+    now: datetime,
+    quiet: Window = None,
 ) -> list[PlannedRow]:
-    """The reminders and follow-up check-in of an appointment, as planned at `now`.
+    """The reminders and follow-up check-in of an appointment, as planned at `now` for a patient whose
+    quiet hours are `quiet`.
 
-    Keys carry the start time, so a moved appointment gets new rows, and moving it back revives the old
-    ones. Reminder times already past are replaced by one reminder at once.
+    The rule, whatever the booking time: at most one row per kind; each reminder is planned when it will
+    really leave (after the quiet hours around it) and named by the local day it leaves on, so a
+    "tomorrow" text never leaves on the appointment's own day, and expires before that day starts;
+    nothing is due at or after the appointment; when every configured time has passed, one reminder
+    leaves as soon as quiet hours allow, so an appointment booked ahead always gets one unless quiet hours
+    cover all the time left. Keys carry the kind and the start time, so a moved appointment gets new rows,
+    and moving it back revives the old ones.
     """
     tz = settings.tz
     stamp = f"{starts_at.astimezone(UTC):%Y%m%dT%H%M}"
     day = local_date(starts_at, tz)
-    rows, missed = [], False
-    for offset, at in settings.appointment_reminders:
-        due = at_local(day + timedelta(days=offset), at, tz)
+    day_starts = at_local(day, time(0), tz)
+
+    def leaving(due: datetime) -> datetime:
+        return quiet_until(due, quiet, tz) or due
+
+    reminders: dict[str, PlannedRow] = {}
+
+    def plan(due: datetime) -> None:
         if due >= starts_at:
-            continue  # a morning reminder after an early appointment has nothing to remind
-        if due <= now:
-            missed = True
-            continue
-        kind = "appointment_same_day" if offset == 0 else "appointment_day_before"
-        rows.append(PlannedRow(kind, f"appt:{appointment_id}:{offset}:{stamp}", due, starts_at))
-    if missed:
-        kind = "appointment_same_day" if local_date(now, tz) == day else "appointment_day_before"
-        rows.append(PlannedRow(kind, f"appt:{appointment_id}:now:{stamp}", now, starts_at))
+            return  # a reminder after the appointment has nothing to remind
+        same_day = local_date(due, tz) == day
+        kind = Kind.APPOINTMENT_SAME_DAY if same_day else Kind.APPOINTMENT_DAY_BEFORE
+        expires = starts_at if same_day else min(starts_at, day_starts)
+        reminders.setdefault(kind, PlannedRow(kind, f"appt:{appointment_id}:{kind}:{stamp}", due, expires))
+
+    configured = [
+        at_local(day + timedelta(days=offset), at, tz) for offset, at in settings.appointment_reminders
+    ]
+    for due in sorted(configured):
+        if due > now:
+            plan(leaving(due))
+    if configured and not reminders:
+        plan(leaving(now))
     followup_at = starts_at + timedelta(hours=settings.followup_after_missed_hours)
-    rows.append(PlannedRow("followup_checkin", f"followup:{appointment_id}:{stamp}", followup_at, None))
+    rows = sorted(reminders.values(), key=lambda row: row.due_at)
+    rows.append(PlannedRow(Kind.FOLLOWUP_CHECKIN, f"followup:{appointment_id}:{stamp}", followup_at, None))
     return rows
+
+
+def planned_rows(settings: Settings, appointment: Appointment, now: datetime) -> list[PlannedRow]:
+    """`plan_rows` for a stored appointment, in its patient's quiet hours."""
+    quiet = patient_window(appointment.patient.quiet_hours, settings.quiet_hours)
+    return plan_rows(settings, appointment.id, appointment.starts_at, now, quiet)
 
 
 def schedule_appointment(
@@ -85,7 +114,7 @@ def schedule_appointment(
     )
     session.add(appointment)
     session.flush()
-    for row in plan_rows(settings, appointment.id, starts_at, now):
+    for row in planned_rows(settings, appointment, now):
         schedule_message(
             session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row)
         )
@@ -104,14 +133,32 @@ def move_appointment(
     _check_open(appointment)
     require_reminders_allowed(appointment.patient)
     _check_ahead(starts_at, now)
-    cancel_rows(session, OutboundMessage.appointment_id == appointment.id)
     appointment.starts_at = starts_at
     appointment.status = "scheduled"  # a confirmation was for the old time
     appointment.confirmed_at = None
-    for row in plan_rows(settings, appointment.id, starts_at, now):
+    _replan(session, settings, appointment, now)
+    return appointment
+
+
+def replan_reminders(
+    session: Session, settings: Settings, patient: Patient, now: datetime | None = None
+) -> None:
+    """Plan again the waiting rows of a patient's open appointments still ahead (after their quiet hours
+    changed), by the same rule as at booking; rows already sent stay, and are not sent again."""
+    now = now or utcnow()
+    ahead = select(Appointment).where(
+        Appointment.patient_id == patient.id, Appointment.status.in_(OPEN), Appointment.starts_at > now
+    )
+    for appointment in session.scalars(ahead):
+        _replan(session, settings, appointment, now)
+
+
+def _replan(session: Session, settings: Settings, appointment: Appointment, now: datetime) -> None:
+    """Cancel the appointment's waiting rows and plan them again at `now` (a key already sent stays)."""
+    cancel_rows(session, OutboundMessage.appointment_id == appointment.id)
+    for row in planned_rows(settings, appointment, now):
         ensure_row(session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row))
     session.flush()
-    return appointment
 
 
 def cancel_appointment(session: Session, appointment: Appointment) -> Appointment:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from service.care.appointments import check_appointment, plan_rows, row_fields
+from service.care.appointments import check_appointment, planned_rows, row_fields
 from service.care.errors import CareError
 from service.care.localtime import parse_local_datetime
 from service.care.patients import (
@@ -147,7 +147,7 @@ def import_appointments(
         session.add_all(batch)
         session.flush()
         for appointment in batch:
-            for row in plan_rows(settings, appointment.id, appointment.starts_at, now):
+            for row in planned_rows(settings, appointment, now):
                 schedule_message(
                     session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row)
                 )

@@ -12,6 +12,7 @@ from service.care.appointments import (
     cancel_appointment,
     mark_attended,
     move_appointment,
+    replan_reminders,
     schedule_appointment,
 )
 from service.care.erasure import erase_patient
@@ -142,7 +143,10 @@ def patient_edit(patient_id: int):
         if form.validate():
             try:
                 with session.begin_nested():
+                    quiet_hours = person.quiet_hours
                     update_patient(session, person, phone=form.phone.data, **_patient_fields(form))
+                    if person.quiet_hours != quiet_hours:
+                        replan_reminders(session, settings(), person)
             except DomainError as error:
                 show_refusal(form, error, "phone")
             else:

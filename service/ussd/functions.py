@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select, update
 
 from service.i18n import LANGUAGES, _, format_local
-from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral, Volunteer
+from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral, Urgency, Volunteer
 from service.phones import InvalidPhone, normalize_phone
 from service.places import children
 from service.referrals.intake import (
@@ -136,7 +136,8 @@ def case_report(answers: dict[str, Any]) -> CaseReport:
 def create_referral_action(ctx: Ctx) -> dict[str, Any]:
     report = case_report(ctx.answers)
     referral = create_referral(ctx.session, ctx.settings, ctx.volunteer, report, ctx.session_id, ctx.now)
-    return {"reference": referral.reference, "urgency": referral.urgency}
+    exercise = referral.training and referral.urgency == Urgency.EMERGENCY
+    return {"reference": referral.reference, "outcome": "exercise" if exercise else referral.urgency}
 
 
 @registered("action", "create_visit_request")
