@@ -19,7 +19,7 @@ from service.models import (
     ReferralEvent,
     Volunteer,
 )
-from service.referrals.alerts import raise_emergency_alert
+from service.referrals.alerts import raise_emergency_alert, take_in_charge
 from service.timeutil import utcnow
 
 
@@ -217,6 +217,38 @@ def test_a_coordinator_takes_an_emergency_in_charge_and_its_escalation_stops(cli
     assert f"Prise en charge par {coordinator.email}" in page and "Je la prends en charge" not in page
     client.post(f"/console/referrals/{referral.id}/alert/take")
     assert _alert(db, referral.id).acknowledged_at == alert.acknowledged_at
+    with db.session() as session:
+        history = session.scalars(select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)).all()
+    assert [(event.kind, event.actor) for event in history] == [("taken_in_charge", coordinator.email)]
+    assert "Urgence prise en charge" in page
+    queue = client.get("/console/referrals").get_data(as_text=True)
+    assert f"Prise en charge par {coordinator.email}" in queue
+
+
+def test_an_emergency_waiting_for_someone_shows_it_in_the_queue_and_its_action_comes_first(
+    client, db, coordinator
+):
+    referral = _emergency(db, "R9K3")
+    queue = client.get("/console/referrals").get_data(as_text=True)
+    page = client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+
+    assert "Pas encore prise en charge." in queue
+    take = page.index("Je la prends en charge")
+    assert take < page.index("Actions") < page.index("Catégorie")
+
+
+def test_a_clinicians_ok_shows_their_number_as_a_link_to_call(client, db, coordinator):
+    referral = _emergency(db, "R9K4")
+    with db.session() as session:
+        take_in_charge(session, _alert(db, referral.id), "+22376000111", utcnow())
+
+    page = client.get(f"/console/referrals/{referral.id}").get_data(as_text=True)
+
+    assert 'Prise en charge par <a href="tel:+22376000111" class="tel">+22376000111</a>' in page
+    volunteer = referral_row(db, "R9K4").volunteer_id
+    with db.session() as session:
+        phone = session.get(Volunteer, volunteer).phone
+    assert f'href="tel:{phone}"' in page
 
 
 def test_contacting_the_person_counts_as_taking_the_emergency_in_charge(client, db, coordinator):

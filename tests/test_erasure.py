@@ -77,11 +77,17 @@ def test_an_admin_erases_from_the_console_with_a_reason(app, client, db, demo, s
     assert client.post(f"/console/patients/{patient_id}/forget", data={"reason": "x"}).status_code == 403
 
     sign_in(app, client, db, "admin")
-    client.post(f"/console/patients/{patient_id}/forget", data={"reason": ""})
+    client.post(f"/console/patients/{patient_id}/forget", data={"reason": "", "confirm": "yes"})
+    unconfirmed = client.post(
+        f"/console/patients/{patient_id}/forget", data={"reason": "Demande écrite"}, follow_redirects=True
+    )
+    assert "cochez « Je confirme » pour effacer" in unconfirmed.get_data(as_text=True)
     with db.session() as session:
         assert session.get(Patient, patient_id).phone == PHONE
 
-    client.post(f"/console/patients/{patient_id}/forget", data={"reason": "Demande écrite du 30/11"})
+    client.post(
+        f"/console/patients/{patient_id}/forget", data={"reason": "Demande écrite du 30/11", "confirm": "yes"}
+    )
     with db.session() as session:
         assert session.get(Patient, patient_id).phone == ""
         assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "patient_erased")).one()
@@ -93,7 +99,11 @@ def test_a_blank_reason_is_refused_in_the_readers_language_and_erases_nothing(
     patient_id, _ = _booked(db, settings)
     sign_in(app, client, db, "admin")
 
-    page = client.post(f"/console/patients/{patient_id}/forget", data={"reason": "  "}, follow_redirects=True)
+    page = client.post(
+        f"/console/patients/{patient_id}/forget",
+        data={"reason": "  ", "confirm": "yes"},
+        follow_redirects=True,
+    )
 
     assert "Dites pourquoi (par exemple : la personne" in page.get_data(as_text=True)
     with db.session() as session:
@@ -126,9 +136,17 @@ def test_only_an_admin_erases_a_referral_contact_from_the_console(app, client, d
     assert client.post(f"{url}/forget-contact", data={"reason": "x"}).status_code == 403
 
     sign_in(app, client, db, "admin")
-    assert "Effacer ce numéro" in client.get(url).get_data(as_text=True)
+    shown = client.get(url).get_data(as_text=True)
+    assert "Effacer ce numéro" in shown and 'name="confirm" value="yes" required' in shown
+    # the erasure stands below the history, away from the page's main actions
+    assert shown.index("Effacer ce numéro") > shown.index("Historique") > shown.index("Actions")
+    client.post(f"{url}/forget-contact", data={"reason": "La personne l'a demandé"})
+    with db.session() as session:
+        assert session.get(Referral, referral.id).contact_phone == PHONE
     page = client.post(
-        f"{url}/forget-contact", data={"reason": "La personne l'a demandé"}, follow_redirects=True
+        f"{url}/forget-contact",
+        data={"reason": "La personne l'a demandé", "confirm": "yes"},
+        follow_redirects=True,
     )
 
     assert "Numéro de contact effacé." in page.get_data(as_text=True)

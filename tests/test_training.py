@@ -125,8 +125,13 @@ def test_only_an_admin_wipes_training_from_the_console(app, client, db, trainee)
     assert client.post("/console/volunteers/wipe-training").status_code == 403
 
     sign_in(app, client, db, "admin")
-    page = client.post("/console/volunteers/wipe-training", follow_redirects=True).get_data(as_text=True)
+    client.post("/console/volunteers/wipe-training")
+    assert count(db, Referral) == 1  # not confirmed: nothing erased
+    confirmed = client.post(
+        "/console/volunteers/wipe-training", data={"confirm": "yes"}, follow_redirects=True
+    )
 
+    page = confirmed.get_data(as_text=True)
     assert "Données de formation effacées. Signalements : 1 ;" in page and count(db, Referral) == 0
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, g, render_template
-from markupsafe import escape
+from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from werkzeug.exceptions import HTTPException
 
@@ -92,6 +93,10 @@ for _unavailable in UNAVAILABLE_ERRORS:
 
 @bp.app_template_global("_")
 def translate(message: str, **params) -> str:
+    """A console text in the reader's language; values that are already HTML (a `tel` link) stay
+    HTML, and the text around them is escaped."""
+    if any(isinstance(value, Markup) for value in params.values()):
+        return Markup(escape(t(message))) % params
     return t(message, **params)
 
 
@@ -154,6 +159,18 @@ def referral_detail(event: ReferralEvent) -> str:
         return t("d'après le suivi du relais")
     appointment = details.APPOINTMENT.match(detail) if event.kind == "appointment_set" else None
     return _filled(details.APPOINTMENT.french, appointment) if appointment else detail
+
+
+E164 = re.compile(r"\+\d{6,15}")
+
+
+@bp.app_template_filter("tel")
+def tel(phone: str | None) -> Markup:
+    """A phone number as a link that a coordinator on a phone taps to call; anything else (an erased
+    number, an email address) as plain text."""
+    if phone and E164.fullmatch(phone):
+        return Markup('<a href="tel:{0}" class="tel">{0}</a>').format(phone)
+    return escape(phone or "")
 
 
 bp.add_app_template_filter(local, "local")

@@ -144,7 +144,11 @@ GATEWAY = {
 }
 LANGUAGE = {"fr": _("Français"), "bm": _("Bambara")}
 # What happened to a referral, as its history shows it (its statuses, and a volunteer's follow-up).
-REFERRAL_EVENT = {**REFERRAL_STATUS, "followup": _("Suivi du relais")}
+REFERRAL_EVENT = {
+    **REFERRAL_STATUS,
+    "followup": _("Suivi du relais"),
+    "taken_in_charge": _("Urgence prise en charge"),
+}
 # The steps of an emergency alert.
 ALERT_STEP = {
     "alerted": _("Médecin de garde alerté"),

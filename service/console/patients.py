@@ -25,7 +25,7 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import AppointmentForm, MedicationForm, MoveAppointmentForm, PatientForm
 from service.console.referrals import facility_choices
-from service.console.web import actor, language, paginate, settings, show_refusal, t
+from service.console.web import actor, erasure_confirmed, language, paginate, settings, show_refusal, t
 from service.db import get_db
 from service.errors import DomainError
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient, Place, Referral
@@ -176,6 +176,8 @@ def patient_optout(patient_id: int, change: str):
 @requires("admin")
 def patient_forget(patient_id: int):
     """Erase the patient on request; the audit log keeps who and why, not what."""
+    if not erasure_confirmed():
+        return redirect(url_for("console.patient", patient_id=patient_id))
     try:
         with get_db().session() as session:
             person = _patient_or_404(session, patient_id)

@@ -11,7 +11,7 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import OnCallForm, VolunteerForm
-from service.console.web import actor, paginate, show_refusal, t
+from service.console.web import actor, erasure_confirmed, paginate, show_refusal, t
 from service.db import get_db
 from service.errors import DomainError
 from service.models import FollowUp, OnCallClinician, Place, Referral, VisitRequest, Volunteer
@@ -57,6 +57,8 @@ def volunteers():
 @requires("admin")
 def volunteers_wipe_training():
     """After a training session: every record of trainees' phones goes; the trainees stay."""
+    if not erasure_confirmed():
+        return redirect(url_for("console.volunteers"))
     with get_db().session() as session:
         counts = wipe_training_records(session)
         record_audit(session, actor(), "training_wiped", counts)

@@ -12,7 +12,16 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import CloseReferralForm, ReferralAppointmentForm
-from service.console.web import actor, language, paginate, requested_range, settings, show_refusal, t
+from service.console.web import (
+    actor,
+    erasure_confirmed,
+    language,
+    paginate,
+    requested_range,
+    settings,
+    show_refusal,
+    t,
+)
 from service.db import get_db
 from service.errors import DomainError
 from service.input_guard import id_or_none
@@ -73,11 +82,17 @@ def referrals():
         )
         page = paginate(session, query)
         district_of = {r.id: getattr(_safe_ancestor(r.place, "district"), "name", "") for r in page.items}
+        ids = [r.id for r in page.items]
+        alert_of = {
+            alert.referral_id: alert
+            for alert in session.scalars(select(EmergencyAlert).where(EmergencyAlert.referral_id.in_(ids)))
+        }
         return render_template(
             "console/referrals.html",
             page=page,
             days=days,
             district_of=district_of,
+            alert_of=alert_of,
             districts=districts(session),
             labels=labels,
             urgencies=URGENCIES,
@@ -169,6 +184,8 @@ def referral_alert_take(referral_id: int):
 @requires("admin")
 def referral_forget_contact(referral_id: int):
     """Erase the contact phone of the person on request; the audit log keeps who and why."""
+    if not erasure_confirmed():
+        return redirect(url_for("console.referral", referral_id=referral_id))
     try:
         with get_db().session() as session:
             referral = session.get(Referral, referral_id) or abort(404)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from flask import abort, g, request, session, url_for
+from flask import abort, flash, g, request, session, url_for
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from wtforms import Form
@@ -17,7 +17,7 @@ from wtforms import Form
 from service import get_settings
 from service.config import Settings
 from service.errors import DomainError
-from service.i18n import BABEL_LOCALES, LANGUAGES, format_local, gettext, plural_form
+from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, plural_form
 from service.timeutil import local_days, utcnow
 
 PER_PAGE = 25
@@ -78,6 +78,15 @@ def show_refusal(form: Form, error: DomainError, default: str) -> None:
             return
 
 
+def erasure_confirmed() -> bool:
+    """Whether the erasure form's "I confirm" box was ticked; if not, the coordinator is told that
+    nothing was erased (the box is also required in the browser)."""
+    if request.form.get("confirm") == "yes":
+        return True
+    flash(t("Rien n'a été effacé : cochez « Je confirme » pour effacer."), "error")
+    return False
+
+
 def actor() -> str:
     """Who the audit log and referral history name for this request."""
     return g.user.email
@@ -94,12 +103,23 @@ def day_label(day: date, pattern: str = "d MMM") -> str:
     return format_date(day, pattern, locale=BABEL_LOCALES[language()])
 
 
+# How long, in the largest unit that fits: Babel writes no direction words for Bambara ("-5 min"), so
+# both languages take these texts from the console catalog.
+DURATIONS = ((86400, _("%(n)s j")), (3600, _("%(n)s h")), (60, _("%(n)s min")))
+
+
 def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """`il y a 2 h`: how long ago `moment` was."""
+    """`il y a 2 h`, `dans 5 min`, `à l'instant`: how far `moment` is from now."""
     if moment is None:
         return ""
-    delta = moment - (now or utcnow())
-    return format_timedelta(delta, add_direction=True, format="short", locale=BABEL_LOCALES[language()])
+    seconds = (moment - (now or utcnow())).total_seconds()
+    for size, unit in DURATIONS:
+        if abs(seconds) >= size:
+            duration = t(unit, n=number(abs(seconds) // size))
+            if seconds > 0:
+                return t("dans %(duration)s", duration=duration)
+            return t("il y a %(duration)s", duration=duration)
+    return t("à l'instant")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from service.models import (
     OutboundMessage,
     PlaceLevel,
     Referral,
+    ReferralEvent,
 )
 from service.outbox import details
 from service.outbox.kinds import Kind
@@ -31,6 +32,8 @@ from service.places import ancestor_at_level
 from service.timeutil import utcnow
 
 NO_ONCALL = "no_oncall"
+# The referral history line written when someone takes an emergency alert in charge.
+TAKEN_IN_CHARGE = "taken_in_charge"
 
 
 def oncall_for(session: Session, district_id: int) -> list[OnCallClinician]:
@@ -223,4 +226,6 @@ def take_in_charge(session: Session, alert: EmergencyAlert, who: str, now: datet
     if first:
         cancel_rows(session, OutboundMessage.alert_id == alert.id, statuses=UNSENT)
         session.add(AlertStep(alert_id=alert.id, kind="acknowledged", detail=who, created_at=now))
+        taken = ReferralEvent(referral_id=alert.referral_id, kind=TAKEN_IN_CHARGE, actor=who, created_at=now)
+        session.add(taken)
     return bool(first)
