@@ -4,19 +4,19 @@ languages, alerts and error pages are named in French, numbers written the Frenc
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
-from test_console_support import console_page_paths, make_referral, sign_in
+from test_console_support import console_page_paths, make_referral, make_visit_request, sign_in
 
 from service import system_alerts, translations
 from service.care.patients import add_patient
 from service.console import labels
 from service.i18n import gettext
-from service.models import InboundMessage, OutboundMessage, Referral, ReferralEvent, User, Volunteer
+from service.models import InboundMessage, OutboundMessage, Place, Referral, ReferralEvent, User, Volunteer
 from service.outbox import details
 from service.outbox.lifecycle import record_events
 from service.referrals import triage
@@ -124,6 +124,34 @@ def test_error_pages_are_in_french(app, client, db):
     assert missing.status_code == 404 and "Page introuvable" in missing.get_data(as_text=True)
 
 
+def test_the_login_page_offers_bambara_and_keeps_where_it_leads(client, db):
+    page = client.get("/console/login?next=/console/rounds").get_data(as_text=True)
+
+    assert 'href="/console/login?next=/console/rounds&amp;lang=bm"' in page and ">Bamanankan<" in page
+    bambara = client.get("/console/login?next=/console/rounds&lang=bm").get_data(as_text=True)
+    assert '<html lang="bm">' in bambara
+
+
+def test_dates_times_rates_and_titles_read_in_french(app, client, db, demo, settings):
+    from service.referrals.rounds import plan_round
+
+    make_visit_request(db, reference="V7K5", village="TBK-V09")
+    with db.session() as session:
+        village = session.scalar(select(Place.id).where(Place.code == "TBK-V09"))
+        plan_round(
+            session, unit="Équipe 1", visit_date=date(2026, 12, 9), place_ids=[village], actor="a@jigi.ml"
+        )
+    sign_in(app, client, db, "coordinator")
+
+    rounds = client.get("/console/rounds").get_data(as_text=True)
+    editor = client.get("/console/templates/referral_ack").get_data(as_text=True)
+    dashboard = client.get("/console/").get_data(as_text=True)
+
+    assert "9 déc. 2026" in rounds and "2026-12-09" not in rounds
+    assert "<title>Modèle : " in editor and "referral_ack</title>" not in editor
+    assert "0.0 %" not in dashboard
+
+
 def test_one_person_contacted_is_singular(app, client, db, demo, settings):
     referral = make_referral(db, reference="R7K3", created_at=utcnow() - timedelta(hours=3))
     with db.session() as session:
@@ -200,7 +228,7 @@ def untranslated(page: str) -> list[str]:
     as SMS, is not counted; the language switch names French in French)."""
     catalog = {row.msgid: row.text for row in translations.shipped("bm") if row.area == "console"}
     french = {msgid for msgid, text in catalog.items() if text != msgid}
-    text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<a href=\"\?lang=fr\">[^<]*</a>", "", page, flags=re.S)
+    text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<a class=\"lang\"[^>]*>[^<]*</a>", "", page, flags=re.S)
     shown = {unescape(node).strip() for node in re.findall(r">([^<>]+)<", text)}
     return sorted(shown & french)
 

@@ -48,6 +48,12 @@ def test_queue_lists_emergencies_first_with_their_age(client, db, coordinator):
     assert "il y a 2 h" in page.replace("\xa0", " ")
 
 
+def test_relative_times_read_with_bambara_words_not_a_minus_sign(client, db, coordinator):
+    make_referral(db, reference="R223", urgency="urgent", created_at=utcnow() - timedelta(hours=2, minutes=5))
+    page = client.get("/console/referrals?lang=bm").get_data(as_text=True)
+    assert "a ye lɛrɛ 2 bɔ" in page and "(-" not in page and "-2 h" not in page
+
+
 def test_queue_filters_by_district_urgency_and_status(client, db, coordinator):
     make_referral(db, reference="R444", village="TBK-V09", urgency="urgent")
     make_referral(db, reference="R555", village="GAO-V01", urgency="urgent", volunteer_phone="+22376000001")

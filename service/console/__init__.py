@@ -16,7 +16,18 @@ from service import get_settings
 from service.accounts import may
 from service.console import labels
 from service.console.blueprint import bp, csrf
-from service.console.web import ago, language, local, number, page_url, percent, t, tn
+from service.console.web import (
+    ago,
+    day_label,
+    language,
+    local,
+    number,
+    other_language_url,
+    page_url,
+    percent,
+    t,
+    tn,
+)
 from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
 from service.i18n import _, gettext
 from service.models import ReferralEvent, SystemAlert
@@ -174,11 +185,13 @@ def tel(phone: str | None) -> Markup:
 
 
 bp.add_app_template_filter(local, "local")
+bp.add_app_template_filter(lambda day: day_label(day, "d MMM y") if day else "", "day")
 bp.add_app_template_filter(number, "number")
 bp.add_app_template_filter(percent, "percent")
 bp.add_app_template_global(tn, "_n")
 bp.add_app_template_filter(ago, "ago")
 bp.add_app_template_global(page_url, "page_url")
+bp.add_app_template_global(other_language_url, "other_language_url")
 
 
 SHOWN_ALERTS = 5

@@ -8,10 +8,10 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import RoundForm
-from service.console.planning import open_request_groups, plan_round, recent_rounds
 from service.console.web import actor, show_refusal, tn
 from service.db import get_db
 from service.errors import DomainError
+from service.referrals.rounds import open_request_groups, plan_round, recent_rounds
 
 
 @bp.route("/rounds", methods=["GET", "POST"])

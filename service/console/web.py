@@ -23,6 +23,13 @@ from service.timeutil import local_days, utcnow
 PER_PAGE = 25
 
 
+def other_language_url() -> str:
+    """This page in the other console language (its query kept: a login's `next`, a list's filters)."""
+    args = request.args.to_dict()
+    args["lang"] = "bm" if language() == "fr" else "fr"
+    return url_for(request.endpoint or "console.dashboard", **(request.view_args or {}), **args)
+
+
 def settings() -> Settings:
     return get_settings()
 

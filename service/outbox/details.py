@@ -35,6 +35,7 @@ class Detail:
 
 
 ATTEMPT = Detail("attempt %(n)s", _("tentative %(n)s"))
+ACCEPTED = Detail("accepted %(id)s", _("accepté par la passerelle (n° %(id)s)"))
 REPORT = Detail("delivery report %(status)s", _("rapport de la passerelle : %(status)s"))
 EXPIRED = Detail("expired at %(when)s", _("trop tard : le message expirait le %(when)s"))
 OPTED_OUT = Detail("patient opted out", _("le patient a demandé l'arrêt des SMS"))
@@ -56,6 +57,7 @@ APPOINTMENT = Detail("%(patient)s %(when)s", _("%(patient)s, %(when)s"))
 
 DETAILS = (
     ATTEMPT,
+    ACCEPTED,
     REPORT,
     EXPIRED,
     OPTED_OUT,

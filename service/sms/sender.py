@@ -237,7 +237,13 @@ def record(
             batch.alerts_may_be_open = False
         values = dict(sent, attempts=claimed.attempt, sent_at=now, gateway_message_id=result.message_id)
         return _finish(
-            session, claimed, "sent", now, f"accepted {result.message_id}", cost=result.cost, **values
+            session,
+            claimed,
+            "sent",
+            now,
+            details.ACCEPTED.text(id=result.message_id),
+            cost=result.cost,
+            **values,
         )
     if result.outcome == gw.Outcome.PERMANENT:
         return _finish(session, claimed, "failed", now, result.reason, attempts=claimed.attempt, **sent)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from test_console_support import PASSWORD, console_page_paths, make_referral, make_user, make_visit_request
 from werkzeug.serving import make_server
 
-from service.models import Appointment, MobileUnitRound, OutboundMessage, Referral
+from service.models import Appointment, EmergencyAlert, MobileUnitRound, OutboundMessage, Place, Referral
 from service.outbox.rows import schedule_message
 from service.timeutil import utcnow
 
@@ -203,6 +203,7 @@ def test_messages_page(page, live_url, db):
 
 
 PHONE_SCREEN = {"width": 375, "height": 667}
+LONG_EMAIL = "aminata.traore-diarra@international-medical-corps.org"
 # The rendered height, in CSS pixels, of the smallest chart text on the page (None without a chart).
 SMALLEST_CHART_TEXT = """() => {
   const sizes = [...document.querySelectorAll("svg.chart text")].map((t) => {
@@ -223,11 +224,32 @@ WIDEST = """() => {
 
 
 def console_page_urls(app, db) -> list[str]:
-    """Every console page a GET opens, with a record of each kind for the pages about one record."""
+    """Every console page a GET opens, with a record of each kind for the pages about one record, in the
+    states that make pages widest: an emergency with its alert, open visit requests, a planned round."""
     from service.care.appointments import schedule_appointment
     from service.care.patients import add_patient
+    from service.referrals.alerts import raise_emergency_alert, take_in_charge
+    from service.referrals.rounds import plan_round
 
     referral = make_referral(db, reference="R7K2", urgency="emergency", contact_phone="+22376555555")
+    make_referral(db, reference="R7K3", urgency="emergency")
+    make_visit_request(db, reference="V7K2", village="TBK-V09")
+    make_visit_request(db, reference="V7K3", village="TBK-V09")
+    with db.session() as session:
+        for emergency in session.scalars(select(Referral)):
+            raise_emergency_alert(session, emergency, timedelta(minutes=5))
+        # what widened pages in the field and not here: a long address where a coordinator is named
+        alert = session.scalars(select(EmergencyAlert).where(EmergencyAlert.referral_id == referral.id)).one()
+        take_in_charge(session, alert, LONG_EMAIL, utcnow())
+        village = session.scalar(select(Place.id).where(Place.code == "TBK-V09"))
+        plan_round(
+            session,
+            unit="Équipe mobile Tombouctou",
+            visit_date=utcnow().date(),
+            place_ids=[village],
+            actor=LONG_EMAIL,
+        )
+    make_visit_request(db, reference="V7K4", village="TBK-V09")
     with db.session() as session:
         patient = add_patient(session, "+22376123456", "bm")
         schedule_appointment(

@@ -32,7 +32,7 @@
       answers.push(entry.value); text = answers.join("*");
     }
     entry.value = "";
-    dial(text).then(show).catch(function (error) { screen.textContent = "Erreur " + error.message; });
+    dial(text).then(show).catch(function () { screen.textContent = phone.dataset.error; answers = null; });
   });
   document.getElementById("erase").addEventListener("click", function () { entry.value = entry.value.slice(0, -1); });
   document.getElementById("hangup").addEventListener("click", function () {
