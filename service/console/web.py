@@ -25,9 +25,9 @@ PER_PAGE = 25
 
 def other_language_url() -> str:
     """This page in the other console language (its query kept: a login's `next`, a list's filters)."""
-    args = request.args.to_dict()
-    args["lang"] = "bm" if language() == "fr" else "fr"
-    return url_for(request.endpoint or "console.dashboard", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values["lang"] = "bm" if language() == "fr" else "fr"
+    return url_for(request.endpoint or "console.dashboard", **values)
 
 
 def settings() -> Settings:
