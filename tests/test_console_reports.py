@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -106,3 +108,26 @@ def test_bar_chart_has_a_title_axis_labels_and_one_bar_per_value():
 def test_line_chart_skips_missing_values():
     svg = str(line_chart("Taux", ["a", "b", "c"], [Series("%", [50, None, 100])], y_max=100))
     assert svg.count("<circle") == 2 and "<polyline" in svg
+
+
+def y_axis(svg: str) -> dict[int, float]:
+    """The y axis's labels and the height of their grid lines."""
+    found = re.findall(r'<text x="40" y="([\d.]+)" text-anchor="end">(-?[\d.]+)</text>', svg)
+    return {int(label): float(y) - 4 for y, label in found}
+
+
+@pytest.mark.parametrize("peak", [0, 1, 3, 5, 7, 12, 37, 100, 1234])
+def test_the_y_axis_counts_in_whole_even_steps_up_to_at_least_the_peak(peak):
+    axis = y_axis(str(bar_chart("n", ["a", "b"], [Series("A", [peak, 1])])))
+
+    labels = sorted(axis)
+    steps = {b - a for a, b in itertools.pairwise(labels)}
+    assert labels[0] == 0 and labels[-1] >= peak and len(steps) == 1 and len(labels) <= 6
+    assert next(iter(steps)) in {1, 2, 5, 10, 20, 50, 100, 200, 500}
+
+
+def test_a_bar_of_one_reaches_the_line_labelled_one():
+    svg = str(bar_chart("n", ["a", "b"], [Series("A", [1, 5])]))
+
+    first_bar = re.search(r'<rect x="[\d.]+" y="([\d.]+)"', svg)
+    assert first_bar is not None and float(first_bar.group(1)) == pytest.approx(y_axis(svg)[1], abs=0.1)

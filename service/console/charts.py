@@ -6,6 +6,7 @@ The numbers behind a chart are always shown in a table under it; the SVG is a pi
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from html import escape
 
@@ -25,15 +26,14 @@ class Series:
     values: list[float]
 
 
-def _nice_max(value: float) -> float:
-    """A round top for the y axis (1, 2, 5 × 10^n) at or above `value`."""
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+def _scale(peak: float) -> tuple[int, int]:
+    """The y axis for values up to `peak`: a whole step (1, 2 or 5 × 10^n) and a top that is a multiple
+    of it, five steps at most, so every grid line is a whole number and a bar of 1 meets the line of 1."""
+    for magnitude in (10**n for n in itertools.count()):
+        for step in (magnitude, 2 * magnitude, 5 * magnitude):
+            if peak <= 5 * step:
+                return step, max(step, step * math.ceil(peak / step))
+    raise AssertionError("unreachable")
 
 
 def _boxed(svg: str) -> Markup:
@@ -42,7 +42,7 @@ def _boxed(svg: str) -> Markup:
     return Markup(f'<div class="chart-box">{svg}</div>')
 
 
-def _frame(title: str, labels: list[str], top: float, y_label: str, series: list[Series]) -> str:
+def _frame(title: str, labels: list[str], scale: tuple[int, int], y_label: str, series: list[Series]) -> str:
     """The SVG opening: title, y grid with values, x labels, legend."""
     chart_id = f"chart{next(_ids)}"
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -51,12 +51,11 @@ def _frame(title: str, labels: list[str], top: float, y_label: str, series: list
         f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}">{escape(title)}</title>',
     ]
-    for i in range(5):
-        value = top * i / 4
-        y = TOP + plot_h - plot_h * i / 4
+    step, top = scale
+    for value in range(0, top + 1, step):
+        y = TOP + plot_h - plot_h * value / top
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#e3e6ea"/>')
-        text = f"{value:.0f}" if top >= 4 or value == int(value) else f"{value:.1f}"
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
+        parts.append(f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{value}</text>')
     parts.append(
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH - RIGHT}" y2="{TOP + plot_h}" stroke="#555"/>'
     )
@@ -87,8 +86,8 @@ def bar_chart(
     """Grouped bars, or stacked bars when `stacked`, one group per label."""
     totals = [sum(one.values[i] for one in series) for i in range(len(labels))]
     peak = max(totals if stacked else [v for one in series for v in one.values] or [0], default=0)
-    top = _nice_max(max(peak, 4))  # counts: whole numbers on the y axis even when they are small
-    head = _frame(title, labels, top, y_label, series)
+    step, top = _scale(max(peak, 4))
+    head = _frame(title, labels, (step, top), y_label, series)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
     bars = []
@@ -115,8 +114,8 @@ def line_chart(
 ) -> Markup:
     """One line per series; a missing value (None) breaks the line."""
     peak = max((v for one in series for v in one.values if v is not None), default=0)
-    top = y_max if y_max is not None else _nice_max(peak)
-    head = _frame(title, labels, top, y_label, series)
+    step, top = _scale(y_max if y_max is not None else max(peak, 1))
+    head = _frame(title, labels, (step, top), y_label, series)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
     lines = []

@@ -212,6 +212,12 @@ SMALLEST_CHART_TEXT = """() => {
   });
   return sizes.length ? Math.min(...sizes) : null;
 }"""
+# For each chart, whether it opens on its right end, where the newest week is drawn: the chart's right
+# edge is the box's.
+NEWEST_WEEK_IN_VIEW = """() => [...document.querySelectorAll(".chart-box")].map((box) => {
+  const chart = box.querySelector("svg.chart").getBoundingClientRect(), shown = box.getBoundingClientRect();
+  return Math.abs(chart.right - shown.right) < 2 && shown.right <= window.innerWidth;
+})"""
 # The element that sticks out furthest on the right, to name in a failure.
 WIDEST = """() => {
   let worst = null, right = 0;
@@ -290,11 +296,29 @@ def test_every_console_page_fits_a_phone_screen(app, browser, live_url, db, demo
         if smallest is not None and smallest < 11:
             small_text[url] = smallest
     charts_seen = phone.goto(f"{live_url}/console/") and phone.evaluate(SMALLEST_CHART_TEXT)
+    newest_in_view = phone.evaluate(NEWEST_WEEK_IN_VIEW)
     context.close()
 
     assert len(urls) >= 15
     assert too_wide == {}
     assert small_text == {} and charts_seen is not None
+    assert newest_in_view and all(newest_in_view), newest_in_view
+
+
+def test_chart_text_stays_readable_on_a_wide_screen(browser, live_url, db, demo):
+    make_user(db, "viewer")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    wide = context.new_page()
+    wide.goto(f"{live_url}/console/login")
+    wide.fill("#email", "viewer@jigi.ml")
+    wide.fill("#password", PASSWORD)
+    wide.click("button[type=submit]")
+    expect(wide.locator("h1")).to_have_text("Tableau de bord")
+
+    smallest = wide.evaluate(SMALLEST_CHART_TEXT)
+    context.close()
+
+    assert smallest is not None and smallest >= 11
 
 
 def test_trainers_phone_dials_the_real_service_with_the_keypad(page, live_url, db, demo):
