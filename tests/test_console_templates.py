@@ -13,6 +13,7 @@ from service.console.editor import word_diff
 from service.models import AuditEntry, MessageTemplate
 from service.outbox.discretion import forbidden_words
 from service.outbox.kinds import default_texts
+from service.outbox.rows import schedule_message
 from service.outbox.templates import current_body
 
 KIND = "referral_ack"
@@ -119,7 +120,7 @@ def test_forbidden_words_come_from_the_settings(app, client, db, coordinator):
     response = client.post(
         f"/console/templates/{KIND}", data=bodies(fr="La Clinique vous attend {reference}")
     )
-    assert "Mot interdit, il révèlerait une maladie ou un médicament : clinique." in error_after(
+    assert "Mot interdit, il révèlerait une maladie ou un médicament : Clinique." in error_after(
         "body_fr", response.get_data(as_text=True)
     )
 
@@ -144,6 +145,48 @@ def test_versions_are_compared_word_by_word_and_restored_as_a_new_version(client
     assert [(t.version, t.body) for t in versions][-1] == (3, "Merci, code {reference}.")
     with db.session() as session:
         assert current_body(session, KIND, "fr") == "Merci, code {reference}."
+
+
+def test_a_refused_save_still_shows_the_preview_and_names_the_word_as_written(client, db, coordinator):
+    response = client.post(
+        f"/console/templates/{KIND}", data=bodies(fr="Votre Dépression 😊 {date} {reference}")
+    )
+    html = response.get_data(as_text=True)
+    block = re.search(r'id="body_fr-preview".*?</section>', html, re.S).group(0)
+
+    assert response.status_code == 400
+    assert "Mot interdit, il révèlerait une maladie ou un médicament : Dépression." in error_after(
+        "body_fr", html
+    )
+    assert "depression" not in html and "dépressi," not in html
+    assert 'data-role="encoding">UCS-2<' in block and ">😊</strong>" in block
+    assert "Votre Dépression 😊 {date} R" in block and "(, SMS)" not in block and "—" not in block
+
+
+def test_the_shipped_text_is_restored_like_any_version(client, db, coordinator):
+    client.post(f"/console/templates/{KIND}", data=bodies(fr="Merci, code {reference}."))
+    page = client.get(f"/console/templates/{KIND}/versions?language=fr").get_data(as_text=True)
+    assert f"/console/templates/{KIND}/fr/restore-shipped" in page
+
+    client.post(f"/console/templates/{KIND}/fr/restore-shipped")
+
+    assert [t.version for t in saved_versions(db, "fr")] == [1, 2]
+    with db.session() as session:
+        assert current_body(session, KIND, "fr") == default_texts()[KIND]["fr"]
+
+
+def test_a_planned_sms_shows_the_text_the_patient_will_read(client, db, coordinator):
+    with db.session() as session:
+        message = schedule_message(
+            session, kind=KIND, recipient="+22376123456", language="fr", params={"reference": "R7K9"}
+        )
+        session.flush()
+        message_id = message.id
+    client.post(f"/console/templates/{KIND}", data=bodies(fr="Merci, code {reference}."))
+
+    page = client.get(f"/console/messages/{message_id}").get_data(as_text=True)
+
+    assert "Texte prévu" in page and "Merci, code R7K9." in page
 
 
 def test_forbidden_words_match_whole_words_without_accents_or_case():

@@ -157,22 +157,35 @@ def template_restore(kind: str, template_id: int):
         old = session.get(MessageTemplate, template_id)
         if old is None or old.kind != kind:
             abort(404)
-        check = check_body(old.body, kind, old.language, settings())
-        if check.errors:
-            flash(
-                t("Cette version ne peut plus être utilisée : %(why)s", why=" ".join(_messages(check))),
-                "error",
-            )
-        else:
-            template = save_template(session, kind, old.language, old.body, actor(), settings())
-            record_audit(
-                session,
-                actor(),
-                "template_restored",
-                {"kind": kind, "language": old.language, "from": old.version, "to": template.version},
-            )
-            flash(t("Version %(old)s rétablie comme version %(new)s.", old=old.version, new=template.version))
-        return redirect(url_for("console.template_versions", kind=kind, language=old.language))
+        _restore(session, kind, old.language, old.body, old.version)
+    return redirect(url_for("console.template_versions", kind=kind, language=old.language))
+
+
+@bp.post("/templates/<kind>/<any(fr, bm):language>/restore-shipped")
+@requires("coordinator")
+def template_restore_shipped(kind: str, language: str):
+    """Make the shipped text (v0) the newest version again, like any other version."""
+    _kind_or_404(kind)
+    with get_db().session() as session:
+        _restore(session, kind, language, default_texts()[kind][language], 0)
+    return redirect(url_for("console.template_versions", kind=kind, language=language))
+
+
+def _restore(session: Session, kind: str, language: str, body: str, version: int) -> None:
+    """Save `body` (version `version`) as a new version if it passes today's checks; say what happened."""
+    check = check_body(body, kind, language, settings())
+    if check.errors:
+        why = " ".join(_messages(check))
+        flash(t("Cette version ne peut plus être utilisée : %(why)s", why=why), "error")
+        return
+    template = save_template(session, kind, language, body, actor(), settings())
+    record_audit(
+        session,
+        actor(),
+        "template_restored",
+        {"kind": kind, "language": language, "from": version, "to": template.version},
+    )
+    flash(t("Version %(old)s rétablie comme version %(new)s.", old=version, new=template.version))
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:

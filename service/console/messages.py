@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from service.accounts import record_audit
 from service.console import labels
@@ -14,9 +15,11 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.web import actor, paginate, requested_range, settings, t
 from service.db import get_db
+from service.gsm7 import for_sms
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
 from service.outbox.kinds import MESSAGE_KINDS
 from service.outbox.rows import release_held
+from service.outbox.templates import TemplateError, render
 from service.redis_conn import get_redis
 from service.sms.fallback import read_health
 from service.timeutil import utcnow
@@ -79,7 +82,25 @@ def message(message_id: int):
             .where(MessageEvent.message_id == item.id)
             .order_by(MessageEvent.created_at, MessageEvent.id)
         ).all()
-        return render_template("console/message.html", message=item, events=events, labels=labels)
+        return render_template(
+            "console/message.html",
+            message=item,
+            events=events,
+            labels=labels,
+            planned=_planned_text(session, item),
+        )
+
+
+def _planned_text(session: Session, message: OutboundMessage) -> str | None:
+    """The text a message not yet sent would carry if it left now (the current template, its values, in
+    the spelling it would be sent in); None once sent, or when it cannot be composed."""
+    if message.text:
+        return None
+    try:
+        body = render(session, message.kind, message.language, message.params or {}, settings())
+    except TemplateError:
+        return None
+    return for_sms(body, settings().gsm7_conversion).text
 
 
 @bp.post("/messages/<int:message_id>/release")

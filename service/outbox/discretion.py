@@ -90,3 +90,17 @@ def _matcher(words: tuple[str, ...]) -> _Matcher:
 def indiscreet(text: str, settings: Settings) -> list[str]:
     """The forbidden words in `text`, with this service's list."""
     return forbidden_words(text, words_for(settings))
+
+
+def as_written(text: str, settings: Settings) -> list[str]:
+    """The forbidden words of `text` as its author wrote them ("Dépression", not the list's variants
+    "dépression, depression, dépressi*"): each word of the text that the list matches; a forbidden phrase
+    that no single word gives away is named as the list writes it."""
+    words = words_for(settings)
+    spotted: list[str] = []
+    for word in re.findall(r"\w+", text):
+        if word not in spotted and forbidden_words(word, words):
+            spotted.append(word)
+    if not spotted:
+        spotted = forbidden_words(text, words)
+    return spotted

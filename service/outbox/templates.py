@@ -10,6 +10,7 @@ kind's segment budget.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -23,7 +24,7 @@ from service.errors import DomainError
 from service.gsm7 import for_sms, measure, non_gsm7_chars, to_gsm7
 from service.i18n import LANGUAGES, _, format_local, gettext
 from service.models import MessageTemplate
-from service.outbox.discretion import indiscreet
+from service.outbox.discretion import as_written
 from service.outbox.kinds import KINDS, default_texts
 
 DATE_PATTERN = "EEEE d MMMM"
@@ -79,8 +80,14 @@ def render(session: Session, kind: str, language: str, params: dict[str, Any], s
 
 
 def preview(body: str, kind: str, language: str, settings: Settings) -> Preview:
-    """`body` filled with its kind's sample: its cost as written, in GSM-7, and as it will be sent."""
-    text = render_body(body, kind, language, KINDS[kind].sample, settings)
+    """`body` filled with its kind's sample: its cost as written, in GSM-7, and as it will be sent. An
+    unknown placeholder shows as written (its refusal is said beside), so the coordinator still sees the
+    rest of the text and its cost."""
+    unknown = set(unknown_placeholders(body, kind))
+    shown = re.sub(
+        r"\{(\w+)\}", lambda m: "{" + m.group(0) + "}" if m.group(1) in unknown else m.group(0), body
+    )
+    text = render_body(shown, kind, language, KINDS[kind].sample, settings)
     written = measure(text)
     gsm7 = measure(to_gsm7(text))
     sent = for_sms(text, settings.gsm7_conversion)
@@ -206,7 +213,7 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
                 {"unknown": ", ".join("{" + name + "}" for name in unknown), "known": known or "—"},
             )
         )
-    found = indiscreet(body, settings)
+    found = as_written(body, settings)
     if found:
         errors.append(
             (
@@ -215,10 +222,10 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
             )
         )
     result = None
-    if not unknown:
-        try:
-            result = preview(body, kind, language, settings)
-        except TemplateError as error:
+    try:
+        result = preview(body, kind, language, settings)
+    except TemplateError as error:
+        if not unknown:
             errors.append((_("Ce texte ne peut pas être affiché : %(error)s"), {"error": str(error)}))
     if result is not None and result.sent_segments > budget:
         errors.append(

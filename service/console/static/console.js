@@ -9,11 +9,12 @@
     var preview = data.preview;
     block.querySelectorAll("[data-role]").forEach(function (node) {
       var role = node.getAttribute("data-role");
-      var value = preview ? preview[role] : "";
-      if (role === "forcing_chars") {
-        value = preview && preview.forcing_chars.length ? preview.forcing_chars.join(" ") : "—";
+      var value = preview ? preview[role] : null;
+      if (role === "forcing_chars" && preview) {
+        value = preview.forcing_chars.length ? preview.forcing_chars.join(" ") : node.getAttribute("data-none");
       }
-      node.textContent = value === undefined || value === null ? "" : value;
+      var text = role === "text" || role === "gsm7_text" ? "" : "—";  // a value the preview lacks
+      node.textContent = value === undefined || value === null ? text : value;
     });
     errorsBox.textContent = "";
     data.errors.forEach(function (message) {
