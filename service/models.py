@@ -296,16 +296,31 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = _created()
 
 
+ROUND_STATUSES = ("planned", "cancelled")
+
+
 class MobileUnitRound(Base):
-    """A planned visit of a mobile unit to one or more places on a date."""
+    """A planned visit of a mobile unit to one or more places on a date (planned ahead of any request,
+    or for the open requests of its places); it can move to another date or be cancelled."""
 
     __tablename__ = "mobile_unit_rounds"
+    __table_args__ = (one_of("status", ROUND_STATUSES, "mobile_unit_rounds"),)
     id: Mapped[int] = _id()
     unit: Mapped[str] = mapped_column(String(80))
     visit_date: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
     created_by: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = _created()
+    places: Mapped[list[Place]] = relationship(secondary="round_places", order_by="Place.name")
+
+
+class RoundPlace(Base):
+    """A place a round visits."""
+
+    __tablename__ = "round_places"
+    round_id: Mapped[int] = mapped_column(ForeignKey("mobile_unit_rounds.id"), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
 
 
 class VisitRequest(Base):

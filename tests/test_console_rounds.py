@@ -75,3 +75,72 @@ def test_a_round_without_places_is_refused_next_to_the_field(client, db, coordin
     with db.session() as session:
         assert session.scalars(select(MobileUnitRound)).all() == []
         assert session.scalars(select(OutboundMessage)).all() == []
+
+
+def _plan(client, db, places: list[str], days: int = 6) -> MobileUnitRound:
+    visit_date = utcnow().date() + timedelta(days=days)
+    chosen = [place(db, code).id for code in places]
+    response = client.post(
+        "/console/rounds", data={"unit": "Équipe 1", "visit_date": visit_date.isoformat(), "places": chosen}
+    )
+    assert response.status_code == 302
+    with db.session() as session:
+        return session.scalars(select(MobileUnitRound).order_by(MobileUnitRound.id.desc())).first()
+
+
+def sent_kinds(db) -> list[tuple[str, str]]:
+    with db.session() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+        return [(row.kind, row.params.get("reference", "")) for row in rows]
+
+
+def test_the_planning_form_is_there_with_no_open_request_and_plans_ahead(client, db, coordinator):
+    page = client.get("/console/rounds").get_data(as_text=True)
+    assert 'id="round-form"' in page and "Bambara-Maoudé" in page
+    assert "Le nom de l&#39;équipe ou de son véhicule" in page  # the team's hint
+
+    round_ = _plan(client, db, ["TBK-V09"])
+
+    with db.session() as session:
+        planned = session.get(MobileUnitRound, round_.id)
+        assert [p.code for p in planned.places] == ["TBK-V09"]
+    assert sent_kinds(db) == []  # nobody asked yet: nobody to tell
+    assert (
+        "Bambara-Maoudé" in client.get("/console/rounds").get_data(as_text=True).split("Tournées récentes")[1]
+    )
+
+
+def test_a_round_moved_or_cancelled_tells_its_volunteers(client, db, coordinator):
+    make_visit_request(db, reference="V888", village="TBK-V09", volunteer_phone="+22376123456")
+    round_ = _plan(client, db, ["TBK-V09"])
+    new_date = utcnow().date() + timedelta(days=9)
+
+    client.post(f"/console/rounds/{round_.id}/move", data={"visit_date": new_date.isoformat()})
+    with db.session() as session:
+        assert session.get(MobileUnitRound, round_.id).visit_date == new_date
+    client.post(f"/console/rounds/{round_.id}/cancel")
+
+    assert sent_kinds(db) == [
+        ("visit_confirmation", "V888"),
+        ("visit_moved", "V888"),
+        ("visit_cancelled", "V888"),
+    ]
+    with db.session() as session:
+        request = session.scalar(select(VisitRequest).where(VisitRequest.reference == "V888"))
+        assert (request.status, request.round_id) == ("open", None)
+        assert session.get(MobileUnitRound, round_.id).status == "cancelled"
+    refused = client.post(f"/console/rounds/{round_.id}/cancel", follow_redirects=True)
+    assert "Cette tournée est annulée" in refused.get_data(as_text=True)
+
+
+def test_a_round_cannot_move_to_a_day_already_past(client, db, coordinator):
+    round_ = _plan(client, db, ["TBK-V09"])
+    yesterday = utcnow().date() - timedelta(days=1)
+
+    page = client.post(
+        f"/console/rounds/{round_.id}/move", data={"visit_date": yesterday.isoformat()}, follow_redirects=True
+    )
+
+    assert "Cette date est passée" in page.get_data(as_text=True)
+    with db.session() as session:
+        assert session.get(MobileUnitRound, round_.id).visit_date == round_.visit_date

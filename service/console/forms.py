@@ -116,12 +116,29 @@ class CloseReferralForm(ConsoleForm):
 
 
 class RoundForm(ConsoleForm):
-    unit = StringField(_("Équipe mobile"), validators=[DataRequired(REQUIRED), Length(max=80)])
+    unit = StringField(
+        _("Équipe mobile"),
+        validators=[DataRequired(REQUIRED), Length(max=80)],
+        description=_(
+            "Le nom de l'équipe ou de son véhicule, tel que les relais le connaissent "
+            "(ex. : Équipe 1 Tombouctou)."
+        ),
+    )
     visit_date = DateField(_("Date de la visite"), validators=[InputRequired(REQUIRED)])
     places = MultiCheckboxField(
-        _("Lieux"), coerce=int, validators=[DataRequired(_("Choisissez au moins un lieu."))]
+        _("Lieux"),
+        coerce=int,
+        validators=[DataRequired(_("Choisissez au moins un lieu."))],
+        description=_(
+            "Les lieux qui attendent une visite viennent d'abord ; les autres villages suivent, "
+            "pour planifier à l'avance."
+        ),
     )
     note = TextAreaField(_("Note"), validators=[Optional(), Length(max=500)])
+
+
+class MoveRoundForm(ConsoleForm):
+    visit_date = DateField(_("Nouvelle date"), validators=[InputRequired(REQUIRED)])
 
 
 class PatientForm(ConsoleForm):

@@ -39,6 +39,8 @@ class Kind(StrEnum):
     OPTOUT_CONFIRMATION = "optout_confirmation"
     REFERRAL_ACK = "referral_ack"
     VISIT_CONFIRMATION = "visit_confirmation"
+    VISIT_MOVED = "visit_moved"
+    VISIT_CANCELLED = "visit_cancelled"
 
 
 # Placeholders every kind may use, with the setting that fills them.
@@ -132,6 +134,20 @@ KINDS: dict[str, MessageKind] = {
             _("Confirmation de visite"),
             ("reference", "date", "village"),
             {"reference": "V3T8", "visit_date": "2025-05-20", "village": "Bellafarandi"},
+        ),
+        MessageKind(
+            Kind.VISIT_MOVED,
+            Priority.OTHER,
+            _("Visite déplacée"),
+            ("reference", "date", "village"),
+            {"reference": "V3T8", "visit_date": "2025-05-27", "village": "Bellafarandi"},
+        ),
+        MessageKind(
+            Kind.VISIT_CANCELLED,
+            Priority.OTHER,
+            _("Visite annulée"),
+            ("reference", "village"),
+            {"reference": "V3T8", "village": "Bellafarandi"},
         ),
     )
 }

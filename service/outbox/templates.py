@@ -170,7 +170,7 @@ def _values(kind: str, language: str, params: dict[str, Any], settings: Settings
 def _moment(kind: str, params: dict[str, Any], tz: Any) -> datetime:
     """The local moment a date or time placeholder shows (a visit date is shown at local noon)."""
     try:
-        if kind == "visit_confirmation":
+        if kind in ("visit_confirmation", "visit_moved"):
             return datetime.combine(date.fromisoformat(_param(kind, params, "visit_date")), time(12), tz)
         key = "dose_at" if kind == "medication" else "starts_at"
         moment = datetime.fromisoformat(_param(kind, params, key))

@@ -1,4 +1,5 @@
-"""Mobile-unit rounds: open visit requests grouped by place and week, and planning a round."""
+"""Mobile-unit rounds: open visit requests grouped by place and week; planning, moving and cancelling a
+round, each told to the volunteers whose requests it serves."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts import record_audit
-from service.errors import DomainError
+from service.errors import DomainError, ErrorKind
 from service.models import MobileUnitRound, Place, VisitRequest
+from service.outbox.kinds import Kind
 from service.outbox.rows import schedule_message
 
 
@@ -53,8 +55,23 @@ def plan_round(
     place_ids: list[int],
     actor: str,
     note: str | None = None,
+    today: date | None = None,
 ) -> tuple[MobileUnitRound, list[VisitRequest]]:
-    """Create the round, plan the open requests of its places and tell each requesting volunteer the date."""
+    """Create the round for its places (with or without open requests: a coordinator plans ahead too),
+    plan the open requests of those places and tell each requesting volunteer the date."""
+    places = list(session.scalars(select(Place).where(Place.id.in_(place_ids)))) if place_ids else []
+    if not places:
+        raise PlanningError("Choose at least one place.", field="places")
+    _check_ahead(visit_date, today)
+    round_ = MobileUnitRound(
+        unit=unit.strip(),
+        visit_date=visit_date,
+        note=(note or "").strip() or None,
+        created_by=actor,
+        places=places,
+    )
+    session.add(round_)
+    session.flush()
     requests = list(
         session.scalars(
             select(VisitRequest)
@@ -66,29 +83,10 @@ def plan_round(
             .order_by(VisitRequest.id)
         )
     )
-    if not requests:
-        raise PlanningError("No open visit request for these places.", field="places")
-    round_ = MobileUnitRound(
-        unit=unit.strip(), visit_date=visit_date, note=(note or "").strip() or None, created_by=actor
-    )
-    session.add(round_)
-    session.flush()
     for request in requests:
         request.status = "planned"
         request.round_id = round_.id
-        volunteer = request.volunteer
-        schedule_message(
-            session,
-            kind="visit_confirmation",
-            recipient=volunteer.phone,
-            language=volunteer.language,
-            params={
-                "reference": request.reference,
-                "visit_date": visit_date.isoformat(),
-                "village": request.place.name_in_sms,
-            },
-            dedupe_key=f"visit:{request.id}:{round_.id}",
-        )
+    _tell(session, round_, requests, Kind.VISIT_CONFIRMATION)
     record_audit(
         session,
         actor,
@@ -101,6 +99,65 @@ def plan_round(
         },
     )
     return round_, requests
+
+
+def move_round(
+    session: Session, round_: MobileUnitRound, visit_date: date, actor: str, today: date | None = None
+) -> list[VisitRequest]:
+    """Move a planned round to another date; the volunteers whose requests it serves are told."""
+    _check_planned(round_)
+    _check_ahead(visit_date, today)
+    if visit_date == round_.visit_date:
+        return []
+    round_.visit_date = visit_date
+    requests = _requests_of(session, round_)
+    _tell(session, round_, requests, Kind.VISIT_MOVED)
+    record_audit(session, actor, "round_moved", {"round": round_.id, "date": visit_date})
+    return requests
+
+
+def cancel_round(session: Session, round_: MobileUnitRound, actor: str) -> list[VisitRequest]:
+    """Cancel a planned round: its requests are open again, and their volunteers are told."""
+    _check_planned(round_)
+    round_.status = "cancelled"
+    requests = _requests_of(session, round_)
+    for request in requests:
+        request.status, request.round_id = "open", None
+    _tell(session, round_, requests, Kind.VISIT_CANCELLED)
+    record_audit(session, actor, "round_cancelled", {"round": round_.id})
+    return requests
+
+
+def _requests_of(session: Session, round_: MobileUnitRound) -> list[VisitRequest]:
+    query = select(VisitRequest).where(VisitRequest.round_id == round_.id).order_by(VisitRequest.id)
+    return list(session.scalars(query))
+
+
+def _tell(session: Session, round_: MobileUnitRound, requests: list[VisitRequest], kind: Kind) -> None:
+    """One SMS to the volunteer of each request: the date planned, moved, or the visit cancelled."""
+    for request in requests:
+        volunteer = request.volunteer
+        params = {"reference": request.reference, "village": request.place.name_in_sms}
+        if kind != Kind.VISIT_CANCELLED:
+            params["visit_date"] = round_.visit_date.isoformat()
+        schedule_message(
+            session,
+            kind=kind,
+            recipient=volunteer.phone,
+            language=volunteer.language,
+            params=params,
+            dedupe_key=f"{kind}:{request.id}:{round_.id}:{params.get('visit_date', '')}",
+        )
+
+
+def _check_planned(round_: MobileUnitRound) -> None:
+    if round_.status != "planned":
+        raise PlanningError("This round is cancelled: plan a new one.", kind=ErrorKind.CONFLICT)
+
+
+def _check_ahead(visit_date: date, today: date | None) -> None:
+    if visit_date < (today or date.today()):
+        raise PlanningError("This date has passed: choose today or a later day.", field="visit_date")
 
 
 def recent_rounds(session: Session, limit: int = 20) -> list[tuple[MobileUnitRound, list[VisitRequest]]]:
