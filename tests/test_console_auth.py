@@ -27,6 +27,7 @@ ARGUMENTS = {
     "alert_id": 1,
     "user_id": 1,
     "template_id": 1,
+    "round_id": 1,
     "kind": "referral_ack",
     "what": "referrals",
 }

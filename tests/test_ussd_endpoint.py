@@ -350,23 +350,37 @@ def test_concurrent_duplicate_final_step_writes_once(app, demo, db):
 def test_dropped_session_can_continue_within_ten_minutes(client, demo, db, settings):
     dropped = walk(client, "1*2*2*34*1", session="ATUid_A")[-1]
     offer = screen(client, "", session="ATUid_B")
-    assert offer == "CON Reprendre là où vous étiez ?\n1 Oui\n2 Non"
+    assert offer.startswith("CON Jigi : choisissez") and offer.endswith("\n6 Reprendre là où vous étiez")
     ttl = redis.Redis.from_url(settings.redis_url).ttl(f"jigi:ussd:resume:{MOUSSA}")
     assert 0 < ttl <= 600
-    assert screen(client, "1", session="ATUid_B") == dropped
-    for text in ("1*4", "1*4*1", "1*4*1*3", "1*4*1*3*1"):
+    assert screen(client, "6", session="ATUid_B") == dropped
+    for text in ("6*4", "6*4*1", "6*4*1*3", "6*4*1*3*1"):
         screen(client, text, session="ATUid_B")
     with db.session() as session:
         referral = session.scalars(select(Referral)).one()
         assert (referral.session_id, referral.age, referral.place.code) == ("ATUid_B", 34, "GAO-V02")
-    assert screen(client, "", session="ATUid_C").startswith("CON Jigi : choisissez")
+    assert "Reprendre" not in screen(client, "", session="ATUid_C")
 
 
-def test_declining_to_continue_starts_from_the_main_menu(client, demo):
+def test_a_hung_up_offer_is_offered_again_on_the_next_call(client, demo):
     walk(client, "2*1", session="ATUid_A")
-    screen(client, "", session="ATUid_B")
-    assert screen(client, "2", session="ATUid_B").startswith("CON Jigi : choisissez")
-    assert screen(client, "", session="ATUid_C").startswith("CON Jigi : choisissez")
+    assert "Reprendre" in screen(client, "", session="ATUid_B")  # hung up again on the main menu
+    assert "Reprendre" in screen(client, "", session="ATUid_C")
+
+
+@pytest.mark.parametrize(
+    "phone, done", [(MOUSSA, "END Cas enregistré : R"), (AWA, "END Laseli sèbènna: R")], ids=["fr", "bm"]
+)
+def test_a_volunteer_who_redials_and_types_by_habit_reports_a_new_case(client, demo, db, phone, done):
+    walk(client, "1*2*2*34*1", session="ATUid_A", phone=phone)  # dropped mid-report, in another village
+
+    screens = walk(client, ROUTINE_CASE + "*1", session="ATUid_B", phone=phone)
+
+    assert screens[-1].startswith(done), screens[-1]
+    with db.session() as session:
+        referral = session.scalars(select(Referral)).one()
+        assert (referral.session_id, referral.category, referral.age) == ("ATUid_B", "depression", 34)
+    assert "Reprendre" not in screen(client, "", session="ATUid_C", phone=phone)
 
 
 def test_flushed_redis_mid_session_still_works_by_replaying_the_text(client, demo, db, settings):

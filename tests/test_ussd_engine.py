@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.referrals.intake import urgency_for, week_start_for
-from service.ussd.engine import State, advance, begin
+from service.ussd.engine import State, advance, begin, resume_key
 from service.ussd.menu import load_menu
 from service.ussd.registry import REGISTRY, Ctx, InvalidInput
 from service.ussd.screens import fill, gsm, lay_out
@@ -160,13 +160,16 @@ def test_advance_leaves_the_given_state_unchanged(menu, ctx):
     assert json.dumps(turn.state.to_dict()) == before
 
 
-def test_offer_to_continue_restores_the_saved_screen(menu, ctx):
+def test_the_main_menu_offers_the_dropped_flow_as_its_last_entry(menu, ctx):
     saved = run(menu, ctx, "1", "98").state
     offer = begin(menu, ctx, saved=saved)
-    assert offer.reply.text == "Reprendre là où vous étiez ?\n1 Oui\n2 Non"
-    assert advance(menu, offer.state, "1", ctx).reply == run(menu, ctx, "1", "98").reply
-    assert advance(menu, offer.state, "2", ctx).reply.text.startswith("Choose")
-    assert advance(menu, offer.state, "7", ctx).reply.text.startswith("Choix invalide.\nReprendre")
+    key = resume_key(menu)
+    assert offer.reply.text.endswith(f"\n{key} Reprendre là où vous étiez")
+    assert offer.reply.text.startswith(begin(menu, ctx).reply.text)  # the usual menu, then the offer
+    assert advance(menu, offer.state, key, ctx).reply == run(menu, ctx, "1", "98").reply
+    assert advance(menu, offer.state, "1", ctx).reply == run(menu, ctx, "1").reply  # "1" starts anew
+    mistyped = advance(menu, offer.state, "7", ctx)
+    assert mistyped.reply.text.startswith("Choix invalide.") and "Reprendre" in mistyped.reply.text
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,6 @@ def test_a_good_menu_loads(tmp_path):
         ('store = "village"\n', "", "missing ['store']"),
         ('text = "Help"', 'text = "Help"\ncolour = "red"', "unknown keys ['colour']"),
         ('start = "main"', 'start = "home"', "start screen 'home' is not defined"),
-        ("[screens.help]", "[screens._help]", "reserved"),
         (
             'options = [{ label = "Help", next = "help" }, { label = "Village:", next = "village" }]',
             "options = []",

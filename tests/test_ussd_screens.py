@@ -18,7 +18,7 @@ from service.gsm7 import is_gsm7, measure
 from service.i18n import LANGUAGES
 from service.models import CATEGORIES, Place, Referral, Volunteer
 from service.people import add_oncall, add_volunteer
-from service.ussd.engine import MORE, RESUME, Reply, State, advance, begin
+from service.ussd.engine import MORE, Reply, State, advance, begin
 from service.ussd.handler import FAILED, NOT_REGISTERED, bilingual
 from service.ussd.menu import InputScreen, ListScreen, MenuScreen, load_menus
 from service.ussd.registry import Ctx
@@ -84,8 +84,6 @@ DEAD_ENDS = ("0", "00", "x")
 
 def inputs_for(menu, state: State) -> list[str]:
     """What to type on this screen to go on: every option (the longest first), 98, valid and wrong values."""
-    if state.screen == RESUME:
-        return ["1", "2"]
     screen = menu.screens[state.screen]
     if isinstance(screen, InputScreen):
         return INPUTS[screen.validator]
@@ -144,7 +142,8 @@ def test_the_offer_to_continue_fits_in_both_languages(db, settings, crowded_area
             ctx = Ctx(session, settings, volunteer, "s", language, NOW, {})
             turn = begin(menu, ctx, saved=State(screen="village", language=language))
             check(turn.reply, f"resume ({language})")
-            assert turn.reply.text.endswith("\n1 " + ("Oui\n2 Non" if language == "fr" else "Awò\n2 Ayi"))
+            last = "Reprendre là où vous étiez" if language == "fr" else "Taa nyèfè i jòlen yòrò la"
+            assert turn.reply.text.endswith(f"\n6 {last}"), turn.reply.text
 
 
 @pytest.mark.parametrize("message", [NOT_REGISTERED, FAILED])

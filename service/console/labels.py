@@ -100,6 +100,8 @@ AUDIT_ACTION = {
     "template_saved": _("Modèle de SMS enregistré"),
     "template_restored": _("Modèle de SMS rétabli"),
     "round_planned": _("Tournée planifiée"),
+    "round_moved": _("Tournée déplacée"),
+    "round_cancelled": _("Tournée annulée"),
     "oncall_added": _("Médecin de garde ajouté"),
     "oncall_deactivated": _("Médecin de garde retiré"),
     "volunteer_added": _("Relais ajouté"),

@@ -13,7 +13,6 @@ from typing import Any
 from service.i18n import _, gettext
 from service.ussd.menu import (
     MAX_OPTIONS,
-    RESERVED_PREFIX,
     EndScreen,
     InputScreen,
     ListScreen,
@@ -26,15 +25,15 @@ from service.ussd.registry import Ctx, InvalidInput, lookup
 from service.ussd.screens import BUDGET, fill, gsm, lay_out, size
 
 BACK, MAIN, MORE = "0", "00", "98"
-RESUME = RESERVED_PREFIX + "resume"  # the engine's own screen: continue a dropped session?
 MIN_TITLE = 60  # a short menu keeps all its options on the page if its text still gets this much room
 
 INVALID = _("Invalid choice.")
 MORE_LABEL = _("More")
 BACK_LABEL = _("Back")
 MAIN_LABEL = _("Main menu")
-RESUME_TEXT = _("Continue where you stopped?")
-RESUME_OPTIONS = (_("Yes"), _("No"))
+# A dropped flow is offered as the last entry of the main menu, never as a question whose "1" a trained
+# volunteer types by habit: typed out of habit, "1" still starts a new report.
+RESUME_LABEL = _("Continue where you stopped")
 
 
 @dataclass
@@ -50,7 +49,7 @@ class State:
     offsets: list[int] = field(default_factory=list)  # first items of the pages before it
     shown: int = 0  # items on the page shown
     error: str | None = None
-    saved: dict[str, Any] | None = None  # on the resume screen: the state to continue
+    saved: dict[str, Any] | None = None  # on the main menu after a dropped session: the flow to continue
 
     def to_dict(self) -> dict[str, Any]:
         """The fields as JSON-ready data (shared, not copied: it is serialised at once)."""
@@ -84,12 +83,17 @@ class Turn:
 
 
 def begin(menu: Menu, ctx: Ctx, saved: State | None = None) -> Turn:
-    """The first screen of a session: the start screen, or the offer to continue `saved`."""
-    if saved is not None and saved.screen in menu.screens:
-        state = State(screen=RESUME, language=ctx.language, saved=saved.to_dict())
-    else:
-        state = State(screen=menu.start, language=ctx.language)
+    """The first screen of a session: the main menu, offering at its end to continue `saved`."""
+    state = State(screen=menu.start, language=ctx.language)
+    if saved is not None and saved.screen in menu.screens and resume_key(menu) is not None:
+        state.saved = saved.to_dict()
     return _turn(menu, state, ctx)
+
+
+def resume_key(menu: Menu) -> str | None:
+    """The key of the main menu's last entry, "continue where you stopped" (None: the menu has none)."""
+    start = menu.screens[menu.start]
+    return str(len(start.options) + 1) if isinstance(start, MenuScreen) else None
 
 
 def advance(menu: Menu, state: State, raw: str, ctx: Ctx) -> Turn:
@@ -98,26 +102,16 @@ def advance(menu: Menu, state: State, raw: str, ctx: Ctx) -> Turn:
     state.error = None
     ctx.language, ctx.answers = state.language, state.answers
     raw = raw.strip()
-    if state.screen == RESUME:
-        state = _resume(menu, state, raw, ctx)
+    if state.saved is not None and state.screen == menu.start and raw == resume_key(menu):
+        state = State.from_dict(state.saved).copy()
+        state.error = None
+        ctx.answers = state.answers
     elif not isinstance(menu.screens[state.screen], EndScreen):
         _apply(menu, state, menu.screens[state.screen], raw, ctx)
+    if state.screen != menu.start:
+        state.saved = None  # the volunteer went on: the dropped flow is no longer offered
     state.language = ctx.language
     return _turn(menu, state, ctx)
-
-
-def _resume(menu: Menu, state: State, raw: str, ctx: Ctx) -> State:
-    if raw == "1" and state.saved is not None:
-        resumed = State.from_dict(state.saved).copy()
-        resumed.language, resumed.error = ctx.language, None
-        ctx.answers = resumed.answers
-        return resumed
-    if raw in ("2", MAIN):
-        _enter(menu, state, menu.start, ctx)
-        state.saved = None
-    else:
-        state.error = INVALID
-    return state
 
 
 def _apply(menu: Menu, state: State, screen: Screen, raw: str, ctx: Ctx) -> None:
@@ -195,24 +189,23 @@ def _render(menu: Menu, state: State, ctx: Ctx) -> tuple[Reply, int]:
 
     params: dict[str, Any] = {}
     foot: list[str] = []
-    if state.screen == RESUME:
-        end, template, labels = False, t(RESUME_TEXT), [t(label) for label in RESUME_OPTIONS]
+    screen = menu.screens[state.screen]
+    end = isinstance(screen, EndScreen)
+    params = {"hotline": ctx.settings.hotline, **state.answers}
+    if screen.context:
+        params.update(lookup("context", screen.context)(ctx))
+    template = t(screen.text)
+    if isinstance(screen, ListScreen) and not state.items and screen.empty:
+        template = t(screen.empty)
+    if isinstance(screen, MenuScreen):
+        labels = [t(option.label) for option in screen.options]
+        if state.saved is not None:
+            labels.append(t(RESUME_LABEL))
     else:
-        screen = menu.screens[state.screen]
-        end = isinstance(screen, EndScreen)
-        params = {"hotline": ctx.settings.hotline, **state.answers}
-        if screen.context:
-            params.update(lookup("context", screen.context)(ctx))
-        template = t(screen.text)
-        if isinstance(screen, ListScreen) and not state.items and screen.empty:
-            template = t(screen.empty)
-        if isinstance(screen, MenuScreen):
-            labels = [t(option.label) for option in screen.options]
-        else:
-            labels = [label for _key, label in state.items]
-        if not end and (state.screen != menu.start or state.offsets):
-            zero_is_value = isinstance(screen, InputScreen) and screen.zero_is_value
-            foot = [f"{MAIN} {gsm(t(MAIN_LABEL))}" if zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"]
+        labels = [label for _key, label in state.items]
+    if not end and (state.screen != menu.start or state.offsets):
+        zero_is_value = isinstance(screen, InputScreen) and screen.zero_is_value
+        foot = [f"{MAIN} {gsm(t(MAIN_LABEL))}" if zero_is_value else f"{BACK} {gsm(t(BACK_LABEL))}"]
     error = gsm(t(state.error)) if state.error else ""
     lines = [f"{number} {gsm(label)}" for number, label in enumerate(labels, 1)]  # gsm() is cached
     more = f"{MORE} {gsm(t(MORE_LABEL))}"

@@ -18,7 +18,7 @@ from service.config import Settings
 from service.db import Database
 from service.i18n import LANGUAGES, _, gettext
 from service.models import Volunteer
-from service.ussd.engine import RESUME, Reply, advance, begin
+from service.ussd.engine import Reply, advance, begin
 from service.ussd.menu import Menu
 from service.ussd.registry import Caller, Ctx
 from service.ussd.screens import BUDGET, gsm, shorten
@@ -60,7 +60,7 @@ def handle_ussd(
             turn = begin(menu, ctx, store.unfinished(request.phone, request.session_id))
             for raw in request.text.split(SEPARATOR) if request.text else []:
                 turn = advance(menu, turn.state, raw, ctx)
-    store.save(request.phone, request.session_id, request.text, turn, menu.start, RESUME)
+    store.save(request.phone, request.session_id, request.text, turn, menu.start)
     return turn.reply
 
 

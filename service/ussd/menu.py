@@ -20,7 +20,6 @@ from service.ussd.registry import REGISTRY
 MENUS_DIR = Path(__file__).resolve().parent.parent.parent / "menus"
 SCREEN_TYPES = ("menu", "list", "input", "end")
 MAX_OPTIONS = 97  # 98 means "more", so an option number never reaches it
-RESERVED_PREFIX = "_"  # engine screens (the offer to resume) use names starting with it
 
 KEYS = {
     "menu": {"type", "text", "options", "context"},
@@ -180,8 +179,6 @@ def nexts_of(screen: Screen) -> list[Next]:
 
 
 def _screen(where: str, name: str, raw: Any) -> Screen:
-    if name.startswith(RESERVED_PREFIX):
-        raise MenuError(f"{where}: names starting with {RESERVED_PREFIX!r} are reserved")
     if not isinstance(raw, dict):
         raise MenuError(f"{where}: must be a table")
     kind = raw.get("type")

@@ -75,9 +75,7 @@ class UssdStore:
             found, *self.resume_read = pipe.execute()
         return found
 
-    def save(
-        self, phone: str, session_id: str, text: str, turn: Turn, start: str, resume_screen: str
-    ) -> None:
+    def save(self, phone: str, session_id: str, text: str, turn: Turn, start: str) -> None:
         """Keep the turn for repeats; keep or forget the phone's unfinished flow."""
         if not self.available:
             return
@@ -87,9 +85,9 @@ class UssdStore:
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, text, value)
             pipe.expire(key, SESSION_TTL_SECONDS)
-            if turn.reply.end or turn.state.screen == start:
+            if turn.reply.end or (turn.state.screen == start and turn.state.saved is None):
                 pipe.delete(self._resume_key(phone))
-            elif turn.state.screen != resume_screen:
+            elif turn.state.screen != start:  # on the main menu still offering it, the flow stays as it was
                 flow = f'{{"session_id": {_json(session_id)}, "state": {state}}}'
                 pipe.set(self._resume_key(phone), flow, ex=RESUME_TTL_SECONDS)
             try:
