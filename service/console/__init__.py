@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
     """Register the console's pages, its CSRF protection, cookie policy and `users`/`export` commands."""
     from service.console import (  # noqa: F401  (each module adds its routes to the blueprint)
         admin,
+        assets,
         auth,
         cli,
         editor,

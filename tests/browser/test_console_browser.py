@@ -335,3 +335,58 @@ def test_trainers_phone_dials_the_real_service_with_the_keypad(page, live_url, d
     page.click("#send")
     expect(page.locator("#screen")).to_contain_text("Type de problème")
     screenshot(page, "training-phone")
+
+
+# Chromium's "2G" preset (DevTools): 300 ms of latency, 250 kbit/s down, 50 kbit/s up.
+TWO_G = {"offline": False, "latency": 300, "downloadThroughput": 250_000 / 8, "uploadThroughput": 50_000 / 8}
+# What the page fetched: its document and each file, bytes over the wire and decoded.
+TRANSFERS = """() => [...performance.getEntriesByType("navigation"),
+                      ...performance.getEntriesByType("resource")]
+  .map((e) => ({name: e.name.split("/").pop().split("?")[0] || "page", sent: e.transferSize,
+                size: e.decodedBodySize, ms: Math.round(e.duration)}))"""
+
+
+def two_g_visit(browser: Browser, live_url: str, as_before: bool) -> list[tuple[str, list[dict]]]:
+    """Log in and open the dashboard twice on an emulated 2G link; `as_before`: as the console was served
+    before (nothing compressed, every file fetched again), the baseline measured in the same run."""
+    context = browser.new_context(
+        viewport=PHONE_SCREEN,
+        locale="fr-FR",
+        is_mobile=True,
+        extra_http_headers={"Accept-Encoding": "identity"} if as_before else None,
+    )
+    tab = context.new_page()
+    cdp = context.new_cdp_session(tab)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", TWO_G)
+    cdp.send("Network.setCacheDisabled", {"cacheDisabled": as_before})
+    views = []
+    tab.goto(f"{live_url}/console/login", wait_until="load")
+    views.append(("login", tab.evaluate(TRANSFERS)))
+    tab.fill("#email", "viewer@jigi.ml")
+    tab.fill("#password", PASSWORD)
+    tab.click("button[type=submit]")
+    expect(tab.locator("h1")).to_have_text("Tableau de bord")
+    tab.goto(f"{live_url}/console/", wait_until="load")
+    views.append(("dashboard", tab.evaluate(TRANSFERS)))
+    context.close()
+    return views
+
+
+def test_the_console_on_an_emulated_2g_link_sends_pages_compressed_and_files_once(
+    browser, live_url, db, demo
+):
+    make_user(db, "viewer")
+    baseline, served = two_g_visit(browser, live_url, True), two_g_visit(browser, live_url, False)
+
+    for label, views in (("as before", baseline), ("served", served)):
+        for view, transfers in views:
+            files = "; ".join(
+                f"{t['name']} {t['sent']} B for {t['size']} B in {t['ms']} ms" for t in transfers
+            )
+            print(f"2G, {label}, {view}: {files}")
+    dashboard = dict(served)["dashboard"]
+    assert 0 < dashboard[0]["sent"] < dashboard[0]["size"] / 3  # the page came gzipped
+    stylesheet = [t for t in dashboard if t["name"] == "console.css"]
+    assert stylesheet and all(t["sent"] == 0 for t in stylesheet)  # from the browser's cache, not the link
+    assert dict(baseline)["dashboard"][0]["sent"] > dashboard[0]["sent"]
