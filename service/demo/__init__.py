@@ -1,4 +1,5 @@
-"""Demonstration data: the programme's areas, two volunteers and on-call clinicians."""
+"""Demonstration data: the programme's areas, volunteers (one a trainee's phone, for the trainers' phone
+of the console), and on-call clinicians."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from service.places import import_places
 from service.timeutil import utcnow
 
 VOLUNTEERS = [
-    ("+22376123456", "Awa Traoré", "bm", "TBK-A3"),
-    ("+22376000001", "Moussa Maïga", "fr", "GAO-A1"),
-    ("+22376000002", "Fatoumata Cissé", "fr", "MOP-A1"),
+    ("+22376123456", "Awa Traoré", "bm", "TBK-A3", False),
+    ("+22376000001", "Moussa Maïga", "fr", "GAO-A1", False),
+    ("+22376000002", "Fatoumata Cissé", "fr", "MOP-A1", False),
+    ("+22376900000", "Stagiaire (formation)", "fr", "GAO-A1", True),
 ]
 ONCALL = [
     ("+22366123456", "Dr Diallo", "TBK-D2"),
@@ -36,9 +38,9 @@ def load_demo(session: Session, directory: Path, settings: Settings | None = Non
         counts = import_places(session, places)
     yield f"Places: {counts.created} created, {counts.unchanged + counts.updated} already there."
     added = 0
-    for phone, name, language, area in VOLUNTEERS:
+    for phone, name, language, area, training in VOLUNTEERS:
         try:
-            add_volunteer(session, phone, name, language, area)
+            add_volunteer(session, phone, name, language, area, training=training)
             added += 1
         except PeopleError:
             pass
