@@ -186,7 +186,35 @@ class Settings:
             for name, value in required.get(gateway, ()):
                 if not value:
                     raise ConfigError(name, f"required when SMS_GATEWAY includes {gateway}")
+        if production:
+            secrets = [("SECRET_KEY", settings.secret_key), ("AT_CALLBACK_TOKEN", settings.at_callback_token)]
+            if "android" in settings.gateways or settings.android_gateway_signing_key:
+                secrets.append(("ANDROID_GATEWAY_SIGNING_KEY", settings.android_gateway_signing_key))
+            for name, value in secrets:
+                check_secret(name, value)
         return settings
+
+
+# Secrets a production service refuses: the development defaults, anything shorter than this, and the
+# placeholders of docs/deploy.md (anyone who read the docs could sign a session with them).
+MIN_SECRET_LENGTH = 32
+KNOWN_SECRETS = (DEV_SECRET_KEY, DEV_CALLBACK_TOKEN, "test-callback-token")
+MAKE_ONE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+MAKE_ONE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+PLACEHOLDER_MARKS = ("change-me", "changeme", "placeholder", "example", "secret-key", "xxxx")
+
+
+def check_secret(name: str, value: str) -> None:
+    """Refuse, naming the variable, a secret that is known, a placeholder or under 32 characters."""
+    folded = value.lower()
+    if value in KNOWN_SECRETS:
+        raise ConfigError(name, "is a development default: set a long random value")
+    if any(mark in folded for mark in PLACEHOLDER_MARKS):
+        raise ConfigError(name, "is a placeholder from the docs: set a long random value")
+    if len(value) < MIN_SECRET_LENGTH or len(set(value)) < 8:
+        raise ConfigError(
+            name, f"is too weak: use at least {MIN_SECRET_LENGTH} random characters ({MAKE_ONE})"
+        )
 
 
 class _Reader:

@@ -42,6 +42,53 @@ def test_production_requires_secrets():
     assert raised.value.name == "SECRET_KEY"
 
 
+STRONG = "k3J9-vQx2_Lm8RtZpW4nYc6HbF1sDgEa"  # 32 random-looking characters
+PRODUCTION = {
+    "JIGI_ENV": "production",
+    "DATABASE_URL": "sqlite:///x.db",
+    "REDIS_URL": "redis://r:6379/0",
+    "HOTLINE": "+22380000000",
+    "SECRET_KEY": STRONG,
+    "AT_CALLBACK_TOKEN": STRONG[::-1],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SECRET_KEY", "CHANGE-ME-long-random"),  # copied from docs/deploy.md
+        ("SECRET_KEY", "dev-secret-key-not-for-production"),
+        ("AT_CALLBACK_TOKEN", "dev-callback-token"),
+        ("AT_CALLBACK_TOKEN", "short-but-random-9f3k"),
+        ("SECRET_KEY", "a" * 40),
+        ("SECRET_KEY", "CHANGE-ME" + STRONG),
+    ],
+)
+def test_production_refuses_a_known_placeholder_or_weak_secret_naming_it(name, value):
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({**PRODUCTION, name: value})
+    assert raised.value.name == name
+
+
+def test_production_starts_with_long_random_secrets():
+    assert Settings.from_env(PRODUCTION).is_production
+
+
+def test_production_with_the_android_gateway_needs_a_strong_signing_key():
+    android = {
+        **PRODUCTION,
+        "SMS_GATEWAY": "android",
+        "ANDROID_GATEWAY_URL": "http://192.0.2.1:8080",
+        "ANDROID_GATEWAY_USERNAME": "jigi",
+        "ANDROID_GATEWAY_PASSWORD": "pw",
+    }
+    for weak in ("", "CHANGE-ME"):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({**android, "ANDROID_GATEWAY_SIGNING_KEY": weak})
+        assert raised.value.name == "ANDROID_GATEWAY_SIGNING_KEY"
+    assert Settings.from_env({**android, "ANDROID_GATEWAY_SIGNING_KEY": STRONG}).gateways == ("android",)
+
+
 def test_production_refuses_the_embedded_redis():
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db"})
