@@ -107,7 +107,13 @@ def deactivate_user(session: Session, email: str) -> User:
     if user is None:
         raise AccountError("No account has this address.", kind=ErrorKind.NOT_FOUND, field="email")
     user.active = False
+    end_sessions(user)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every console session of the account, on every browser, copied cookies included."""
+    user.session_version = (user.session_version or 0) + 1
 
 
 def update_user(
@@ -125,6 +131,8 @@ def update_user(
                 kind=ErrorKind.CONFLICT,
                 field="role",
             )
+    if password or role != user.role or active != user.active:
+        end_sessions(user)  # a session opened with the old password or rights ends with them
     if password:
         user.password_hash = hash_password(password)
     user.role, user.active = role, active

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import select
 from test_console_support import PASSWORD, make_user, sign_in
 from werkzeug.routing.converters import AnyConverter
 
 from service import create_app
+from service.accounts import deactivate_user, update_user
 from service.models import AuditEntry, User
 
 # A value for every URL argument of a console route (other than a choice among words); a new argument name
@@ -237,3 +240,73 @@ def test_every_role_can_read_its_dashboard(app, client, db, role):
     response = client.get("/console/")
     assert response.status_code == 200
     assert "<svg" in response.get_data(as_text=True)
+
+
+def _logged_in_cookie(client, db, role: str = "coordinator") -> str:
+    """Log in through the form; the session cookie the browser got."""
+    make_user(db, role)
+    client.post("/console/login", data={"email": f"{role}@jigi.ml", "password": PASSWORD})
+    return client.get_cookie("session").value
+
+
+def _opens(app, cookie: str) -> bool:
+    """Whether a copy of `cookie`, in another browser, opens the console."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief.get("/console/referrals").status_code == 200
+
+
+def test_a_copied_cookie_stops_working_after_logout(app, client, db):
+    cookie = _logged_in_cookie(client, db)
+    assert _opens(app, cookie)
+
+    client.post("/console/logout")
+
+    assert not _opens(app, cookie)
+    with db.session() as session:
+        assert session.scalars(select(AuditEntry.action)).all()[-1] == "logout"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"password": "un-nouveau-mot-de-passe-2026"}, {"role": "viewer"}, {"active": False}],
+    ids=["password", "role", "deactivated"],
+)
+def test_a_new_password_role_or_deactivation_ends_open_sessions(app, client, db, change):
+    cookie = _logged_in_cookie(client, db)
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == "coordinator@jigi.ml"))
+        values = {"role": user.role, "active": True, **change}
+        update_user(session, user, **values)
+
+    assert not _opens(app, cookie)
+
+
+def test_a_deactivated_account_reactivated_does_not_revive_its_old_sessions(app, client, db):
+    cookie = _logged_in_cookie(client, db)
+    with db.session() as session:
+        deactivate_user(session, "coordinator@jigi.ml")
+    with db.session() as session:
+        session.scalar(select(User).where(User.email == "coordinator@jigi.ml")).active = True
+
+    assert not _opens(app, cookie)
+
+
+def test_an_idle_session_ends_after_an_hour(app, client, db, monkeypatch):
+    cookie = _logged_in_cookie(client, db)
+    serializer = app.session_interface.get_signing_serializer(app)
+    signed_then = int(time.time()) - 61 * 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: signed_then)
+    stale = serializer.dumps(serializer.loads(cookie))  # as if the last request was 61 minutes ago
+    monkeypatch.undo()
+
+    assert not _opens(app, stale)
+    assert _opens(app, cookie)
+
+
+def test_a_login_lasts_a_working_day_however_active(app, client, db):
+    sign_in(app, client, db, "coordinator")
+    with client.session_transaction() as browser_session:
+        browser_session["since"] = time.time() - 13 * 3600
+
+    assert client.get("/console/referrals").status_code == 302

@@ -5,6 +5,7 @@ The rows are written directly: the USSD flows that create them in production are
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -27,7 +28,7 @@ def sign_in(app, client, db: Database, role: str, csrf: bool = False) -> User:
     app.config["WTF_CSRF_ENABLED"] = csrf
     user = make_user(db, role)
     with client.session_transaction() as browser_session:
-        browser_session["uid"] = user.id
+        browser_session.update(uid=user.id, sv=user.session_version, since=time.time())
     return user
 
 

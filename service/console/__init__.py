@@ -59,7 +59,8 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # An idle session ends after this: the cookie's signature is renewed by each request only.
+        PERMANENT_SESSION_LIFETIME=IDLE,
         # CSRF is checked by the console's guard only (see blueprint.py), not on every POST of the app.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
@@ -195,6 +196,7 @@ bp.add_app_template_global(page_url, "page_url")
 bp.add_app_template_global(other_language_url, "other_language_url")
 
 
+IDLE = timedelta(minutes=60)
 SHOWN_ALERTS = 5
 # An emergency that alerted nobody comes before every other alert.
 EMERGENCY_FIRST = case((SystemAlert.kind == NO_ONCALL, 0), else_=1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
-from service.accounts import LoginFailed, LoginThrottled, authenticate, may, record_audit
+from service.accounts import LoginFailed, LoginThrottled, authenticate, end_sessions, may, record_audit
 from service.console.blueprint import bp, csrf
 from service.console.forms import LoginForm
 from service.console.web import local, t
@@ -17,6 +19,8 @@ from service.redis_conn import get_redis
 
 # Open without an account (logging out included: it only ends whatever session there is).
 PUBLIC_ENDPOINTS = {"console.login", "console.static", "console.logout"}
+# However active, a login lasts a working day; an idle one ends sooner (IDLE, in console/__init__.py).
+MAX_SESSION = timedelta(hours=12)
 
 
 def requires(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -53,12 +57,22 @@ def choose_language():
 
 
 def _session_user() -> User | None:
-    user_id = session.get("uid")
+    """The account of this browser session, while it is active, the session's version is the account's
+    (no logout, new password, role or deactivation since) and the login is under MAX_SESSION old. Idle
+    sessions end by themselves: the cookie's signature is only accepted for PERMANENT_SESSION_LIFETIME
+    after the last request."""
+    user_id, version, since = session.get("uid"), session.get("sv"), session.get("since")
     if user_id is None:
+        return None
+    if not isinstance(since, (int, float)) or time.time() - since > MAX_SESSION.total_seconds():
+        session.clear()
         return None
     with get_db().session() as db_session:
         user = db_session.get(User, user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != version:
+        session.clear()
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,7 +97,7 @@ def login():
             language = session.get("lang")
             session.clear()
             session.permanent = True
-            session["uid"] = user.id
+            session.update(uid=user.id, sv=user.session_version, since=time.time())
             if language:
                 session["lang"] = language
             target = request.args.get("next", "")
@@ -98,5 +112,12 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires("viewer")
 def logout():
+    """End the session for real: the account's other copies of this cookie stop working too."""
+    if g.user is not None:
+        with get_db().session() as db_session:
+            user = db_session.get(User, g.user.id)
+            if user is not None:
+                end_sessions(user)
+                record_audit(db_session, user.email, "logout", {})
     session.clear()
     return redirect(url_for("console.login"))

@@ -71,6 +71,7 @@ ROLE = {
 # Audit actions and the names of their details, as the audit page shows them.
 AUDIT_ACTION = {
     "login": _("Connexion"),
+    "logout": _("Déconnexion"),
     "user_created": _("Compte créé"),
     "user_deactivated": _("Compte désactivé"),
     "user_updated": _("Compte modifié"),

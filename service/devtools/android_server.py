@@ -183,6 +183,7 @@ class AndroidServer(LocalServer):
         return auth is not None and (auth.username, auth.password) == (self.username, self.password)
 
     def _message(self, request: Request) -> Response:
+        body = request.get_json(silent=True)  # read whole first: a hook runs once the send has arrived
         with self._lock:
             self._state.requests += 1
             hook = self._state.hooks.pop(self._state.requests, None)
@@ -190,7 +191,6 @@ class AndroidServer(LocalServer):
             hook()
         if self.offline:
             return json_response({"message": "Service unavailable"}, 503)
-        body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return json_response({"message": "Invalid JSON"}, 400)
         text = (
