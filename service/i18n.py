@@ -6,6 +6,7 @@ a language are merged into one translator. A catalog is compiled to `.mo` when t
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,8 @@ from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+
+log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "bm")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -65,11 +68,28 @@ def set_overrides(overrides: dict[tuple[str, str], str]) -> None:
 def gettext(language: str, message: str, **params: object) -> str:
     """`message` translated into `language`, with `%(name)s` placeholders filled from `params`."""
     text = _overrides.get((language, message)) or translator(language).gettext(message)
-    return text % params if params else text
+    if not params:
+        return text
+    return _filled(language, message, (text, translator(language).gettext(message), message), params)
 
 
-def ngettext(language: str, singular: str, plural: str, n: int, **params: object) -> str:
-    return plural_form(language, singular, plural, n) % {"n": n, **params}
+def ngettext(language: str, singular: str, plural: str, count: int, **params: object) -> str:
+    """The form of `singular`/`plural` for `count`, filled; `%(n)s` is `count` unless `params` gives it
+    (written in the reader's number format)."""
+    shipped = translator(language).ngettext(singular, plural, count)
+    candidates = (plural_form(language, singular, plural, count), shipped, singular if count == 1 else plural)
+    return _filled(language, singular, candidates, {"n": count, **params})
+
+
+def _filled(language: str, message: str, candidates: tuple[str, ...], params: dict[str, object]) -> str:
+    """The first of `candidates` (the text in force, the shipped one, the source) that fills with `params`:
+    a translator's stray `%` is reported in the log, never an error screen."""
+    for text in candidates:
+        try:
+            return text % params
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("the %s text of %r cannot be filled (%s)", language, message[:60], error)
+    return message
 
 
 def plural_form(language: str, singular: str, plural: str, n: int) -> str:

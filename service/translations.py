@@ -190,6 +190,13 @@ def check(message: Message, text: str) -> None:
             placeholders=" ".join(f"%({name})s" for name in sorted(set(PLACEHOLDER.findall(message.msgid))))
             or "-",
         )
+    problem = fill_problem(message.area, message.msgid, text)
+    if problem:
+        raise TranslationError(
+            "This text cannot be filled in (%(problem)s): a lone percent sign or a changed value breaks it.",
+            field="text",
+            problem=problem,
+        )
     if message.area == "ussd" and len(to_gsm7(text)) > SCREEN:
         raise TranslationError(
             "Too long for a phone screen: %(length)s characters, at most %(most)s.",
@@ -197,6 +204,21 @@ def check(message: Message, text: str) -> None:
             length=len(to_gsm7(text)),
             most=SCREEN,
         )
+
+
+def fill_problem(area: str, msgid: str, text: str) -> str | None:
+    """Why `text` breaks when the code fills it with its values (None when it does not). USSD screens are
+    always filled (the hotline, the answers); other texts when they carry values."""
+    names = set(PLACEHOLDER.findall(msgid))
+    if area != "ussd" and not names:
+        return None
+    if "%" in PLACEHOLDER.sub("", text.replace("%%", "")):
+        return "a % that is not %(name)s"
+    try:
+        text % {name: "x" for name in names}
+    except (ValueError, TypeError, KeyError) as error:
+        return str(error)
+    return None
 
 
 def save(
@@ -309,7 +331,22 @@ def import_po(
 
 
 def load(session: Session) -> dict[tuple[str, str], str]:
-    return {(row.language, row.msgid): row.msgstr for row in session.scalars(select(Translation))}
+    """The translators' texts in force; one that cannot be filled in (stored before the check existed,
+    or by hand) is left out, so the shipped text shows instead, and reported in the log."""
+    areas = {row.msgid: row.area for row in shipped("fr")}
+    texts = {}
+    for row in session.scalars(select(Translation)):
+        problem = fill_problem(areas.get(row.msgid, "console"), row.msgid, row.msgstr)
+        if problem:
+            log.warning(
+                "translation %s of %r cannot be filled (%s): the shipped text is used",
+                row.language,
+                row.msgid[:60],
+                problem,
+            )
+            continue
+        texts[(row.language, row.msgid)] = row.msgstr
+    return texts
 
 
 def init_app(app: Flask) -> None:

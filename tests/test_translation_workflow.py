@@ -9,11 +9,11 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select
 from test_console_support import sign_in
-from test_ussd_endpoint import AWA, screen
+from test_ussd_endpoint import AWA, screen, walk
 
 from service import translations
-from service.i18n import set_overrides
-from service.models import AuditEntry, Translation
+from service.i18n import gettext, set_overrides
+from service.models import AuditEntry, Referral, Translation
 
 CHOOSE = "Jigi: choose"
 
@@ -62,6 +62,12 @@ def test_a_reviewed_bambara_edit_shows_on_the_next_ussd_screen(app, client, db, 
         ("This number cannot use Jigi. Call %(hotline)s.", "Nin nimɔrɔ tɛ se. A wele.", "Gardez les valeurs"),
         (CHOOSE, "Jigi " + "sugandi " * 25, "Trop long pour un écran de téléphone"),
         (CHOOSE, "   ", "Écrivez la traduction"),
+        (CHOOSE, "Jigi: 100% sugandi", "Ce texte ne peut pas être complété"),
+        (
+            "Case recorded: %(reference)s. The health team will follow up. Thank you.",
+            "Laseli sɛbɛnna: %(reference)d. I ni cɛ.",
+            "Gardez les valeurs",
+        ),
     ],
 )
 def test_a_text_that_would_break_a_screen_is_refused_next_to_the_field(app, client, db, msgid, text, why):
@@ -237,3 +243,52 @@ def test_a_point_to_confirm_reaches_the_reviewer_on_the_page_and_in_the_po_file(
     assert "Pour le relecteur" in page and "kamalen » désigne un jeune homme" in page
     assert any("kamalen" in comment for comment in exported["Child/teen behaviour"].user_comments)
     assert exported[CHOOSE].user_comments == []
+
+
+def test_a_french_console_text_with_a_stray_percent_is_refused(app, client, db):
+    sign_in(app, client, db, "translator")
+
+    refused = edit(client, "%(n)s contacté", "%(n)s contacté à 100%", language="fr")
+
+    assert refused.status_code == 400 and "Ce texte ne peut pas être complété" in refused.get_data(
+        as_text=True
+    )
+
+
+def test_a_stored_text_that_cannot_be_filled_gives_way_to_the_shipped_one(app, client, db, demo, caplog):
+    from datetime import UTC, datetime
+
+    done = "Case recorded: %(reference)s. The health team will follow up. Thank you."
+    with db.session() as session:  # written before the check existed, or by hand
+        for msgid, text in ((CHOOSE, "Jigi: 100% sugandi"), (done, "Laseli %(reference)d")):
+            session.add(
+                Translation(
+                    language="bm",
+                    msgid=msgid,
+                    msgstr=text,
+                    source=msgid,
+                    updated_by="x",
+                    updated_at=datetime.now(UTC),
+                )
+            )
+    with db.session() as session:
+        set_overrides(translations.load(session))
+
+    first = screen(client, "", phone=AWA)
+    report = walk(client, "1*2*2*34*1*4*1*1*76543210*1", phone=AWA, session="ATUid_P")[-1]
+
+    assert first.startswith("CON Jigi: i ka sugandi") and report.startswith("END Laseli sèbènna: R")
+    assert "cannot be filled" in caplog.text
+    with db.session() as session:
+        assert len(session.scalars(select(Referral)).all()) == 1
+
+
+def test_a_text_in_force_that_cannot_be_filled_falls_back_to_the_shipped_one():
+    set_overrides({("bm", "Page %(n)s sur %(pages)s"): "Ɲɛ %(n)d"})
+
+    assert gettext("bm", "Page %(n)s sur %(pages)s", n="2", pages="3") == gettext_shipped("bm")
+
+
+def gettext_shipped(language: str) -> str:
+    set_overrides({})
+    return gettext(language, "Page %(n)s sur %(pages)s", n="2", pages="3")

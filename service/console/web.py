@@ -17,7 +17,7 @@ from wtforms import Form
 from service import get_settings
 from service.config import Settings
 from service.errors import DomainError
-from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, plural_form
+from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, ngettext
 from service.timeutil import local_days, utcnow
 
 PER_PAGE = 25
@@ -48,8 +48,8 @@ def t(message: str, **params: Any) -> str:
 def tn(singular: str, plural: str, count: int, **params: Any) -> str:
     """The form of `singular`/`plural` (French source) for `count`, in the console's language;
     `%(n)s` is the count."""
-    text = plural_form(language(), singular, plural, count)
-    return text % {"n": format_decimal(count, locale=BABEL_LOCALES[language()]), **params}
+    shown = format_decimal(count, locale=BABEL_LOCALES[language()])
+    return ngettext(language(), singular, plural, count, **{"n": shown, **params})
 
 
 def number(value: float | None, digits: int = 0) -> str:
