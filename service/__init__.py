@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect
 from flask_compress import Compress
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.config import Settings
 
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     api.init_app(app)
     console.init_app(app)
     translations.init_app(app)
+    if settings.trusted_proxy_hops:  # the client's address as the HTTPS proxy saw it (login throttling, logs)
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Compress(app)  # pages are text: gzip makes the dashboard about a tenth of its size on a slow link
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app

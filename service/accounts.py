@@ -5,10 +5,14 @@ Plain functions over a session (and Redis for throttling), used by the console, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import redis
@@ -22,10 +26,15 @@ from service.models import USER_ROLES, AuditEntry, User
 from service.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
+# One person's failures for their own account from one address lock that pair for FAILURE_WINDOW. Failures
+# that others may have caused (from the same address, say behind one office's connection, or against the
+# account from anywhere) only slow each further try, up to MAX_DELAY_SECONDS: nobody can lock a coordinator
+# out by trying passwords on their account.
 MAX_FAILURES = 5
-# From one address, whatever the emails tried: password spraying is slowed too, while an office behind one
-# address (several coordinators mistyping) is not locked out by one person's failures.
 MAX_ADDRESS_FAILURES = 20
+MAX_ACCOUNT_FAILURES = 10
+DELAY_STEP_SECONDS = 0.5
+MAX_DELAY_SECONDS = 3.0
 FAILURE_WINDOW = timedelta(minutes=15)
 # What each role may do, from least to most; a role may do everything the roles before it may.
 ROLE_RANK = {"viewer": 0, "coordinator": 1, "admin": 2}
@@ -150,36 +159,60 @@ def authenticate(
     password: str,
     address: str,
     now: datetime | None = None,
+    pause: Callable[[float], None] = time.sleep,
 ) -> User:
-    """The active user with these credentials; failures are counted per email and address, and per address.
+    """The active user with these credentials.
 
-    After MAX_FAILURES failures for one email from one address, or MAX_ADDRESS_FAILURES from one address,
-    within FAILURE_WINDOW, even a right password is refused until the oldest failure leaves the window.
+    After MAX_FAILURES failures for one email from one address within FAILURE_WINDOW, even a right password
+    from that address is refused until the oldest failure leaves the window. Failures from the address
+    (any email) beyond MAX_ADDRESS_FAILURES, or against the email (any address) beyond MAX_ACCOUNT_FAILURES,
+    make each try wait a little longer, never refused. An unknown email costs the same work as a known one.
     """
     now = now or utcnow()
-    counters = [
-        (f"jigi:login-failures:{email.strip().lower()}:{address}", MAX_FAILURES),
+    email = email.strip().lower()
+    own = f"jigi:login-failures:{email}:{address}"
+    slowing = (
         (f"jigi:login-failures-from:{address}", MAX_ADDRESS_FAILURES),
-    ]
+        (f"jigi:login-failures-of:{email}", MAX_ACCOUNT_FAILURES),
+    )
     cutoff = (now - FAILURE_WINDOW).timestamp()
-    for key, most in counters:
+    counts = {}
+    for key in (own, *(key for key, _most in slowing)):
         client.zremrangebyscore(key, "-inf", cutoff)
-        failures = client.zrange(key, 0, -1, withscores=True)
-        if len(failures) >= most:
-            oldest = failures[-most][1]
-            raise LoginThrottled(datetime.fromtimestamp(float(oldest), now.tzinfo) + FAILURE_WINDOW)
+        counts[key] = client.zcard(key)
+    if counts[own] >= MAX_FAILURES:
+        oldest = client.zrange(own, -MAX_FAILURES, -MAX_FAILURES, withscores=True)[0][1]
+        raise LoginThrottled(datetime.fromtimestamp(float(oldest), now.tzinfo) + FAILURE_WINDOW)
+    excess = max(counts[key] - most + 1 for key, most in slowing)
+    if excess > 0:
+        pause(min(MAX_DELAY_SECONDS, DELAY_STEP_SECONDS * excess))
     user = find_user(session, email)
-    if user is None or not user.active or not _verify(user, password):
+    if user is None or not user.active:
+        _verify_nothing(password)
+        user = None
+    if user is None or not _verify(user, password):
         stamp = now.timestamp()
-        for key, _most in counters:
+        for key in counts:
             client.zadd(key, {f"{stamp}:{secrets.token_hex(4)}": stamp})
             client.expire(key, int(FAILURE_WINDOW.total_seconds()))
         raise LoginFailed()
-    client.delete(counters[0][0])
+    client.delete(own)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     user.last_login_at = now
     return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify_nothing(password: str) -> None:
+    """Spend on an unknown or inactive account the time a password check takes, so that a failed login
+    does not tell whether the email has an account."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _hasher.verify(_dummy_hash(), password)
 
 
 def _verify(user: User, password: str) -> bool:

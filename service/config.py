@@ -106,6 +106,7 @@ class Settings:
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
     referral_feedback_sms: bool = True
     training_alert_phone: str | None = None  # where a trainee's emergency goes (none: nowhere)
+    trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-For and -Proto are believed
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -169,6 +170,7 @@ class Settings:
             forbidden_words_extra=reader.phrases("FORBIDDEN_WORDS", ()),
             referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
             training_alert_phone=reader.optional_phone("TRAINING_ALERT_PHONE"),
+            trusted_proxy_hops=reader.integer("TRUSTED_PROXY_HOPS", 0, 0, 5),
         )
         required = {
             "africastalking": (("AT_API_KEY", settings.at_api_key),),

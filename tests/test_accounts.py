@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from service import accounts
 from service.accounts import (
     MAX_ADDRESS_FAILURES,
+    MAX_DELAY_SECONDS,
     AccountError,
     LoginFailed,
     LoginThrottled,
@@ -80,13 +83,50 @@ def test_failures_are_counted_per_address(db, client_redis, user):
     assert login(db, client_redis, PASSWORD, NOW, address="10.0.0.2").email == "awa@jigi.ml"
 
 
-def test_spraying_many_emails_from_one_address_is_throttled_too(db, client_redis, user):
-    for n in range(MAX_ADDRESS_FAILURES):
+def test_spraying_many_emails_from_one_address_slows_it_but_never_refuses_a_right_password(
+    db, client_redis, user
+):
+    waits = []
+    for n in range(MAX_ADDRESS_FAILURES + 2):
         with pytest.raises(LoginFailed), db.session() as session:
-            authenticate(session, client_redis, f"guess{n}@jigi.ml", "wrong password", "10.0.0.9", NOW)
-    with pytest.raises(LoginThrottled), db.session() as session:
-        authenticate(session, client_redis, "awa@jigi.ml", PASSWORD, "10.0.0.9", NOW)
+            authenticate(
+                session, client_redis, f"guess{n}@jigi.ml", "wrong password", "10.0.0.9", NOW, waits.append
+            )
+    with db.session() as session:
+        assert authenticate(session, client_redis, "awa@jigi.ml", PASSWORD, "10.0.0.9", NOW, waits.append)
+    assert waits == [0.5, 1.0, 1.5]  # the 21st, 22nd and 23rd tries waited, longer each time
     assert login(db, client_redis, PASSWORD, NOW, address="10.0.0.2").email == "awa@jigi.ml"
+
+
+def test_nobody_elsewhere_can_lock_an_account_by_trying_its_password(db, client_redis, user):
+    attacker_waits = []
+    for n in range(30):  # an attacker, from many addresses
+        with pytest.raises(LoginFailed), db.session() as session:
+            address = f"198.51.100.{n}"
+            authenticate(session, client_redis, "awa@jigi.ml", "wrong", address, NOW, attacker_waits.append)
+    assert attacker_waits[-1] == MAX_DELAY_SECONDS  # the attacker was slowed down
+    waits = []
+    with db.session() as session:
+        owner = authenticate(session, client_redis, "awa@jigi.ml", PASSWORD, "10.0.0.1", NOW, waits.append)
+
+    assert owner.email == "awa@jigi.ml" and waits == [MAX_DELAY_SECONDS]
+
+
+def test_an_unknown_email_costs_a_password_check_like_a_known_one(db, client_redis, user, monkeypatch):
+    checked = []
+
+    class Recording(PasswordHasher):
+        def verify(self, hash, password):  # noqa: A002 (argon2's own parameter name)
+            checked.append(hash)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Recording())
+    for email in ("awa@jigi.ml", "nobody@jigi.ml"):
+        with pytest.raises(LoginFailed), db.session() as session:
+            authenticate(session, client_redis, email, "wrong password", "10.0.0.1", NOW)
+
+    assert len(checked) == 2 and all(hashed.startswith("$argon2id$") for hashed in checked)
+    assert checked[0] != checked[1]  # the account's hash, then a stand-in
 
 
 def test_a_success_forgets_earlier_failures(db, client_redis, user):

@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import redis
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
 from test_console_support import PASSWORD, make_user, sign_in
@@ -310,3 +311,20 @@ def test_a_login_lasts_a_working_day_however_active(app, client, db):
         browser_session["since"] = time.time() - 13 * 3600
 
     assert client.get("/console/referrals").status_code == 302
+
+
+@pytest.mark.parametrize(("hops", "counted"), [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_failures_count_by_the_address_the_trusted_proxy_saw(settings, db, hops, counted):
+    proxied = create_app(replace(settings, trusted_proxy_hops=hops))
+    make_user(db, "coordinator")
+    client = proxied.test_client()
+    proxied.config["WTF_CSRF_ENABLED"] = False
+    client.post(
+        "/console/login",
+        data={"email": "coordinator@jigi.ml", "password": "wrong password"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+
+    store = redis.Redis.from_url(settings.redis_url)
+    assert store.zcard(f"jigi:login-failures:coordinator@jigi.ml:{counted}") == 1
+    proxied.extensions["jigi.db"].engine.dispose()
