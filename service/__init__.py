@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         cli,
         console,
         db,
+        headers,
         health,
         input_guard,
         logs,
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app, settings.database_url, settings.db_connect_timeout_seconds, settings.db_wait_timeout_seconds
     )
     input_guard.init_app(app)
+    headers.init_app(app, settings.is_production)
     cli.init_app(app)
     health.init_app(app)
     ussd.init_app(app)
