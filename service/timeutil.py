@@ -5,6 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# The years a person or a gateway can mean: a date outside them is a typo or an attack (and near year 1 or
+# 9999 a time-zone shift overflows), refused at the door with a message.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def plausible(moment: date | datetime) -> bool:
+    """Whether `moment` falls in the years Jigi accepts (FIRST_YEAR to LAST_YEAR)."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
+
 
 def utcnow() -> datetime:
     """The current time, aware, in UTC."""

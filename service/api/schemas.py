@@ -22,7 +22,7 @@ from pydantic.json_schema import SkipJsonSchema
 from service.care.medication import MAX_TIMES_A_DAY
 from service.i18n import LANGUAGES
 from service.models import ReferralStatus, Urgency, VisitStatus
-from service.timeutil import iso
+from service.timeutil import FIRST_YEAR, LAST_YEAR, iso, plausible
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
@@ -37,9 +37,11 @@ def _exists(parse: Callable[[str], object], what: str) -> Callable[[str], str]:
 
     def check(value: str) -> str:
         try:
-            parse(value)
+            parsed = parse(value)
         except ValueError:
             raise ValueError(f"{value!r} is not {what}") from None
+        if isinstance(parsed, (date, datetime)) and not plausible(parsed):
+            raise ValueError(f"{value!r}: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
         return value
 
     return check
@@ -49,6 +51,15 @@ _real_moment = _exists(datetime.fromisoformat, "a real date and time")
 # `datetime.fromisoformat` reads a bare date too, as its midnight.
 _real_day_or_moment = _exists(datetime.fromisoformat, "a real date, or date and time")
 _real_time = _exists(time.fromisoformat, "a time of day")
+
+
+def _plausible_day(value: date) -> date:
+    if not plausible(value):
+        raise ValueError(f"the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+PlausibleDay = Annotated[date, AfterValidator(_plausible_day)]
 
 
 def local_moment(value: str, tz: ZoneInfo) -> datetime:
@@ -180,8 +191,8 @@ class MedicationPlanCreate(Input):
     days_of_week: list[Weekday] | None = Field(
         None, min_length=1, description="0 = Monday to 6 = Sunday; every day when left out."
     )
-    start_date: date
-    end_date: date
+    start_date: PlausibleDay
+    end_date: PlausibleDay
 
 
 class Patient(Output):

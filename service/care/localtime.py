@@ -7,9 +7,12 @@ from zoneinfo import ZoneInfo
 
 from service.care.errors import CareError
 from service.config import Settings
+from service.errors import msgid
+from service.timeutil import FIRST_YEAR, LAST_YEAR, plausible
 
 LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
 WEEKDAYS = "0123456"  # 0 = Monday, as datetime.weekday()
+YEARS = msgid("Give a year from %(first)s to %(last)s.")
 
 
 def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
@@ -30,6 +33,8 @@ def parse_local_datetime(text: str, settings: Settings) -> datetime:
             naive = datetime.strptime(cleaned, pattern)
         except ValueError:
             continue
+        if not plausible(naive):
+            raise CareError(YEARS, field="starts_at", first=FIRST_YEAR, last=LAST_YEAR)
         return at_local(naive.date(), naive.time(), settings.tz)
     raise CareError(
         "%(text)s is not a date and time: write it like 2026-12-01 09:00.", field="starts_at", text=text
@@ -39,11 +44,14 @@ def parse_local_datetime(text: str, settings: Settings) -> datetime:
 def parse_date(text: str) -> date:
     """`YYYY-MM-DD`."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise CareError(
             "%(text)s is not a date: write it like 2026-12-01.", field="date", text=text
         ) from None
+    if not plausible(day):
+        raise CareError(YEARS, field="date", first=FIRST_YEAR, last=LAST_YEAR)
+    return day
 
 
 def parse_times(text: str) -> list[time]:

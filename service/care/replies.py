@@ -18,6 +18,7 @@ from service.gsm7 import plain_letters
 from service.models import InboundMessage
 from service.phones import InvalidPhone, normalize_phone
 from service.referrals.alerts import acknowledge_alert
+from service.timeutil import plausible
 
 CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO
 ACKNOWLEDGE = re.compile(r"OK ([A-Z0-9]+)")
@@ -49,12 +50,14 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 def gateway_time(raw: object, now: datetime) -> datetime | None:
     """A gateway's timestamp (ISO 8601, with or without zone; none means UTC), or None when it is
-    missing, unreadable or in the future."""
+    missing, unreadable, outside the years Jigi accepts or in the future (the arrival time is kept)."""
     if not isinstance(raw, str) or not raw.strip():
         return None
     try:
         moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
+        return None
+    if not plausible(moment):  # year 1 at +14:00 cannot even be shifted to UTC
         return None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC) if moment <= now + CLOCK_SKEW else None

@@ -83,6 +83,13 @@ def database_unavailable(_error: Exception) -> Response:
 
 # Console error pages in the reader's language: (title, what to do).
 ERROR_PAGES = {
+    400: (
+        _("Demande impossible à lire"),
+        _(
+            "Une valeur est hors des limites (une date va de 2000 à 2100) ou la page a expiré. "
+            "Revenez en arrière, rechargez la page et réessayez."
+        ),
+    ),
     403: (
         _("Accès refusé"),
         _("Votre rôle ne permet pas cette page ou cette action. Demandez à un administrateur au besoin."),

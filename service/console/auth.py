@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,6 +20,8 @@ from service.redis_conn import get_redis
 
 # Open without an account (logging out included: it only ends whatever session there is).
 PUBLIC_ENDPOINTS = {"console.login", "console.static", "console.logout"}
+# Where a login may lead: a path of the console, in printable ASCII (a URL's own characters).
+SAFE_NEXT = re.compile(r"/console/[!-~]*")
 # However active, a login lasts a working day; an idle one ends sooner (IDLE, in console/__init__.py).
 MAX_SESSION = timedelta(hours=12)
 
@@ -101,8 +104,8 @@ def login():
             if language:
                 session["lang"] = language
             target = request.args.get("next", "")
-            # Only a path of this console: never send a fresh login to another site.
-            if not target.startswith("/console/") or target.startswith("//"):
+            # Only a plain path of this console: never another site, never a header broken by CR or LF.
+            if not SAFE_NEXT.fullmatch(target):
                 home = "console.dashboard" if may(user.role, "viewer") else "console.translations_page"
                 target = url_for(home)
             return redirect(target)

@@ -12,6 +12,8 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    Field,
+    Form,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -19,13 +21,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.care.localtime import at_local
 from service.console import labels
 from service.console.web import t
 from service.i18n import _
+from service.timeutil import plausible
 
 LANGUAGE_CHOICES = {"fr": _("Français"), "bm": _("Bamanankan")}
 REQUIRED = _("Ce champ est obligatoire.")
@@ -52,6 +55,16 @@ class ConsoleForm(FlaskForm):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class Plausible:
+    """A date field's year from FIRST_YEAR to LAST_YEAR (a typo like 20266 is said next to the field)."""
+
+    message = _("Donnez une année de 2000 à 2100.")
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not plausible(field.data):
+            raise StopValidation(self.message)
 
 
 class LoginForm(ConsoleForm):
@@ -81,7 +94,9 @@ class AppointmentForm(ConsoleForm):
     """An appointment on a patient's record."""
 
     starts_at = DateTimeLocalField(
-        _("Date et heure (heure locale)"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+        _("Date et heure (heure locale)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(REQUIRED), Plausible()],
     )
     place = SelectField(_("Lieu"), choices=[], validate_choice=False)
     mobile_unit = BooleanField(_("Avec l'équipe mobile"))
@@ -107,7 +122,9 @@ class ReferralAppointmentForm(AppointmentForm):
 
 class MoveAppointmentForm(ConsoleForm):
     starts_at = DateTimeLocalField(
-        _("Nouvelle date et heure"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)]
+        _("Nouvelle date et heure"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(REQUIRED), Plausible()],
     )
 
 
@@ -124,7 +141,7 @@ class RoundForm(ConsoleForm):
             "(ex. : Équipe 1 Tombouctou)."
         ),
     )
-    visit_date = DateField(_("Date de la visite"), validators=[InputRequired(REQUIRED)])
+    visit_date = DateField(_("Date de la visite"), validators=[InputRequired(REQUIRED), Plausible()])
     places = MultiCheckboxField(
         _("Lieux"),
         coerce=int,
@@ -138,7 +155,7 @@ class RoundForm(ConsoleForm):
 
 
 class MoveRoundForm(ConsoleForm):
-    visit_date = DateField(_("Nouvelle date"), validators=[InputRequired(REQUIRED)])
+    visit_date = DateField(_("Nouvelle date"), validators=[InputRequired(REQUIRED), Plausible()])
 
 
 class PatientForm(ConsoleForm):
@@ -168,8 +185,8 @@ class MedicationForm(ConsoleForm):
         default=[str(day) for day in range(7)],
         validators=[DataRequired(_("Choisissez au moins un jour."))],
     )
-    start_date = DateField(_("Du"), validators=[InputRequired(REQUIRED)])
-    end_date = DateField(_("Au"), validators=[InputRequired(REQUIRED)])
+    start_date = DateField(_("Du"), validators=[InputRequired(REQUIRED), Plausible()])
+    end_date = DateField(_("Au"), validators=[InputRequired(REQUIRED), Plausible()])
 
 
 class VolunteerForm(ConsoleForm):

@@ -18,7 +18,7 @@ from service import get_settings
 from service.config import Settings
 from service.errors import DomainError
 from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, ngettext
-from service.timeutil import local_days, utcnow
+from service.timeutil import local_days, plausible, utcnow
 
 PER_PAGE = 25
 
@@ -156,11 +156,15 @@ def paginate(session: Session, query: Select, per_page: int = PER_PAGE) -> Page:
 
 
 def parse_day(raw: str | None) -> date | None:
-    """A `YYYY-MM-DD` query value, or None when empty or malformed (filters then do not apply)."""
+    """A `YYYY-MM-DD` query value, or None when empty or malformed (filters then do not apply); a day
+    outside the years Jigi accepts is a 400 that says so."""
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    if day is not None and not plausible(day):
+        abort(400)
+    return day
 
 
 @dataclass(frozen=True)

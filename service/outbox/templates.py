@@ -70,6 +70,9 @@ def render_body(body: str, kind: str, language: str, params: dict[str, Any], set
     unknown = unknown_placeholders(body, kind)
     if unknown:
         raise TemplateError(f"template {kind}/{language} has unknown placeholders: {', '.join(unknown)}")
+    dressed = dressed_placeholders(body)
+    if dressed:
+        raise TemplateError(f"template {kind}/{language} formats its values: {', '.join(dressed)}")
     values = {"hotline": settings.hotline, **_values(kind, language, params, settings)}
     return body.format_map(values)
 
@@ -102,6 +105,20 @@ def preview(body: str, kind: str, language: str, settings: Settings) -> Preview:
         sent_text=sent.text,
         sent_segments=sent.segments,
     )
+
+
+def dressed_placeholders(body: str) -> list[str]:
+    """Placeholders written with a format or a conversion (`{hotline:>20000000}`, `{reference!r}`): a
+    template names its values, nothing more (a format spec can ask for megabytes of padding)."""
+    try:
+        parsed = list(string.Formatter().parse(body))
+    except ValueError:
+        return []  # a stray brace: unknown_placeholders reports it
+    return [
+        "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        for _text, field, spec, conversion in parsed
+        if field is not None and (spec or conversion)
+    ]
 
 
 def unknown_placeholders(body: str, kind: str) -> list[str]:
@@ -213,6 +230,14 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
                 {"unknown": ", ".join("{" + name + "}" for name in unknown), "known": known or "—"},
             )
         )
+    dressed = dressed_placeholders(body)
+    if dressed:
+        errors.append(
+            (
+                _("Une variable s’écrit seule entre accolades, comme {reference} : pas %(dressed)s."),
+                {"dressed": ", ".join(dressed)},
+            )
+        )
     found = as_written(body, settings)
     if found:
         errors.append(
@@ -225,7 +250,7 @@ def check_body(body: str, kind: str, language: str, settings: Settings) -> Check
     try:
         result = preview(body, kind, language, settings)
     except TemplateError as error:
-        if not unknown:
+        if not unknown and not dressed:
             errors.append((_("Ce texte ne peut pas être affiché : %(error)s"), {"error": str(error)}))
     if result is not None and result.sent_segments > budget:
         errors.append(

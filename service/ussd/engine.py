@@ -135,7 +135,7 @@ def _choose(menu: Menu, state: State, screen: MenuScreen | ListScreen, raw: str,
     if raw == MORE and state.offset + state.shown < count:
         state.offsets.append(state.offset)
         state.offset += state.shown
-    elif not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= count:
+    elif not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(count))) or not 1 <= int(raw) <= count:
         state.error = INVALID
     elif isinstance(screen, MenuScreen):
         option = screen.options[int(raw) - 1]

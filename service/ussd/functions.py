@@ -88,7 +88,7 @@ def my_referrals(ctx: Ctx) -> list[tuple[str, str]]:
 
 
 def _whole_number(raw: str, low: int, high: int, message: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))) or not low <= int(raw) <= high:
         raise InvalidInput(message)
     return int(raw)
 

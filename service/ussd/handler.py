@@ -27,6 +27,10 @@ from service.ussd.store import UssdStore
 SEPARATOR = "*"
 NOT_REGISTERED = _("This number cannot use Jigi. Call %(hotline)s.")
 FAILED = _("Sorry, a problem occurred. Please dial again later.")
+TOO_LONG = _("This session is too long. Please dial again.")
+# A real session is a few dozen short answers; a longer `text` is refused at once instead of replayed.
+MAX_TEXT_LENGTH = 32_000
+MAX_STEPS = 100
 # Built once: a Core query of four columns costs a fraction of loading the ORM object on every request.
 CALLER_QUERY = select(
     Volunteer.id, Volunteer.phone, Volunteer.language, Volunteer.area_id, Volunteer.training
@@ -44,6 +48,8 @@ def handle_ussd(
     request: UssdRequest, *, db: Database, client: redis.Redis, settings: Settings, menu: Menu, now: datetime
 ) -> Reply:
     """The screen answering `request`, from the database and Redis only."""
+    if len(request.text) > MAX_TEXT_LENGTH or request.text.count(SEPARATOR) >= MAX_STEPS:
+        return bilingual(TOO_LONG)
     store = UssdStore(client)
     parent = request.text.rpartition(SEPARATOR)[0] if request.text else None
     repeated, before = store.lookup(request.phone, request.session_id, request.text, parent)
