@@ -11,6 +11,7 @@ age, danger sign, the volunteer's phone) is for admins who give a reason; the ed
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
@@ -112,6 +113,19 @@ def _iso(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
+# A cell a spreadsheet would run as a formula (`=HYPERLINK(...)` in a gateway's failure reason) starts with
+# one of these; a plain number (a phone number, `+22376123456`) stays as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """`value` as a spreadsheet shows it and never runs it: a would-be formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _write(
     session: Session,
     out: TextIO,
@@ -131,7 +145,7 @@ def _write(
     writer.writerow(columns)
     count = 0
     for result in session.execute(query):
-        writer.writerow(to_row(*result))
+        writer.writerow([spreadsheet_safe(value) for value in to_row(*result)])
         count += 1
     return count
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -15,6 +16,8 @@ from service.models import PLACE_LEVELS, Place, PlaceLevel
 from service.outbox.discretion import default_words, forbidden_words
 
 HEADER = ["code", "name", "level", "parent_code"]
+# A place code is written in exports and typed in commands: capital letters, digits and dashes only.
+PLACE_CODE = re.compile(r"[A-Z0-9-]{1,32}")
 # Optional fifth column: the name SMS give the place when its own says what is treated there.
 SMS_NAME = "sms_name"
 NOT_OF_LEVEL = {
@@ -92,6 +95,10 @@ def _validated_rows(
             problems.append(f"line {line}: code and name are required")
         elif level not in PLACE_LEVELS:
             problems.append(f"line {line}: level must be one of {', '.join(PLACE_LEVELS)}")
+        elif not PLACE_CODE.fullmatch(code):
+            problems.append(
+                f"line {line}: code {code[:40]!r} must be capital letters, digits and dashes (e.g. TBK-V09)"
+            )
         elif code in seen:
             problems.append(f"line {line}: code {code} already used on line {seen[code]}")
         elif sms_name and forbidden_words(sms_name, default_words()):

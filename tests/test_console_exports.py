@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from test_console_support import make_referral, sign_in
 
+from service.exports import spreadsheet_safe
 from service.models import Appointment, AuditEntry, OutboundMessage, Patient
 from service.timeutil import utcnow
 
@@ -113,3 +114,32 @@ def test_the_default_referral_download_names_no_phone_and_no_village(app, client
     sign_in(app, client, db, "coordinator")
     text = client.get("/console/exports/referrals.csv").get_data(as_text=True)
     assert "R5KY" in text and "+223" not in text and "TBK-V09" not in text
+
+
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(app, client, db, rows):
+    with db.session() as session:
+        message = session.scalars(select(OutboundMessage)).one()
+        message.last_error = '=HYPERLINK("http://x.example","clic")'
+    sign_in(app, client, db, "coordinator")
+
+    response = client.get(f"/console/exports/messages.csv?since={rows.date()}&until={rows.date()}")
+
+    assert read(response.get_data(as_text=True))[0]["last_error"] == '\'=HYPERLINK("http://x.example","clic")'
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("@x", "'@x"),
+        ("\tx", "'\tx"),
+        ("-2+3", "'-2+3"),
+        ("+22376123456", "+22376123456"),
+        ("-5", "-5"),
+        ("AbsentSubscriber", "AbsentSubscriber"),
+        (3, 3),
+    ],
+)
+def test_only_would_be_formulas_are_neutralised(value, shown):
+    assert spreadsheet_safe(value) == shown

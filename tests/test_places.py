@@ -61,6 +61,7 @@ def test_bad_rows_are_refused_with_line_numbers_and_nothing_is_imported(runner, 
         "MOP-V01,Twice,village,MOP-A1\n"
         "MOP-V06,Gangal,village,MOP-D1\n"
         "MOP-V07,Only three,village\n"
+        "=1+2,Formula,village,MOP-A1\n"
     )
     result = runner.invoke(args=["places", "import", write(tmp_path, bad)])
     assert result.exit_code == 1
@@ -72,6 +73,7 @@ def test_bad_rows_are_refused_with_line_numbers_and_nothing_is_imported(runner, 
         "line 10: code MOP-V01 already used on line 5",
         "line 11: the parent of a village must be a area",
         "line 12: expected 4 columns, found 3",
+        "line 13: code '=1+2' must be capital letters, digits and dashes (e.g. TBK-V09)",
     ):
         assert expected in result.stderr
     assert place_count(db) == 0
