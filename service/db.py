@@ -93,7 +93,7 @@ def make_engine(
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -107,7 +107,8 @@ def make_engine(
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     connect_args = {} if connect_timeout_seconds is None else {"connect_timeout": connect_timeout_seconds}
-    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    # An error line names the statement, never its values (phone numbers, texts).
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
     if wait_timeout_seconds is not None and engine.dialect.driver == "psycopg":
 
         @event.listens_for(engine, "do_connect")

@@ -1,4 +1,4 @@
-"""Logging for Jigi's processes: one format, and no secret in any line.
+"""Logging for Jigi's processes: one format, and no secret nor phone number in any line.
 
 Africa's Talking signs nothing, so its callback URLs carry the secret `?token=`; every URL that a server
 logs (gunicorn's access log, werkzeug's, Jigi's own lines) passes through here first. The redaction is
@@ -14,12 +14,19 @@ from typing import Any
 # `token=...` in a query string (also percent-encoded as in a logged URL), and bearer tokens.
 SECRET = re.compile(r"(?i)((?:token|api_key|apikey|password)(?:=|%3D))[^&\s\"']+|(Bearer\s+)[^\s\"']+")
 REDACTED = "[redacted]"
+# A person's phone number is personal data, not a log's business: the values of the query parameters that
+# carry one (a console search `?q=76+12+34+60`), and anything shaped like a phone number, in any line.
+PHONE_PARAMETER = re.compile(r"(?i)((?<![\w])(?:q|phone|phonenumber|from|to|recipient)(?:=|%3D))[^&\s\"']+")
+PHONE_NUMBER = re.compile(r"(?<![\w.])(?:\+|%2B)?\d{8,15}(?![\w.])")
+HIDDEN_PHONE = "[phone]"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def redact(text: str) -> str:
-    """`text` with the value of every secret parameter or bearer token replaced."""
-    return SECRET.sub(lambda match: (match.group(1) or match.group(2)) + REDACTED, text)
+    """`text` with the value of every secret parameter or bearer token replaced, and phone numbers."""
+    text = SECRET.sub(lambda match: (match.group(1) or match.group(2)) + REDACTED, text)
+    text = PHONE_PARAMETER.sub(lambda match: match.group(1) + HIDDEN_PHONE, text)
+    return PHONE_NUMBER.sub(HIDDEN_PHONE, text)
 
 
 def configure() -> None:

@@ -27,6 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
         ("url=/at/ussd%3Ftoken%3Dabc", "url=/at/ussd%3Ftoken%3D[redacted]"),
         ("Authorization: Bearer jigi_abc.def", "Authorization: Bearer [redacted]"),
         ("nothing secret here", "nothing secret here"),
+        ("GET /console/patients?q=76+12+34+60 HTTP/1.1", "GET /console/patients?q=[phone] HTTP/1.1"),
+        ("GET /console/patients?phone=%2B22376123456&x=1", "GET /console/patients?phone=[phone]&x=1"),
+        (
+            "console SMS console-2d17 to +22376123460 (12 characters)",
+            "console SMS console-2d17 to [phone] (12 characters)",
+        ),
+        (
+            "claimed 12 rows in 0.25 s at 2026-12-03 08:22:28,474",
+            "claimed 12 rows in 0.25 s at 2026-12-03 08:22:28,474",
+        ),
     ],
 )
 def test_secret_values_are_replaced_and_the_rest_kept(line, expected):
@@ -40,7 +50,7 @@ def test_every_logger_writes_the_redacted_line(caplog):
     assert CALLBACK_TOKEN not in caplog.text and f"token={REDACTED}" in caplog.text
 
 
-def test_gunicorns_access_log_never_shows_the_callback_token(settings, db, tmp_path):
+def test_gunicorns_access_log_never_shows_the_callback_token_nor_a_phone_number(settings, db, tmp_path):
     port, access_log = free_port(), tmp_path / "access.log"
     environment = {
         **os.environ,
@@ -67,9 +77,35 @@ def test_gunicorns_access_log_never_shows_the_callback_token(settings, db, tmp_p
         form = {"id": "ATXid_log", "status": "Success", "phoneNumber": "+22376123456"}
         answer = requests.post(f"{base}/at/sms/delivery?token={CALLBACK_TOKEN}", data=form, timeout=10)
         assert answer.status_code < 500
+        search = requests.get(f"{base}/console/patients?q=76+12+34+60&phone=%2B22376123456", timeout=10)
+        assert search.status_code < 500
     finally:
         server.terminate()
         server.wait(timeout=30)
     logged = access_log.read_text() + (tmp_path / "error.log").read_text()
     assert "/at/sms/delivery?token=[redacted]" in logged
     assert CALLBACK_TOKEN not in logged
+    assert "76+12+34+60" not in logged and "22376123456" not in logged and "q=[phone]" in logged
+
+
+def test_an_opt_out_is_logged_by_reference_not_by_number(db, caplog):
+    from service.care.patients import add_patient, opt_out
+
+    with db.session() as session:
+        reference = add_patient(session, "+22376123499", "fr").reference
+        with caplog.at_level(logging.INFO):
+            opt_out(session, "+22376123499", "sms")
+
+    line = next(record.getMessage() for record in caplog.records if "opt-out" in record.getMessage())
+    assert reference in line and "76123499" not in line
+
+
+def test_a_database_error_line_names_the_statement_not_its_values(db):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError) as raised, db.engine.connect() as connection:
+        connection.execute(
+            text("SELECT * FROM no_such_table WHERE phone = :phone"), {"phone": "+22376123498"}
+        )
+    assert "+22376123498" not in str(raised.value)

@@ -220,7 +220,8 @@ def opt_out(
             due_at=now,
             patient_id=patients[0].id,
         )
-    log.info("opt-out of %s from %s: %d patient(s) newly opted out", phone, source, newly)
+    references = ", ".join(patient.reference for patient in patients) or "no patient"
+    log.info("opt-out from %s (%s): %d patient(s) newly opted out", source, references, newly)
     return newly
 
 
