@@ -20,12 +20,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from service.errors import DomainError, ErrorKind
 from service.models import USER_ROLES, AuditEntry, User
 from service.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 estimate: 3 resists an offline attack on a slow hash
+GUESS_CHECKED = 100  # zxcvbn's work grows with the length; a longer password is long enough
 # One person's failures for their own account from one address lock that pair for FAILURE_WINDOW. Failures
 # that others may have caused (from the same address, say behind one office's connection, or against the
 # account from anywhere) only slow each further try, up to MAX_DELAY_SECONDS: nobody can lock a coordinator
@@ -67,17 +71,32 @@ def may(role: str, needed: str) -> bool:
     return ROLE_RANK[role] >= ROLE_RANK[needed]
 
 
-def hash_password(password: str) -> str:
-    check_password(password)
+def hash_password(password: str, email: str = "") -> str:
+    check_password(password, email)
     return _hasher.hash(password)
 
 
-def check_password(password: str) -> None:
+def check_password(password: str, email: str = "") -> None:
+    """Refuse a password that is short, too long to hash quickly, or easy to guess: common, repetitive, a
+    keyboard run or a date, by zxcvbn's estimate (its dictionaries, sequences and repeats), with the
+    account's own email and "Jigi" counted as known words."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             "The password must have at least %(count)s characters.",
             field="password",
             count=MIN_PASSWORD_LENGTH,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(
+            "The password must have at most %(count)s characters.",
+            field="password",
+            count=MAX_PASSWORD_LENGTH,
+        )
+    known = [word for word in (email, email.partition("@")[0], "jigi", "console") if word]
+    if zxcvbn(password[:GUESS_CHECKED], user_inputs=known)["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            "This password is too easy to guess: use three or four unrelated words, or a longer phrase.",
+            field="password",
         )
 
 
@@ -95,7 +114,10 @@ def create_user(session: Session, email: str, password: str, role: str, name: st
     if find_user(session, email) is not None:
         raise AccountError("This address already has an account.", kind=ErrorKind.CONFLICT, field="email")
     user = User(
-        email=email, name=(name or "").strip() or None, role=role, password_hash=hash_password(password)
+        email=email,
+        name=(name or "").strip() or None,
+        role=role,
+        password_hash=hash_password(password, email),
     )
     session.add(user)
     session.flush()
@@ -143,7 +165,7 @@ def update_user(
     if password or role != user.role or active != user.active:
         end_sessions(user)  # a session opened with the old password or rights ends with them
     if password:
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password, user.email)
     user.role, user.active = role, active
 
 

@@ -62,6 +62,24 @@ def test_short_password_unknown_role_and_taken_email_are_refused(db, user):
     assert short.value.text("fr") == "Le mot de passe doit avoir au moins 10 caractères."
 
 
+@pytest.mark.parametrize(
+    "password", ["aaaaaaaaaa", "1234567890", "password123", "azertyuiop", "awa@jigi.ml1", "qwertyuiop12"]
+)
+def test_a_common_or_repetitive_password_is_refused_however_long(db, password):
+    with db.session() as session, pytest.raises(AccountError) as refused:
+        create_user(session, "awa@jigi.ml", password, "viewer")
+    assert refused.value.field == "password"
+    assert refused.value.text("fr").startswith("Ce mot de passe est trop facile à deviner")
+
+
+@pytest.mark.parametrize(
+    "password", ["correct horse battery", "Tombouctou-2026-nord", "un mot de passe de phrase"]
+)
+def test_a_phrase_or_unrelated_words_are_accepted(db, password):
+    with db.session() as session:
+        assert create_user(session, "awa@jigi.ml", password, "viewer").email == "awa@jigi.ml"
+
+
 def test_right_password_logs_in_and_records_the_time(db, client_redis, user):
     assert login(db, client_redis, PASSWORD, NOW).last_login_at == NOW
 

@@ -33,9 +33,9 @@ def init_app(app: Flask) -> None:
 def users_create(email: str, role: str, name: str | None) -> None:
     """Create an account; the password is read from JIGI_PASSWORD, or asked twice (hidden)."""
     password = os.environ.get("JIGI_PASSWORD") or click.prompt(
-        "Password (10 characters or more)", hide_input=True, confirmation_prompt=True
+        "Password (10 characters or more, not easy to guess)", hide_input=True, confirmation_prompt=True
     )
-    check_password(password)
+    check_password(password, email)
     with get_db().session() as session:
         user = create_user(session, email, password, role, name)
         record_audit(session, CLI_ACTOR, "user_created", {"email": user.email, "role": user.role})
