@@ -5,7 +5,9 @@ PY := $(VENV)/bin/python
 PHONE ?= +22376123456
 URL ?= http://127.0.0.1:8000
 
-.PHONY: run test lint browser locales ussd at-server orange-server android-server bench screenshots clean
+FUZZ_FACTOR ?= 10
+
+.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +27,12 @@ run: $(VENV)/.runtime locales
 
 test: $(VENV)/.dev locales browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The property tests (every callback, API operation, console form and query, USSD input; schemathesis over
+# the OpenAPI document with every check) with FUZZ_FACTOR times their everyday examples.
+fuzz: $(VENV)/.dev locales
+	JIGI_FUZZ_FACTOR=$(FUZZ_FACTOR) $(PY) -m pytest -q tests/test_bad_input.py \
+	  tests/test_console_forms_fuzz.py tests/test_ussd_fuzz.py tests/test_api_openapi.py
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

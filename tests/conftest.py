@@ -23,6 +23,15 @@ from service.migrate import upgrade
 from service.redis_conn import embedded_url, start_embedded
 
 CALLBACK_TOKEN = "test-callback-token"
+# `make fuzz` (a step of CI) runs the property tests with this many times their everyday examples.
+FUZZ_FACTOR = max(1, int(os.environ.get("JIGI_FUZZ_FACTOR", "1")))
+
+
+def examples(everyday: int) -> int:
+    """How many examples a property test draws: `everyday` in `make test`, more in `make fuzz`."""
+    return everyday * FUZZ_FACTOR
+
+
 pytest_plugins = ("sms_fixtures",)  # the SMS area's fixtures: local gateway servers, worker processes
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from conftest import CALLBACK_TOKEN
+from conftest import CALLBACK_TOKEN, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_console_support import sign_in
@@ -83,7 +83,7 @@ def admin(app, client, db):
     return sign_in(app, client, db, "admin")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(value=st.text(max_size=30))
 def test_no_console_filter_value_makes_a_server_error(client, admin, value):
     for name in ("status", "urgency", "category", "district", "since", "q"):
@@ -99,7 +99,7 @@ CALLBACKS = {
 }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(
     path=st.sampled_from(sorted(CALLBACKS)),
     data=st.data(),
@@ -129,7 +129,7 @@ def api_operations(app) -> list[tuple[str, str]]:
     )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_no_api_request_makes_a_server_error(app, client, api_headers, data):
     method, rule = data.draw(st.sampled_from(api_operations(app)))
@@ -156,7 +156,7 @@ def console_pages(app) -> list[str]:
     )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_no_console_query_string_makes_a_server_error(app, client, admin, data):
     page = data.draw(st.sampled_from(console_pages(app)))
@@ -187,7 +187,7 @@ def test_no_console_query_string_makes_a_server_error(app, client, admin, data):
     assert response.status_code < 500, (page, query, response.get_data(as_text=True)[:300])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(
     path=st.sampled_from(["/gateways/orange/delivery", "/gateways/orange/inbound"]),
     body=JSON

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
-from conftest import CALLBACK_TOKEN
+from conftest import CALLBACK_TOKEN, examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +21,9 @@ INPUT = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(inputs=st.lists(INPUT, max_size=14), phone=st.sampled_from(PHONES), stepwise=st.booleans())
 def test_random_input_never_breaks_the_session(app, demo, inputs, phone, stepwise):
     client = app.test_client()

@@ -22,7 +22,7 @@ from service.models import API_SCOPES
 
 PREFIX = "/api/v1"
 ERROR_RESPONSES = {
-    400: "The body is not a JSON object.",
+    400: "The request carries a NUL character (no text may hold one), or the body is not a JSON object.",
     401: "No token, or an unknown token.",
     403: "The token is revoked, or read-only on a write operation.",
     404: "No such resource.",
@@ -212,14 +212,14 @@ def _build(app: Flask) -> dict[str, Any]:
 
 
 def _operation(declared: Operation, rule: str, schemas: Schemas) -> dict[str, Any]:
-    """One operation; every operation can answer 401 and 403 (token missing, revoked or read-only), and
-    503 while the database is unavailable."""
+    """One operation; every operation can answer 400 (a NUL character anywhere), 401 and 403 (token
+    missing, revoked or read-only), and 503 while the database is unavailable."""
     parameters = [_path_parameter(rule, converter, name) for converter, name in _PATH_ARGUMENT.findall(rule)]
     if declared.query is not None:
         parameters += _query_parameters(schemas.of(declared.query))
     if declared.status == 201:  # every creation accepts a key that makes its retries safe
         parameters.append(IDEMPOTENCY_KEY)
-    errors = sorted({401, 403, 503, *declared.errors})
+    errors = sorted({400, 401, 403, 503, *declared.errors})
     result: dict[str, Any] = {
         "summary": declared.summary,
         "responses": {
