@@ -11,7 +11,7 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import MoveRoundForm, RoundForm
-from service.console.web import actor, language, settings, show_refusal, t, tn
+from service.console.web import actor, language, local_today, show_refusal, t, tn
 from service.db import get_db
 from service.errors import DomainError
 from service.models import MobileUnitRound, Place, PlaceLevel
@@ -23,7 +23,6 @@ from service.referrals.rounds import (
     plan_round,
     recent_rounds,
 )
-from service.timeutil import utcnow
 
 
 def _place_choices(session: Session, groups: list[RequestGroup]) -> dict[int, str]:
@@ -36,10 +35,6 @@ def _place_choices(session: Session, groups: list[RequestGroup]) -> dict[int, st
     for place in session.scalars(villages):
         choices.setdefault(place.id, place.name)
     return choices
-
-
-def _today():
-    return utcnow().astimezone(settings().tz).date()
 
 
 @bp.route("/rounds", methods=["GET", "POST"])
@@ -58,7 +53,7 @@ def rounds():
                     place_ids=form.places.data,
                     actor=actor(),
                     note=form.note.data,
-                    today=_today(),
+                    today=local_today(),
                 )
             except DomainError as error:
                 show_refusal(form, error, "places")
@@ -98,7 +93,7 @@ def round_change(round_id: int, change: str):
                 if change == "cancel":
                     told = cancel_round(session, round_, actor())
                 elif form.validate():
-                    told = move_round(session, round_, form.visit_date.data, actor(), today=_today())
+                    told = move_round(session, round_, form.visit_date.data, actor(), today=local_today())
                 else:
                     flash(t("Donnez la nouvelle date."), "error")
                     return redirect(url_for("console.rounds"))

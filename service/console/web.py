@@ -186,9 +186,14 @@ def requested_range(default_days: int | None = None) -> DayRange:
     """The `since`/`until` days of the query string; with `default_days`, the last days up to today."""
     first, last = parse_day(request.args.get("since")), parse_day(request.args.get("until"))
     if default_days and first is None and last is None:
-        last = utcnow().astimezone(settings().tz).date()
+        last = local_today()
         first = last - timedelta(days=default_days - 1)
     return day_range(first, last)
+
+
+def local_today() -> date:
+    """Today in the configured zone."""
+    return utcnow().astimezone(settings().tz).date()
 
 
 def page_url(number: int) -> str:
