@@ -58,9 +58,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     Compress(app)  # pages are text: gzip makes the dashboard about a tenth of its size on a slow link
     app.add_url_rule("/", "home", lambda: redirect("/console/"))
     return app
-
-
-def get_settings(app: Flask | None = None) -> Settings:
-    from flask import current_app
-
-    return (app or current_app).extensions["jigi.settings"]

@@ -13,8 +13,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from service import get_settings, migrate, translations
+from service import migrate, translations
 from service.accounts import record_audit, required_reason
+from service.config import get_settings
 from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
 from service.exports import export_appointments, export_messages, export_referrals, export_visits
@@ -212,7 +213,7 @@ def oncall_list() -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo places, volunteers and on-call clinicians; running it again changes nothing."""
-    from service import get_settings
+    from service.config import get_settings
     from service.demo import load_demo
 
     with get_db().session() as session:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask import Flask, current_app
+
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"
 DEV_CALLBACK_TOKEN = "dev-callback-token"
 # The SMS gateways Jigi has an adapter for (service/sms/gateway.py ADAPTERS).
@@ -197,11 +199,15 @@ class Settings:
         return settings
 
 
+def get_settings(app: Flask | None = None) -> Settings:
+    """The settings of `app` (default: the current app), read once by `create_app`."""
+    return (app or current_app).extensions["jigi.settings"]
+
+
 # Secrets a production service refuses: the development defaults, anything shorter than this, and the
 # placeholders of docs/deploy.md (anyone who read the docs could sign a session with them).
 MIN_SECRET_LENGTH = 32
 KNOWN_SECRETS = (DEV_SECRET_KEY, DEV_CALLBACK_TOKEN, "test-callback-token")
-MAKE_ONE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 MAKE_ONE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 PLACEHOLDER_MARKS = ("change-me", "changeme", "placeholder", "example", "secret-key", "xxxx")
 

@@ -10,8 +10,7 @@ from flask import Flask, current_app
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from service import get_settings
-from service.config import Settings
+from service.config import Settings, get_settings
 
 EMBEDDED_DB = Path("instance/redis/jigi.rdb")
 

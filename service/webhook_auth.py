@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import abort, request
 
-from service import get_settings
+from service.config import get_settings
 
 
 def require_callback_token(view: Callable[..., Any]) -> Callable[..., Any]:

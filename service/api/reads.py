@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from service import get_settings
 from service.api import schemas
 from service.api.blueprint import ID, bp, by_id, by_reference
 from service.api.errors import ApiError
@@ -22,6 +21,7 @@ from service.api.resources import (
     visit_request_json,
 )
 from service.api.schemas import dump, local_moment
+from service.config import get_settings
 from service.db import get_db
 from service.models import (
     Appointment,

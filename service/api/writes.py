@@ -14,7 +14,6 @@ from flask import Response, g, jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service import get_settings
 from service.accounts import record_audit
 from service.api import schemas
 from service.api.blueprint import ID, bp, by_id, by_reference
@@ -26,6 +25,7 @@ from service.care.appointments import cancel_appointment, move_appointment, sche
 from service.care.localtime import WEEKDAYS
 from service.care.medication import add_medication_plan
 from service.care.patients import add_patient, place_for
+from service.config import get_settings
 from service.db import get_db
 from service.models import Appointment, Patient, Referral
 

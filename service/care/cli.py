@@ -7,7 +7,6 @@ from datetime import timedelta
 import click
 from sqlalchemy import select
 
-from service import get_settings
 from service.care.appointments import appointment_by_id, cancel_appointment, schedule_appointment
 from service.care.demo import load_demo_care
 from service.care.erasure import erase_patient
@@ -16,6 +15,7 @@ from service.care.localtime import local_date, parse_date, parse_local_datetime,
 from service.care.medication import add_medication_plan
 from service.care.patients import add_patient, find_patient, place_for
 from service.cli import CLI_ACTOR, DEMO_DIR, Commands, fail
+from service.config import get_settings
 from service.db import get_db
 from service.errors import DomainError
 from service.i18n import format_local

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from service import get_settings
 from service.care.patients import opt_out
 from service.care.replies import DuplicateInbound, InboundSms, gateway_time, receive_sms
+from service.config import get_settings
 from service.db import get_db
 from service.phones import InvalidPhone
 from service.timeutil import utcnow

@@ -12,8 +12,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 from werkzeug.exceptions import HTTPException
 
-from service import get_settings
 from service.accounts import may
+from service.config import get_settings
 from service.console import labels
 from service.console.blueprint import bp, csrf
 from service.console.web import (

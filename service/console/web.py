@@ -14,8 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from wtforms import Form
 
-from service import get_settings
-from service.config import Settings
+from service.config import Settings, get_settings
 from service.errors import DomainError
 from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, ngettext
 from service.timeutil import local_days, plausible, utcnow

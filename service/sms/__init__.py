@@ -7,8 +7,8 @@ import requests
 from flask import Flask
 from sqlalchemy import func, select
 
-from service import get_settings
 from service.cli import Commands, fail
+from service.config import get_settings
 from service.db import get_db
 from service.models import OutboundMessage, SystemAlert
 from service.periodic import PassContext, run_locked

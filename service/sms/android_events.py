@@ -15,9 +15,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from service import get_settings
 from service.care.replies import InboundSms, gateway_time
 from service.care.webhooks import receive
+from service.config import get_settings
 from service.sms.callbacks import PLAIN, store_report
 from service.timeutil import utcnow
 from service.webhook_auth import require_callback_token

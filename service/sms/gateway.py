@@ -17,8 +17,7 @@ import requests
 from flask import Flask
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from service import get_settings
-from service.config import Settings
+from service.config import Settings, get_settings
 
 
 class Outcome(StrEnum):

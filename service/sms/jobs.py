@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from flask import current_app
 
-from service import get_settings
+from service.config import get_settings
 from service.db import get_db
 from service.sms.gateway import get_gateway
 from service.sms.sender import deliver_batch

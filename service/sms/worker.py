@@ -15,7 +15,7 @@ import redis
 from flask import Flask
 from rq import Queue, SimpleWorker
 
-from service import get_settings
+from service.config import get_settings
 from service.db import get_db
 from service.periodic import PassContext, run_locked
 from service.redis_conn import connect

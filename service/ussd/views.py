@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from service import get_settings
+from service.config import get_settings
 from service.db import get_db
 from service.phones import InvalidPhone, normalize_phone
 from service.redis_conn import get_redis
