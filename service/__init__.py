@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         cli,
         console,
         db,
+        gateways,
         headers,
         health,
         input_guard,
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ussd.init_app(app)
     referrals.init_app(app)
     sms.init_app(app)
+    gateways.init_app(app)
     care.init_app(app)
     api.init_app(app)
     console.init_app(app)

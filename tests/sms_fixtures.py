@@ -23,9 +23,10 @@ from service.config import Settings
 from service.db import Database
 from service.devtools.at_server import ATServer
 from service.devtools.orange_server import OrangeServer
+from service.gateways import make_gateway
+from service.gateways.port import Outgoing
 from service.models import OutboundMessage
 from service.outbox.rows import schedule_message
-from service.sms.gateway import Outgoing, make_gateway
 from service.sms.sender import deliver
 from service.sms.sweeper import claim_due
 

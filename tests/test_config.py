@@ -6,10 +6,18 @@ from pathlib import Path
 import pytest
 
 from service.config import ConfigError, Settings
+from service.gateways import check_settings
+
+
+def settings_of(environ):
+    """What a process started with `environ` runs on: the settings, checked by the gateways too."""
+    settings = Settings.from_env(environ)
+    check_settings(settings)
+    return settings
 
 
 def test_development_defaults_need_no_environment():
-    settings = Settings.from_env({})
+    settings = settings_of({})
     assert settings.database_url.startswith("sqlite:///")
     assert settings.timezone == "Africa/Bamako"
     assert settings.port == 8000
@@ -30,7 +38,7 @@ def test_development_defaults_need_no_environment():
 )
 def test_malformed_value_fails_naming_the_variable(name, value):
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env({name: value})
+        settings_of({name: value})
     assert raised.value.name == name
     assert name in str(raised.value)
 
@@ -38,7 +46,7 @@ def test_malformed_value_fails_naming_the_variable(name, value):
 def test_production_requires_secrets():
     environ = {"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db", "REDIS_URL": "redis://r:6379/0"}
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env(environ)
+        settings_of(environ)
     assert raised.value.name == "SECRET_KEY"
 
 
@@ -66,12 +74,12 @@ PRODUCTION = {
 )
 def test_production_refuses_a_known_placeholder_or_weak_secret_naming_it(name, value):
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env({**PRODUCTION, name: value})
+        settings_of({**PRODUCTION, name: value})
     assert raised.value.name == name
 
 
 def test_production_starts_with_long_random_secrets():
-    assert Settings.from_env(PRODUCTION).is_production
+    assert settings_of(PRODUCTION).is_production
 
 
 def test_production_with_the_android_gateway_needs_a_strong_signing_key():
@@ -84,29 +92,29 @@ def test_production_with_the_android_gateway_needs_a_strong_signing_key():
     }
     for weak in ("", "CHANGE-ME"):
         with pytest.raises(ConfigError) as raised:
-            Settings.from_env({**android, "ANDROID_GATEWAY_SIGNING_KEY": weak})
+            settings_of({**android, "ANDROID_GATEWAY_SIGNING_KEY": weak})
         assert raised.value.name == "ANDROID_GATEWAY_SIGNING_KEY"
-    assert Settings.from_env({**android, "ANDROID_GATEWAY_SIGNING_KEY": STRONG}).gateways == ("android",)
+    assert settings_of({**android, "ANDROID_GATEWAY_SIGNING_KEY": STRONG}).gateways == ("android",)
 
 
 def test_production_refuses_the_embedded_redis():
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env({"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db"})
+        settings_of({"JIGI_ENV": "production", "DATABASE_URL": "sqlite:///x.db"})
     assert raised.value.name == "REDIS_URL"
 
 
 def test_africastalking_gateway_requires_an_api_key():
     with pytest.raises(ConfigError) as raised:
-        Settings.from_env({"SMS_GATEWAY": "africastalking"})
+        settings_of({"SMS_GATEWAY": "africastalking"})
     assert raised.value.name == "AT_API_KEY"
 
 
 def test_quiet_hours_off_disables_them():
-    assert Settings.from_env({"QUIET_HOURS": "off"}).quiet_hours is None
+    assert settings_of({"QUIET_HOURS": "off"}).quiet_hours is None
 
 
 def test_hotline_is_normalised_to_e164():
-    assert Settings.from_env({"HOTLINE": "80 00 12 34"}).hotline == "+22380001234"
+    assert settings_of({"HOTLINE": "80 00 12 34"}).hotline == "+22380001234"
 
 
 @pytest.mark.parametrize(
@@ -130,7 +138,7 @@ def test_entry_points_stop_with_the_variable_at_fault_not_a_traceback(entry_poin
 
 
 def test_several_gateways_are_read_in_order():
-    settings = Settings.from_env(
+    settings = settings_of(
         {
             "SMS_GATEWAY": " Orange , android",
             "ORANGE_CLIENT_ID": "id",
@@ -159,6 +167,6 @@ def test_several_gateways_are_read_in_order():
 )
 def test_a_gateway_without_what_it_needs_is_refused_naming_the_variable(environ, variable):
     with pytest.raises(ConfigError) as refused:
-        Settings.from_env(environ)
+        settings_of(environ)
 
     assert refused.value.name == variable

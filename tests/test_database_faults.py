@@ -23,9 +23,9 @@ from test_console_support import sign_in
 from test_ussd_endpoint import MOUSSA
 
 from service import create_app
+from service.gateways.reports import KEPT_REPORTS_KEY, store_kept_reports
 from service.models import MessageEvent, OutboundMessage
 from service.periodic import PassContext
-from service.sms.delivery import KEPT_REPORTS_KEY, store_kept_reports
 
 # What the issue asks of a USSD answer and /healthz with the database frozen.
 ANSWER_WITHIN_SECONDS = 5.0

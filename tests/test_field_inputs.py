@@ -15,8 +15,8 @@ from test_console_support import PASSWORD, make_user, sign_in
 from test_ussd_endpoint import MOUSSA, post, screen
 
 from service.api.tokens import create_token
+from service.gateways.android import signature_ok
 from service.models import InboundMessage
-from service.sms.android_events import signature_ok
 
 
 @pytest.fixture

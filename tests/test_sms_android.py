@@ -15,8 +15,8 @@ from sqlalchemy import select
 from service import create_app
 from service.care.patients import add_patient
 from service.devtools.android_server import AndroidServer
+from service.gateways.android import AndroidGateway
 from service.models import MessageEvent, OutboundMessage, SystemAlert
-from service.sms.android_gateway import AndroidGateway
 
 PATIENT = "+22376123456"
 SIGNING_KEY = "test-signing-key"

@@ -15,11 +15,12 @@ from test_console_support import sign_in
 
 from service.devtools.android_server import AndroidServer
 from service.devtools.orange_server import Failure
+from service.gateways import make_gateway
+from service.gateways.chain import GatewayHealth, alert_on_gateways_down, read_health
+from service.gateways.port import Outcome, SendResult
 from service.models import OutboundMessage, SystemAlert
 from service.outbox.kinds import Priority
 from service.periodic import PassContext
-from service.sms.fallback import GatewayHealth, alert_on_gateways_down, read_health
-from service.sms.gateway import Outcome, SendResult, make_gateway
 from service.sms.sender import deliver_batch
 
 PATIENT = "+22376123456"

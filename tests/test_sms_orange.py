@@ -14,8 +14,8 @@ from sqlalchemy import select
 from service import create_app
 from service.care.patients import add_patient
 from service.devtools.orange_server import Failure
+from service.gateways.orange import OrangeGateway
 from service.models import OutboundMessage, SystemAlert
-from service.sms.orange_gateway import OrangeGateway
 
 PATIENT = "+22376123456"
 

@@ -10,9 +10,10 @@ from sms_fixtures import NOON, add_message, outgoing, row, send_due
 from sqlalchemy import select
 
 from service.devtools.at_server import Answer
+from service.gateways import make_gateway
+from service.gateways.africastalking import ACCEPTED_STATUS, STATUS_CODES
+from service.gateways.port import Outcome
 from service.models import MessageEvent, Patient, SystemAlert
-from service.sms.africastalking_gateway import ACCEPTED_STATUS, STATUS_CODES
-from service.sms.gateway import Outcome, make_gateway
 from service.sms.sender import HOLD, deliver
 
 NIGHT = datetime(2025, 5, 12, 22, 0, tzinfo=UTC)

@@ -5,10 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the Africa's Talking callbacks and the `patients`, `appointments`, `medication` commands."""
+    """Register the `patients`, `appointments`, `medication` commands."""
     from service.care.cli import appointments_cli, medication_cli, patients_cli
-    from service.care.webhooks import bp
 
-    app.register_blueprint(bp)
     for group in (patients_cli, appointments_cli, medication_cli):
         app.cli.add_command(group)

@@ -1,5 +1,6 @@
 """French labels (translated through the console catalog) of the codes stored in the database."""
 
+from service.gateways import GATEWAYS
 from service.i18n import _
 from service.outbox.kinds import KINDS
 
@@ -139,12 +140,7 @@ AUDIT_DETAIL = {
     "starts_at": _("début"),
     "detail": _("détail"),
 }
-GATEWAY = {
-    "console": _("Console (essai)"),
-    "africastalking": _("Africa's Talking"),
-    "orange": _("Orange"),
-    "android": _("Téléphone Android"),
-}
+GATEWAY = {name: module.LABEL for name, (module, _adapter) in GATEWAYS.items()}
 LANGUAGE = {"fr": _("Français"), "bm": _("Bambara")}
 # What happened to a referral, as its history shows it (its statuses, and a volunteer's follow-up).
 REFERRAL_EVENT = {

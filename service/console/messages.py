@@ -15,13 +15,13 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.web import actor, paginate, requested_range, settings, t
 from service.db import get_db
+from service.gateways.chain import read_health
 from service.gsm7 import for_sms
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
 from service.outbox.kinds import MESSAGE_KINDS
 from service.outbox.rows import release_held
 from service.outbox.templates import TemplateError, render
 from service.redis_conn import get_redis
-from service.sms.fallback import read_health
 from service.timeutil import utcnow
 
 MOMENTS = ("last_success_at", "last_error_at", "failing_since", "paused_until")

@@ -28,9 +28,9 @@ from werkzeug.wrappers import Request, Response
 
 from service import logs
 from service.config import DEV_CALLBACK_TOKEN
+from service.gateways.africastalking import ACCEPTED_STATUS, STATUS_CODES
+from service.gateways.port import Outcome
 from service.gsm7 import measure
-from service.sms.africastalking_gateway import ACCEPTED_STATUS, STATUS_CODES
-from service.sms.gateway import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from flask import current_app
 
 from service.config import get_settings
 from service.db import get_db
-from service.sms.gateway import get_gateway
+from service.gateways import get_gateway
 from service.sms.sender import deliver_batch
 
 

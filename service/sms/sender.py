@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from service import system_alerts
 from service.config import Settings
 from service.db import Database
+from service.gateways import port as gw
 from service.gsm7 import Encoded, for_sms
 from service.models import OutboundMessage, Patient
 from service.outbox import details
@@ -27,7 +28,6 @@ from service.outbox.discretion import indiscreet
 from service.outbox.kinds import Priority
 from service.outbox.lifecycle import move
 from service.outbox.templates import TemplateError, current_body, render_body
-from service.sms import gateway as gw
 from service.sms.quiet_hours import patient_window, quiet_until
 from service.timeutil import utcnow
 

@@ -1,5 +1,7 @@
-"""Orange's SMS API adapter (Orange Developer, "SMS Africa & Middle East"): the only module that knows
-Orange's OAuth2 token, its OneAPI JSON and its error codes.
+"""Orange's SMS API (Orange Developer, "SMS Africa & Middle East"): sending, its delivery receipts and
+incoming SMS, and the `gateways subscribe` command. The only module that knows Orange's OAuth2 token, its
+OneAPI JSON and its error codes; its local compatible server is `service/devtools/orange_server.py`
+(`make orange-server`).
 
 A token is fetched with the client credentials, kept by the adapter (one per worker process, shared by its
 jobs), renewed a minute before it expires, and fetched again once when Orange answers 401 before the send
@@ -16,12 +18,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import click
 import requests
+from flask import Blueprint, Response, request
+from flask.cli import with_appcontext
 
-from service.config import Settings
-from service.sms.gateway import Outcome, Outgoing, SendResult, transport_failure
+from service.care.replies import InboundSms, gateway_time
+from service.cli import fail
+from service.config import Settings, get_settings
+from service.gateways.callbacks import plain, receive, store_report
+from service.gateways.port import RETRY_LATER_STATUSES, Outcome, Outgoing, SendResult, transport_failure
+from service.i18n import _
+from service.models import MessageStatus
+from service.timeutil import utcnow
+from service.webhook_auth import require_callback_token
 
 log = logging.getLogger(__name__)
+bp = Blueprint("orange", __name__)
+NAME = "orange"
+LABEL = _("Orange")  # as the console names it
+# Variables that must be set when SMS_GATEWAY includes Orange.
+REQUIRED = ("ORANGE_CLIENT_ID", "ORANGE_CLIENT_SECRET")
 
 TOKEN_PATH = "/oauth/v3/token"
 OUTBOUND_PATH = "/smsmessaging/v1/outbound/{sender}/requests"
@@ -36,8 +53,14 @@ EXCEPTION_OUTCOMES: dict[str, Outcome] = {
     "SVC0001": Outcome.TRANSIENT,  # "A service error occurred": Orange's side, try again
     "POL0001": Outcome.PERMANENT,  # policy error (e.g. a destination not allowed by the contract)
 }
-# Statuses that mean "try again later" whatever the body.
-TRANSIENT_STATUSES = {429, 500, 502, 503, 504}
+# A receipt's `deliveryStatus` -> the row status it means (DeliveredToTerminal is final).
+DELIVERY_STATUSES = {
+    "DeliveredToNetwork": MessageStatus.SENT,
+    "MessageWaiting": MessageStatus.SENT,
+    "DeliveryUncertain": MessageStatus.SENT,
+    "DeliveredToTerminal": MessageStatus.DELIVERED,
+    "DeliveryImpossible": MessageStatus.FAILED,
+}
 
 
 @dataclass
@@ -49,7 +72,7 @@ class Token:
 class OrangeGateway:
     """Sends one SMS per request through Orange's SMS API and classifies the answer."""
 
-    name = "orange"
+    name = NAME
 
     def __init__(self, settings: Settings) -> None:
         self.base = settings.orange_api_url.rstrip("/")
@@ -183,10 +206,10 @@ def classify_answer(answer: requests.Response) -> SendResult:
     exception_id, text = _request_error(answer)
     if exception_id is not None:
         outcome = EXCEPTION_OUTCOMES.get(exception_id, Outcome.PERMANENT)
-        if answer.status_code in TRANSIENT_STATUSES:
+        if answer.status_code in RETRY_LATER_STATUSES:
             outcome = Outcome.TRANSIENT
         return SendResult(outcome, reason=f"{answer.status_code} {exception_id} {text}".strip())
-    if answer.status_code in TRANSIENT_STATUSES:
+    if answer.status_code in RETRY_LATER_STATUSES:
         return SendResult(Outcome.TRANSIENT, reason=f"Orange answered {answer.status_code}")
     if answer.status_code == 403:
         return SendResult(Outcome.CONFIG_ERROR, reason=f"Orange forbids sending: {answer.text[:200]}")
@@ -212,3 +235,69 @@ def _token_code(answer: requests.Response) -> str:
     except (ValueError, TypeError, AttributeError):
         return "no code"
     return f"{code} {TOKEN_CODES.get(code, 'unknown code')}"
+
+
+# --- callbacks ----------------------------------------------------------------------------------------
+
+ID_LIMIT, SENDER_LIMIT = 64, 20
+
+
+@bp.post("/gateways/orange/delivery")
+@require_callback_token
+def receipt() -> Response:
+    """Orange's `deliveryInfoNotification`; `callbackData` is the message's resource id."""
+    body: Any = request.get_json(silent=True)
+    try:
+        notification = body["deliveryInfoNotification"]
+        message_id, status = notification["callbackData"], notification["deliveryInfo"]["deliveryStatus"]
+    except (KeyError, TypeError):
+        return plain("Bad delivery receipt: not a deliveryInfoNotification\n", 400)
+    if not isinstance(message_id, str) or not isinstance(status, str):
+        return plain("Bad delivery receipt: callbackData and deliveryStatus must be text\n", 400)
+    reason = status if status == "DeliveryImpossible" else None
+    return store_report(DELIVERY_STATUSES, message_id, status, reason)
+
+
+@bp.post("/gateways/orange/inbound")
+@require_callback_token
+def inbound_sms() -> Response:
+    """Orange's `inboundSMSMessageNotification`: the same reply handling as Africa's Talking's."""
+    body: Any = request.get_json(silent=True)
+    try:
+        message = body["inboundSMSMessageNotification"]["inboundSMSMessage"]
+        fields = {name: message[name] for name in ("messageId", "message", "senderAddress")}
+    except (KeyError, TypeError):
+        return plain("not an inboundSMSMessageNotification with messageId, message, senderAddress", 400)
+    if not all(isinstance(value, str) for value in fields.values()) or not fields["messageId"].strip():
+        return plain("messageId, message and senderAddress must be text", 400)
+    message_id = f"orange:{fields['messageId'].strip()}"  # kept apart from Africa's Talking's ids
+    sender = fields["senderAddress"].strip().removeprefix("tel:")
+    if len(message_id) > ID_LIMIT or len(sender) > SENDER_LIMIT:
+        return plain("too long: messageId or senderAddress", 400)
+    to = message.get("destinationAddress")
+    sms = InboundSms(
+        at_id=message_id,
+        sender=sender,
+        text=fields["message"],
+        to=to.removeprefix("tel:")[:20] if isinstance(to, str) and to else None,
+        sent_at=gateway_time(message.get("dateTime"), utcnow()),
+    )
+    return receive(sms)
+
+
+# --- command ------------------------------------------------------------------------------------------
+
+
+@click.command("subscribe")
+@with_appcontext
+def subscribe_command() -> None:
+    """Ask Orange to post delivery receipts to PUBLIC_URL (SMS_GATEWAY=orange)."""
+    settings = get_settings()
+    if not settings.public_url:
+        fail("set PUBLIC_URL to the https:// address at which Orange reaches Jigi")
+    notify_url = f"{settings.public_url}/gateways/orange/delivery?token={settings.at_callback_token}"
+    try:
+        OrangeGateway(settings).subscribe(notify_url)
+    except (RuntimeError, requests.RequestException) as error:
+        fail(str(error))
+    click.echo(f"Orange will post delivery receipts to {settings.public_url}/gateways/orange/delivery.")

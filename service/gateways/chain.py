@@ -1,4 +1,5 @@
-"""Several gateways in order (`SMS_GATEWAY=orange,android`), and what coordinators see of their health.
+"""Several gateways in order (`SMS_GATEWAY=orange,android`) behind the one port, and what coordinators
+see of their health.
 
 While the first gateway works, everything goes through it. A message moves on to the next gateway only
 when the first surely did not send it:
@@ -23,9 +24,9 @@ import redis
 from sqlalchemy import select
 
 from service import system_alerts
+from service.gateways.port import Gateway, Outcome, Outgoing, SendResult
 from service.models import SystemAlert
 from service.periodic import PassContext, periodic_pass
-from service.sms.gateway import Gateway, Outcome, Outgoing, SendResult
 
 log = logging.getLogger(__name__)
 

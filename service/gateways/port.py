@@ -1,23 +1,21 @@
-"""The SMS gateway port: one `send(Outgoing)` call and a classified answer.
+"""The gateway port: one `send(Outgoing)` call and a classified answer, whatever the provider.
 
-Only the adapter modules know a provider; the sender sees a SendResult whose outcome decides what happens
-to the row. A new provider is a new adapter module registered in ADAPTERS. SMS_GATEWAY names one adapter
-or several in order; the sender always talks to a `GatewayChain` over them (service/sms/fallback.py).
+Only a gateway's own module (`service/gateways/<name>.py`) knows its provider; the sender sees a
+SendResult whose outcome decides what happens to the row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import import_module
 from typing import Protocol
 
-import redis
 import requests
-from flask import Flask
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from service.config import Settings, get_settings
+# HTTP answers that mean "not now": the provider (or the phone) is busy or down, and did not take the
+# message, so sending again later is safe.
+RETRY_LATER_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class Outcome(StrEnum):
@@ -76,37 +74,3 @@ def transport_failure(error: requests.RequestException, timeout: float) -> SendR
     if isinstance(error, requests.Timeout):
         return SendResult(Outcome.UNKNOWN, reason=f"no answer within {timeout} s: {error}")
     return SendResult(Outcome.UNKNOWN, reason=f"request failed after sending: {error}")
-
-
-# SMS_GATEWAY value -> "module:factory"; each factory takes the Settings.
-ADAPTERS = {
-    "console": "service.sms.console_gateway:ConsoleGateway",
-    "africastalking": "service.sms.africastalking_gateway:AfricasTalkingGateway",
-    "orange": "service.sms.orange_gateway:OrangeGateway",
-    "android": "service.sms.android_gateway:AndroidGateway",
-}
-
-
-def make_adapter(name: str, settings: Settings) -> Gateway:
-    """One adapter, imported only when chosen."""
-    module_name, factory = ADAPTERS[name].split(":")
-    return getattr(import_module(module_name), factory)(settings)
-
-
-def make_gateway(settings: Settings, health: redis.Redis | None = None) -> Gateway:
-    """The chain of the adapters SMS_GATEWAY names, in order; `health` keeps their state for the console."""
-    from service.sms.fallback import GatewayChain, GatewayHealth
-
-    adapters = [make_adapter(name, settings) for name in settings.gateways]
-    return GatewayChain(adapters, GatewayHealth(health) if health is not None else None)
-
-
-def get_gateway(app: Flask) -> Gateway:
-    """The app's gateway chain, made on first use."""
-    gateway = app.extensions.get("jigi.sms.gateway")
-    if gateway is None:
-        from service.redis_conn import get_redis
-
-        gateway = make_gateway(get_settings(app), get_redis(app))
-        app.extensions["jigi.sms.gateway"] = gateway
-    return gateway

@@ -1,4 +1,5 @@
-"""Development gateway: prints and logs each SMS instead of sending it."""
+"""The console gateway, for development and training (`make run`): prints and logs each SMS instead of
+sending it."""
 
 from __future__ import annotations
 
@@ -6,15 +7,19 @@ import logging
 import uuid
 
 from service.config import Settings
-from service.sms.gateway import Outcome, Outgoing, SendResult
+from service.gateways.port import Outcome, Outgoing, SendResult
+from service.i18n import _
 
 log = logging.getLogger(__name__)
+NAME = "console"
+LABEL = _("Console (essai)")  # as the console names it
+REQUIRED: tuple[str, ...] = ()
 
 
 class ConsoleGateway:
     """Accepts every message and shows it on standard output."""
 
-    name = "console"
+    name = NAME
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -1,4 +1,7 @@
-"""Africa's Talking adapter: the only module that knows AT's SDK, status codes and failure modes.
+"""Africa's Talking: sending through its SDK, its status codes, and its SMS callbacks (delivery reports,
+incoming SMS, bulk opt-outs). The only module that knows AT's SMS API; its local compatible server is
+`service/devtools/at_server.py` (`make at-server`). The USSD callback is the USSD edge's
+(`service/ussd/views.py`).
 
 The SDK raises `AfricasTalkingException` (the body only, no status code) for a non-2xx answer and lets
 `requests` errors through. A read timeout or a connection cut after the request left is ambiguous: AT may
@@ -14,11 +17,26 @@ from typing import Any
 import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
+from flask import Blueprint, Response, request
 
+from service.care.patients import opt_out
+from service.care.replies import InboundSms, gateway_time
 from service.config import Settings
-from service.sms.gateway import Outcome, Outgoing, SendResult, transport_failure
+from service.db import get_db
+from service.gateways.callbacks import plain, receive, store_report
+from service.gateways.port import Outcome, Outgoing, SendResult, transport_failure
+from service.i18n import _
+from service.models import MessageStatus
+from service.phones import InvalidPhone
+from service.timeutil import utcnow
+from service.webhook_auth import require_callback_token
 
 log = logging.getLogger(__name__)
+bp = Blueprint("africastalking", __name__)
+NAME = "africastalking"
+LABEL = _("Africa's Talking")  # as the console names it
+# Variables that must be set when SMS_GATEWAY includes Africa's Talking.
+REQUIRED = ("AT_API_KEY",)
 
 # AT's per-recipient statusCode: its name in AT's documentation and what it means for the row. The one
 # table of these codes: the local AT server (`service/devtools/at_server.py`) answers from it too.
@@ -38,6 +56,16 @@ STATUS_CODES: dict[int, tuple[str, Outcome]] = {
     501: ("GatewayError", Outcome.TRANSIENT),
     502: ("RejectedByGateway", Outcome.TRANSIENT),
 }
+# A delivery report's `status` -> the row status it means.
+REPORT_STATUSES = {
+    "Sent": MessageStatus.SENT,
+    "Submitted": MessageStatus.SENT,
+    "Buffered": MessageStatus.SENT,
+    "Success": MessageStatus.DELIVERED,
+    "Failed": MessageStatus.FAILED,
+    "Rejected": MessageStatus.FAILED,
+    "Expired": MessageStatus.FAILED,
+}
 # The recipient's `status` text AT gives with an accepted code (the code's name is given otherwise).
 ACCEPTED_STATUS = "Success"
 # AT's body for HTTP 401; the SDK gives us nothing else to recognise bad credentials by.
@@ -47,7 +75,7 @@ BAD_CREDENTIALS_TEXT = "authentication is invalid"
 class AfricasTalkingGateway:
     """Sends through the `africastalking` SDK, one recipient per request, and classifies the answer."""
 
-    name = "africastalking"
+    name = NAME
 
     def __init__(self, settings: Settings) -> None:
         with warnings.catch_warnings():  # the SDK warns about its WhatsApp sandbox, which we do not use
@@ -113,3 +141,56 @@ def classify_reply(reply: Any) -> SendResult:
     if outcome is Outcome.ACCEPTED:
         return SendResult(outcome, message_id=entry.get("messageId"), cost=entry.get("cost"), reason=status)
     return SendResult(outcome, reason=f"{code} {status or name}")
+
+
+# --- callbacks ----------------------------------------------------------------------------------------
+
+INBOUND_REQUIRED = ("from", "to", "id", "text")
+INBOUND_LIMITS = {"id": 64, "from": 20}
+
+
+@bp.post("/at/sms/delivery")
+@require_callback_token
+def delivery_report() -> Response:
+    """AT's form POST about one message."""
+    form = request.form
+    return store_report(
+        REPORT_STATUSES, form.get("id", ""), form.get("status", ""), form.get("failureReason")
+    )
+
+
+@bp.post("/at/sms/inbound")
+@require_callback_token
+def inbound_sms() -> Response:
+    """Store and act on an incoming SMS once; a retry of the same AT id answers 200 and does nothing."""
+    form = request.form
+    missing = [
+        name for name in INBOUND_REQUIRED if name not in form or (name != "text" and not form[name].strip())
+    ]
+    if missing:
+        return plain(f"missing {', '.join(missing)}", 400)
+    too_long = [name for name, limit in INBOUND_LIMITS.items() if len(form[name].strip()) > limit]
+    if too_long:
+        return plain(f"too long: {', '.join(too_long)}", 400)
+    sms = InboundSms(
+        at_id=form["id"].strip(),
+        sender=form["from"].strip(),
+        text=form["text"],
+        to=form.get("to", "").strip()[:20] or None,
+        link_id=form.get("linkId", "").strip()[:64] or None,
+        sent_at=gateway_time(form.get("date"), utcnow()),
+    )
+    return receive(sms)
+
+
+@bp.post("/at/sms/optout")
+@require_callback_token
+def bulk_optout() -> Response:
+    """AT stopped sending to this number: opt its patients out, without a confirmation SMS AT would block."""
+    phone = request.form.get("phoneNumber", "")
+    try:
+        with get_db().session() as session:
+            opt_out(session, phone, source=NAME, confirm=False)
+    except InvalidPhone as error:
+        return plain(f"phoneNumber: {error}", 400)
+    return plain("ok")
