@@ -167,19 +167,6 @@ def volunteers_list() -> None:
             )
 
 
-@volunteers_cli.command("wipe-training")
-def volunteers_wipe_training() -> None:
-    """Delete every record reported by trainees' phones (after a training session); trainees stay."""
-    from service.referrals.training import wipe_training_records
-
-    with get_db().session() as session:
-        counts = wipe_training_records(session)
-        record_audit(session, CLI_ACTOR, "training_wiped", counts)
-    click.echo(
-        f"Training records wiped: {counts['referrals']} referrals, {counts['visit_requests']} visit requests."
-    )
-
-
 @volunteers_cli.command("deactivate")
 @click.argument("phone")
 def volunteers_deactivate(phone: str) -> None:

@@ -101,7 +101,7 @@ class Settings:
     claim_timeout_seconds: int = 120
     send_timeout_seconds: int = 300
     max_send_attempts: int = 6
-    optout_words_extra: tuple[str, ...] = ()  # added to service/care/optout_words.py
+    optout_words_extra: tuple[str, ...] = ()  # added to service/inbox/optout_words.py
     gsm7_conversion: bool = True
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
     referral_feedback_sms: bool = True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -10,6 +12,18 @@ from service.i18n import LANGUAGES
 from service.models import OnCallClinician, PlaceLevel, Volunteer
 from service.phones import normalize_phone
 from service.places import by_code
+
+
+@dataclass
+class Caller:
+    """The columns of a volunteer that a request from their phone uses (a USSD step, what they report),
+    read without building an ORM object."""
+
+    id: int
+    phone: str
+    language: str
+    area_id: int | None
+    training: bool = False  # a trainee's phone: see Volunteer.training
 
 
 class PeopleError(DomainError):

@@ -17,6 +17,7 @@ from service.console.web import actor, paginate, requested_range, settings, t
 from service.db import get_db
 from service.gateways.chain import read_health
 from service.gsm7 import for_sms
+from service.inbox.queue import inbox_query, mark_handled
 from service.models import MESSAGE_STATUSES, InboundMessage, MessageEvent, OutboundMessage, SystemAlert
 from service.outbox.kinds import MESSAGE_KINDS
 from service.outbox.rows import release_held
@@ -121,14 +122,7 @@ def message_release(message_id: int):
 @requires("coordinator")
 def inbox():
     show = request.args.get("show", "open")
-    # A reply that may ask to stop comes first: sending on to someone who said stop is the worse error.
-    query = select(InboundMessage).order_by(
-        (InboundMessage.kind == "possible_optout").desc(),
-        InboundMessage.received_at.desc(),
-        InboundMessage.id.desc(),
-    )
-    if show == "open":
-        query = query.where(InboundMessage.handled.is_(False))
+    query = inbox_query(open_only=show == "open")
     with get_db().session() as session:
         return render_template("console/inbox.html", page=paginate(session, query), show=show, labels=labels)
 
@@ -138,8 +132,7 @@ def inbox():
 def inbox_handled(inbound_id: int):
     with get_db().session() as session:
         item = session.get(InboundMessage, inbound_id) or abort(404)
-        if not item.handled:
-            item.handled, item.handled_at, item.handled_by = True, utcnow(), actor()
+        if mark_handled(item, actor(), utcnow()):
             record_audit(session, actor(), "inbound_handled", {"inbound": item.id})
     flash(t("Message marqué comme traité."))
     return redirect(url_for("console.inbox"))

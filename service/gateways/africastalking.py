@@ -20,12 +20,12 @@ from africastalking.Service import AfricasTalkingException
 from flask import Blueprint, Response, request
 
 from service.care.patients import opt_out
-from service.care.replies import InboundSms, gateway_time
 from service.config import Settings
 from service.db import get_db
 from service.gateways.callbacks import plain, receive, store_report
 from service.gateways.port import Outcome, Outgoing, SendResult, transport_failure
 from service.i18n import _
+from service.inbox.replies import InboundSms, gateway_time
 from service.models import MessageStatus
 from service.phones import InvalidPhone
 from service.timeutil import utcnow

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 import redis
 from flask import Response
 
-from service.care.replies import DuplicateInbound, InboundSms, receive_sms
 from service.config import get_settings
 from service.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, get_db
 from service.gateways.reports import MalformedReport, Report, apply_report, keep_report
+from service.inbox.replies import DuplicateInbound, InboundSms, receive_sms
 from service.models import MessageStatus
 from service.redis_conn import get_redis
 from service.timeutil import utcnow

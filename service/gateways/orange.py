@@ -23,12 +23,12 @@ import requests
 from flask import Blueprint, Response, request
 from flask.cli import with_appcontext
 
-from service.care.replies import InboundSms, gateway_time
 from service.cli import fail
 from service.config import Settings, get_settings
 from service.gateways.callbacks import plain, receive, store_report
 from service.gateways.port import RETRY_LATER_STATUSES, Outcome, Outgoing, SendResult, transport_failure
 from service.i18n import _
+from service.inbox.replies import InboundSms, gateway_time
 from service.models import MessageStatus
 from service.timeutil import utcnow
 from service.webhook_auth import require_callback_token

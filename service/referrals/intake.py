@@ -31,10 +31,10 @@ from service.models import (
     VisitRequest,
     VisitStatus,
 )
+from service.people import Caller
 from service.references import unique_reference
 from service.referrals.alerts import raise_emergency_alert, raise_training_alert
 from service.referrals.triage import may_become
-from service.ussd.registry import Caller
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,10 @@ from service.config import Settings
 from service.db import Database
 from service.i18n import LANGUAGES, _, gettext
 from service.models import Volunteer
+from service.people import Caller
 from service.ussd.engine import Reply, advance, begin
 from service.ussd.menu import Menu
-from service.ussd.registry import Caller, Ctx
+from service.ussd.registry import Ctx
 from service.ussd.screens import BUDGET, gsm, shorten
 from service.ussd.store import UssdStore
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from service.config import Settings
 from service.i18n import gettext
+from service.people import Caller
 
 # source(ctx) -> [(key stored in the answers, label shown)]; validator(ctx, raw) -> value or InvalidInput;
 # action(ctx) -> values added to the answers (e.g. a reference); context(ctx) -> %(name)s values of a text.
@@ -28,17 +29,6 @@ class InvalidInput(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass
-class Caller:
-    """The columns of a volunteer that a USSD request uses, read without building an ORM object."""
-
-    id: int
-    phone: str
-    language: str
-    area_id: int | None
-    training: bool = False  # a trainee's phone: see Volunteer.training
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.care.optout_words import Intent, optout_intent
-from service.care.replies import normalize_reply
+from service.inbox.optout_words import Intent, optout_intent
+from service.inbox.replies import normalize_reply
 
 OPTING_OUT = [
     "STOP",

@@ -1,5 +1,6 @@
-"""Incoming SMS: each is stored once (AT retries until it gets 200) and classified: opt-out, an
-appointment confirmation, an on-call clinician's acknowledgement, or a message coordinators read."""
+"""Receiving an incoming SMS: each is stored once (gateways retry until they get 200) and classified:
+opt-out, an appointment confirmation, an on-call clinician's acknowledgement, or a message coordinators
+read."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.care.appointments import confirm_appointment, reminded_appointment
-from service.care.optout_words import Intent, optout_intent
 from service.care.patients import opt_out
 from service.config import Settings
 from service.gsm7 import plain_letters
-from service.models import InboundMessage
+from service.inbox.optout_words import Intent, optout_intent
+from service.models import InboundKind, InboundMessage
 from service.phones import InvalidPhone, normalize_phone
 from service.referrals.alerts import acknowledge_alert
 from service.timeutil import plausible
@@ -24,7 +25,7 @@ CONFIRM_WORDS = ("1", "OUI", "AWO")  # AWÔ and AWƆ normalise to AWO
 ACKNOWLEDGE = re.compile(r"OK ([A-Z0-9]+)")
 AUTOMATIC = "jigi"
 # What Jigi acts on by itself; the other replies wait in the coordinators' inbox.
-HANDLED = ("optout", "alert_ack", "confirm")
+HANDLED = (InboundKind.OPTOUT, InboundKind.ALERT_ACK, InboundKind.CONFIRM)
 
 
 class DuplicateInbound(Exception):
@@ -84,7 +85,7 @@ def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: date
         text=sms.text,
         normalized=normalize_reply(sms.text),
         link_id=sms.link_id,
-        kind="other",
+        kind=InboundKind.OTHER,
         handled=False,
         received_at=sms.sent_at or now,
     )
@@ -93,7 +94,7 @@ def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: date
         session.flush()
     except IntegrityError:
         raise DuplicateInbound(sms.at_id) from None
-    kind = _act(session, settings, message, now) if valid else "other"
+    kind = _act(session, settings, message, now) if valid else InboundKind.OTHER
     message.kind = kind
     if kind in HANDLED:
         message.handled, message.handled_at, message.handled_by = True, now, AUTOMATIC
@@ -101,18 +102,18 @@ def receive_sms(session: Session, settings: Settings, sms: InboundSms, now: date
     return message
 
 
-def _act(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> str:
+def _act(session: Session, settings: Settings, message: InboundMessage, now: datetime) -> InboundKind:
     phone, text = message.sender, message.normalized
     intent = optout_intent(text, settings)
     if intent is Intent.OPTOUT:
         opt_out(session, phone, source="sms", now=now)
-        return "optout"
+        return InboundKind.OPTOUT
     acknowledged = ACKNOWLEDGE.fullmatch(text)
     if acknowledged and acknowledge_alert(session, acknowledged.group(1), phone, now):
-        return "alert_ack"
+        return InboundKind.ALERT_ACK
     if text in CONFIRM_WORDS:
         appointment = reminded_appointment(session, phone, now)
         if appointment is not None:
             confirm_appointment(session, appointment, now)
-            return "confirm"
-    return "possible_optout" if intent is Intent.POSSIBLE_OPTOUT else "other"
+            return InboundKind.CONFIRM
+    return InboundKind.POSSIBLE_OPTOUT if intent is Intent.POSSIBLE_OPTOUT else InboundKind.OTHER

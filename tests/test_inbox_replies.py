@@ -8,7 +8,7 @@ from test_console_support import sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient
-from service.care.replies import normalize_reply
+from service.inbox.replies import normalize_reply
 from service.models import Appointment, InboundMessage, OutboundMessage, Patient
 from service.timeutil import utcnow
 
