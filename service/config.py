@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
@@ -123,55 +124,16 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Build settings from `environ` (default: the process environment)."""
-        env = os.environ if environ is None else environ
-        reader = _Reader(env)
-        mode = reader.choice("JIGI_ENV", ("development", "production", "test"), "development")
-        production = mode == "production"
-        settings = cls(
-            env=mode,
-            database_url=reader.text("DATABASE_URL", None if production else cls.database_url),
-            redis_url=reader.text("REDIS_URL", None) if production else env.get("REDIS_URL") or None,
-            secret_key=reader.text("SECRET_KEY", None if production else DEV_SECRET_KEY),
-            at_callback_token=reader.text("AT_CALLBACK_TOKEN", None if production else DEV_CALLBACK_TOKEN),
-            timezone=reader.timezone("TIMEZONE", cls.timezone),
-            host=reader.text("HOST", cls.host),
-            port=reader.integer("PORT", cls.port, 1, 65535),
-            hotline=reader.phone("HOTLINE", None if production else cls.hotline),
-            sms_gateway=reader.gateways("SMS_GATEWAY", "console"),
-            at_username=reader.text("AT_USERNAME", cls.at_username),
-            at_api_key=env.get("AT_API_KEY", ""),
-            at_sender_id=env.get("AT_SENDER_ID") or None,
-            at_api_url=reader.url("AT_API_URL"),
-            at_timeout_seconds=reader.number("AT_TIMEOUT_SECONDS", cls.at_timeout_seconds, 0.1, 60),
-            orange_api_url=reader.url("ORANGE_API_URL") or cls.orange_api_url,
-            orange_client_id=env.get("ORANGE_CLIENT_ID", ""),
-            orange_client_secret=env.get("ORANGE_CLIENT_SECRET", ""),
-            orange_sender_address=reader.orange_sender("ORANGE_SENDER_ADDRESS", cls.orange_sender_address),
-            orange_sender_name=env.get("ORANGE_SENDER_NAME") or None,
-            android_gateway_url=reader.url("ANDROID_GATEWAY_URL"),
-            android_gateway_username=env.get("ANDROID_GATEWAY_USERNAME", ""),
-            android_gateway_password=env.get("ANDROID_GATEWAY_PASSWORD", ""),
-            android_gateway_signing_key=env.get("ANDROID_GATEWAY_SIGNING_KEY", ""),
-            public_url=reader.url("PUBLIC_URL"),
-            db_connect_timeout_seconds=reader.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, 2, 60),
-            db_wait_timeout_seconds=reader.number("DB_WAIT_TIMEOUT_SECONDS", 1.5, 0.1, 600),
-            quiet_hours=parse_quiet_hours("QUIET_HOURS", env.get("QUIET_HOURS", "20:00-08:00")),
-            alert_escalate_minutes=reader.integer("ALERT_ESCALATE_MINUTES", 15, 1, 24 * 60),
-            appointment_reminders=reader.reminder_offsets("APPOINTMENT_REMINDERS", cls.appointment_reminders),
-            followup_after_missed_hours=reader.integer("FOLLOWUP_AFTER_MISSED_HOURS", 24, 1, 24 * 14),
-            sweep_interval_seconds=reader.number("SWEEP_INTERVAL_SECONDS", 2.0, 0.05, 60),
-            sweep_batch_size=reader.integer("SWEEP_BATCH_SIZE", 100, 1, 10_000),
-            claim_timeout_seconds=reader.integer("CLAIM_TIMEOUT_SECONDS", 120, 1, 86_400),
-            send_timeout_seconds=reader.integer("SEND_TIMEOUT_SECONDS", 300, 1, 86_400),
-            max_send_attempts=reader.integer("MAX_SEND_ATTEMPTS", 6, 1, 100),
-            optout_words_extra=reader.words("OPTOUT_WORDS_BM", cls.optout_words_extra),
-            gsm7_conversion=reader.boolean("GSM7_CONVERSION", True),
-            forbidden_words_extra=reader.phrases("FORBIDDEN_WORDS", ()),
-            referral_feedback_sms=reader.boolean("REFERRAL_FEEDBACK_SMS", True),
-            training_alert_phone=reader.optional_phone("TRAINING_ALERT_PHONE"),
-            trusted_proxy_hops=reader.integer("TRUSTED_PROXY_HOPS", 0, 0, 5),
-        )
+        """Build settings from `environ` (default: the process environment), one VARIABLES row at a time."""
+        reader = _Reader(os.environ if environ is None else environ)
+        production = reader.choice("JIGI_ENV", MODES, cls.env) == "production"
+        defaults = {field.name: field.default for field in fields(cls)}
+        values = {}
+        for variable in VARIABLES:
+            if production and variable.production_required and reader.raw(variable.name) is None:
+                raise ConfigError(variable.name, "is required in production (JIGI_ENV=production)")
+            values[variable.field] = variable.read(reader, variable.name, defaults[variable.field])
+        settings = cls(**values)
         if production:
             check_secret("SECRET_KEY", settings.secret_key)
             check_secret("AT_CALLBACK_TOKEN", settings.at_callback_token)
@@ -181,6 +143,141 @@ class Settings:
 def get_settings(app: Flask | None = None) -> Settings:
     """The settings of `app` (default: the current app), read once by `create_app`."""
     return (app or current_app).extensions["jigi.settings"]
+
+
+Read = Callable[["_Reader", str, Any], Any]
+MODES = ("development", "production", "test")
+
+
+def _bounded(kind: str, low: float, high: float) -> Read:
+    return lambda reader, name, default: getattr(reader, kind)(name, default, low, high)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: the Settings field it fills and how it is read. `secret` ones never show
+    on the console's settings page; `production_required` ones have no default in production."""
+
+    name: str
+    field: str
+    read: Read
+    secret: bool = False
+    production_required: bool = False
+
+
+def _text(reader: _Reader, name: str, default: str | None) -> str | None:
+    return reader.raw(name) or default
+
+
+# Every variable Jigi reads, in the README's order; the README's configuration table lists each of them
+# (a test checks it) and the console's settings page shows those that are not secret.
+VARIABLES = (
+    Variable("JIGI_ENV", "env", lambda reader, name, default: reader.choice(name, MODES, default)),
+    Variable("DATABASE_URL", "database_url", _text, secret=True, production_required=True),
+    Variable("DB_CONNECT_TIMEOUT_SECONDS", "db_connect_timeout_seconds", _bounded("integer", 2, 60)),
+    Variable("DB_WAIT_TIMEOUT_SECONDS", "db_wait_timeout_seconds", _bounded("number", 0.1, 600)),
+    Variable("REDIS_URL", "redis_url", _text, secret=True, production_required=True),
+    Variable("SECRET_KEY", "secret_key", _text, secret=True, production_required=True),
+    Variable("AT_CALLBACK_TOKEN", "at_callback_token", _text, secret=True, production_required=True),
+    Variable(
+        "HOTLINE",
+        "hotline",
+        lambda reader, name, default: reader.phone(name, default),
+        production_required=True,
+    ),
+    Variable("TIMEZONE", "timezone", lambda reader, name, default: reader.timezone(name, default)),
+    Variable("HOST", "host", _text),
+    Variable("PORT", "port", _bounded("integer", 1, 65535)),
+    Variable("SMS_GATEWAY", "sms_gateway", lambda reader, name, default: reader.gateways(name, default)),
+    Variable("AT_USERNAME", "at_username", _text),
+    Variable("AT_API_KEY", "at_api_key", _text, secret=True),
+    Variable("AT_SENDER_ID", "at_sender_id", _text),
+    Variable("AT_API_URL", "at_api_url", lambda reader, name, default: reader.url(name, default)),
+    Variable("AT_TIMEOUT_SECONDS", "at_timeout_seconds", _bounded("number", 0.1, 60)),
+    Variable("ORANGE_CLIENT_ID", "orange_client_id", _text, secret=True),
+    Variable("ORANGE_CLIENT_SECRET", "orange_client_secret", _text, secret=True),
+    Variable(
+        "ORANGE_SENDER_ADDRESS",
+        "orange_sender_address",
+        lambda reader, name, default: reader.orange_sender(name, default),
+    ),
+    Variable("ORANGE_SENDER_NAME", "orange_sender_name", _text),
+    Variable("ORANGE_API_URL", "orange_api_url", lambda reader, name, default: reader.url(name, default)),
+    Variable(
+        "ANDROID_GATEWAY_URL", "android_gateway_url", lambda reader, name, default: reader.url(name, default)
+    ),
+    Variable("ANDROID_GATEWAY_USERNAME", "android_gateway_username", _text),
+    Variable("ANDROID_GATEWAY_PASSWORD", "android_gateway_password", _text, secret=True),
+    Variable("ANDROID_GATEWAY_SIGNING_KEY", "android_gateway_signing_key", _text, secret=True),
+    Variable("PUBLIC_URL", "public_url", lambda reader, name, default: reader.url(name, default)),
+    Variable("QUIET_HOURS", "quiet_hours", lambda reader, name, default: reader.quiet_hours(name, default)),
+    Variable(
+        "APPOINTMENT_REMINDERS",
+        "appointment_reminders",
+        lambda reader, name, default: reader.reminder_offsets(name, default),
+    ),
+    Variable("FOLLOWUP_AFTER_MISSED_HOURS", "followup_after_missed_hours", _bounded("integer", 1, 24 * 14)),
+    Variable("ALERT_ESCALATE_MINUTES", "alert_escalate_minutes", _bounded("integer", 1, 24 * 60)),
+    Variable("SWEEP_INTERVAL_SECONDS", "sweep_interval_seconds", _bounded("number", 0.05, 60)),
+    Variable("SWEEP_BATCH_SIZE", "sweep_batch_size", _bounded("integer", 1, 10_000)),
+    Variable("CLAIM_TIMEOUT_SECONDS", "claim_timeout_seconds", _bounded("integer", 1, 86_400)),
+    Variable("SEND_TIMEOUT_SECONDS", "send_timeout_seconds", _bounded("integer", 1, 86_400)),
+    Variable("MAX_SEND_ATTEMPTS", "max_send_attempts", _bounded("integer", 1, 100)),
+    Variable(
+        "GSM7_CONVERSION", "gsm7_conversion", lambda reader, name, default: reader.boolean(name, default)
+    ),
+    Variable(
+        "OPTOUT_WORDS_BM", "optout_words_extra", lambda reader, name, default: reader.words(name, default)
+    ),
+    Variable(
+        "FORBIDDEN_WORDS",
+        "forbidden_words_extra",
+        lambda reader, name, default: reader.phrases(name, default),
+    ),
+    Variable(
+        "TRAINING_ALERT_PHONE",
+        "training_alert_phone",
+        lambda reader, name, default: reader.optional_phone(name),
+    ),
+    Variable(
+        "REFERRAL_FEEDBACK_SMS",
+        "referral_feedback_sms",
+        lambda reader, name, default: reader.boolean(name, default),
+    ),
+    Variable("TRUSTED_PROXY_HOPS", "trusted_proxy_hops", _bounded("integer", 0, 5)),
+)
+BY_NAME = {variable.name: variable for variable in VARIABLES}
+# Variables a command reads, not a setting of the service (the README lists them too).
+COMMAND_VARIABLES = ("JIGI_PASSWORD",)
+
+
+def value_of(settings: Settings, name: str) -> Any:
+    """The value of the environment variable `name` in `settings`."""
+    return getattr(settings, BY_NAME[name].field)
+
+
+def shown(value: Any) -> str:
+    """A setting's value as the console's settings page and the README write it."""
+    if value is None or value == ():
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple) and all(isinstance(part, time) for part in value):  # quiet hours
+        return "-".join(f"{moment:%H:%M}" for moment in value)
+    if isinstance(value, tuple) and all(isinstance(part, tuple) for part in value):  # reminder offsets
+        return ",".join(f"{days}@{at:%H:%M}" for days, at in value)
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(value)
+
+
+def visible_settings(settings: Settings) -> dict[str, str]:
+    """Each variable that is not secret, with its value in force."""
+    return {
+        variable.name: shown(value_of(settings, variable.name))
+        for variable in VARIABLES
+        if not variable.secret
+    }
 
 
 # Secrets a production service refuses: the development defaults, anything shorter than this, and the
@@ -210,12 +307,12 @@ class _Reader:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
 
-    def _raw(self, name: str) -> str | None:
+    def raw(self, name: str) -> str | None:
         value = self.env.get(name)
         return value.strip() if value is not None and value.strip() != "" else None
 
     def text(self, name: str, default: str | None) -> str:
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             if default is None:
                 raise ConfigError(name, "is required in production (JIGI_ENV=production)")
@@ -223,13 +320,13 @@ class _Reader:
         return value
 
     def choice(self, name: str, allowed: tuple[str, ...], default: str) -> str:
-        value = (self._raw(name) or default).lower()
+        value = (self.raw(name) or default).lower()
         if value not in allowed:
             raise ConfigError(name, f"must be one of {', '.join(allowed)}, got {value!r}")
         return value
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             return default
         try:
@@ -241,7 +338,7 @@ class _Reader:
         return number
 
     def number(self, name: str, default: float, low: float, high: float) -> float:
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             return default
         try:
@@ -253,7 +350,7 @@ class _Reader:
         return number
 
     def boolean(self, name: str, default: bool) -> bool:
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             return default
         if value.lower() in ("1", "true", "yes", "on"):
@@ -263,7 +360,7 @@ class _Reader:
         raise ConfigError(name, f"must be true or false, got {value!r}")
 
     def timezone(self, name: str, default: str) -> str:
-        value = self._raw(name) or default
+        value = self.raw(name) or default
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -280,12 +377,12 @@ class _Reader:
             raise ConfigError(name, str(error)) from None
 
     def optional_phone(self, name: str) -> str | None:
-        return self.phone(name, None) if self._raw(name) is not None else None
+        return self.phone(name, None) if self.raw(name) is not None else None
 
     def gateways(self, name: str, default: str) -> str:
         """One gateway, or several in the order they are tried, comma-separated (which names have an
         adapter is the gateways' own check: `service.gateways.check_settings`)."""
-        value = (self._raw(name) or default).lower()
+        value = (self.raw(name) or default).lower()
         names = [part.strip() for part in value.split(",")]
         if not all(names) or len(set(names)) != len(names):
             raise ConfigError(name, f"must be gateway names, comma-separated, without repeats, got {value!r}")
@@ -293,24 +390,28 @@ class _Reader:
 
     def orange_sender(self, name: str, default: str) -> str:
         """`tel:+` and digits (Mali's is `tel:+2230000`, not a subscriber number, so not checked as one)."""
-        value = self._raw(name) or default
+        value = self.raw(name) or default
         digits = value.removeprefix("tel:+")
         if not value.startswith("tel:+") or not digits.isascii() or not digits.isdigit():
             raise ConfigError(name, f"must look like tel:+2230000, got {value!r}")
         return value
 
-    def url(self, name: str) -> str | None:
-        value = self._raw(name)
+    def url(self, name: str, default: str | None) -> str | None:
+        value = self.raw(name)
         if value is not None and not value.startswith(("http://", "https://")):
             raise ConfigError(name, f"must start with http:// or https://, got {value!r}")
-        return value.rstrip("/") if value else None
+        return value.rstrip("/") if value else default
+
+    def quiet_hours(self, name: str, default: tuple[time, time] | None) -> tuple[time, time] | None:
+        value = self.raw(name)
+        return default if value is None else parse_quiet_hours(name, value)
 
     def phrases(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self._raw(name)
+        value = self.raw(name)
         return default if value is None else split_phrases(value)
 
     def words(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             return default
         return tuple(word.strip().upper() for word in value.split(",") if word.strip())
@@ -319,7 +420,7 @@ class _Reader:
         self, name: str, default: tuple[tuple[int, time], ...]
     ) -> tuple[tuple[int, time], ...]:
         """Parse `-1@18:00,0@08:00`: days relative to the appointment day, at a local time."""
-        value = self._raw(name)
+        value = self.raw(name)
         if value is None:
             return default
         offsets = []

@@ -1,11 +1,13 @@
 import os
+import re
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from service.config import ConfigError, Settings
+from service.config import COMMAND_VARIABLES, VARIABLES, ConfigError, Settings, visible_settings
 from service.gateways import check_settings
 
 
@@ -170,3 +172,33 @@ def test_a_gateway_without_what_it_needs_is_refused_naming_the_variable(environ,
         settings_of(environ)
 
     assert refused.value.name == variable
+
+
+def _readme_variables() -> list[str]:
+    """The variables of the README's configuration table, in its order."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    return [name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])]
+
+
+def test_the_readme_lists_every_variable_jigi_reads_in_the_table_order():
+    assert _readme_variables() == [variable.name for variable in VARIABLES] + list(COMMAND_VARIABLES)
+
+
+def test_every_settings_field_is_filled_by_exactly_one_variable():
+    assert sorted(variable.field for variable in VARIABLES) == sorted(f.name for f in fields(Settings))
+
+
+def test_the_settings_page_shows_values_in_force_and_no_secret():
+    settings = Settings.from_env(
+        {"QUIET_HOURS": "21:00-07:00", "AT_API_KEY": "k" * 40, "FORBIDDEN_WORDS": "a,b"}
+    )
+    shown = visible_settings(settings)
+    assert shown["QUIET_HOURS"] == "21:00-07:00"
+    assert shown["APPOINTMENT_REMINDERS"] == "-1@18:00,0@08:00"
+    assert shown["FORBIDDEN_WORDS"] == "a, b" and shown["GSM7_CONVERSION"] == "true"
+    assert shown["AT_SENDER_ID"] == "—"
+    secrets = {"SECRET_KEY", "AT_CALLBACK_TOKEN", "AT_API_KEY", "DATABASE_URL", "REDIS_URL"}
+    assert secrets <= {variable.name for variable in VARIABLES if variable.secret}
+    assert not secrets & shown.keys() and "k" * 40 not in shown.values()

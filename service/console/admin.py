@@ -14,6 +14,7 @@ from service.accounts import (
     record_audit,
     update_user,
 )
+from service.config import visible_settings
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -112,22 +113,5 @@ def audit():
 @bp.get("/settings")
 @requires("admin")
 def settings_page():
-    current = settings()
-    shown = {
-        "JIGI_ENV": current.env,
-        "TIMEZONE": current.timezone,
-        "HOTLINE": current.hotline,
-        "SMS_GATEWAY": current.sms_gateway,
-        "AT_USERNAME": current.at_username,
-        "AT_SENDER_ID": current.at_sender_id or "—",
-        "QUIET_HOURS": "-".join(f"{moment:%H:%M}" for moment in current.quiet_hours)
-        if current.quiet_hours
-        else "off",
-        "ALERT_ESCALATE_MINUTES": current.alert_escalate_minutes,
-        "APPOINTMENT_REMINDERS": ",".join(f"{days}@{at:%H:%M}" for days, at in current.appointment_reminders),
-        "FOLLOWUP_AFTER_MISSED_HOURS": current.followup_after_missed_hours,
-        "MAX_SEND_ATTEMPTS": current.max_send_attempts,
-        "GSM7_CONVERSION": current.gsm7_conversion,
-        "FORBIDDEN_WORDS": ", ".join(current.forbidden_words_extra),
-    }
+    shown = visible_settings(settings())
     return render_template("console/settings.html", shown=shown)

@@ -15,7 +15,7 @@ import redis
 from flask import Flask
 
 from service.cli import Commands
-from service.config import ConfigError, Settings, check_secret, get_settings
+from service.config import ConfigError, Settings, check_secret, get_settings, value_of
 from service.gateways import africastalking, android, console, orange
 from service.gateways.chain import GatewayChain, GatewayHealth
 from service.gateways.port import Gateway
@@ -43,11 +43,11 @@ def check_settings(settings: Settings) -> None:
     for name in settings.gateways:
         module, _adapter = GATEWAYS[name]
         for variable in module.REQUIRED:
-            if not getattr(settings, variable.lower()):
+            if not value_of(settings, variable):
                 raise ConfigError(variable, f"required when SMS_GATEWAY includes {name}")
         if settings.is_production:
             for variable in getattr(module, "PRODUCTION_SECRETS", ()):
-                check_secret(variable, getattr(settings, variable.lower()))
+                check_secret(variable, value_of(settings, variable))
 
 
 def make_adapter(name: str, settings: Settings) -> Gateway:
