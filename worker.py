@@ -4,7 +4,7 @@ import sys
 
 from service import create_app
 from service.config import stop_on_config_error
-from service.sms.worker import run_worker
+from service.worker.process import run_worker
 
 
 def main() -> int:

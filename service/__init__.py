@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         sms,
         translations,
         ussd,
+        worker,
     )
     from service.outbox.templates import check_defaults
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ussd.init_app(app)
     referrals.init_app(app)
     sms.init_app(app)
+    worker.init_app(app)
     gateways.init_app(app)
     care.init_app(app)
     api.init_app(app)

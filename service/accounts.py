@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -42,6 +43,60 @@ MAX_DELAY_SECONDS = 3.0
 FAILURE_WINDOW = timedelta(minutes=15)
 # What each role may do, from least to most; a role may do everything the roles before it may.
 ROLE_RANK = {"viewer": 0, "coordinator": 1, "admin": 2}
+
+
+class AuditAction(StrEnum):
+    """What the audit log records; the console's audit page names each (console/labels.py)."""
+
+    LOGIN = "login"
+    LOGOUT = "logout"
+    USER_CREATED = "user_created"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_UPDATED = "user_updated"
+    PATIENT_ADDED = "patient_added"
+    PATIENT_VIEWED = "patient_viewed"
+    PATIENT_UPDATED = "patient_updated"
+    PATIENT_ERASED = "patient_erased"
+    PATIENT_OPT_OUT = "patient_opt_out"
+    PATIENT_OPT_IN = "patient_opt_in"
+    REFERRAL_CONTACT_ERASED = "referral_contact_erased"
+    REFERRAL_CONTACTED = "referral_contacted"
+    REFERRAL_SEEN = "referral_seen"
+    REFERRAL_APPOINTMENT_SET = "referral_appointment_set"
+    REFERRAL_CLOSED = "referral_closed"
+    ALERT_TAKEN_IN_CHARGE = "alert_taken_in_charge"
+    APPOINTMENT_ADDED = "appointment_added"
+    APPOINTMENT_MOVE = "appointment_move"
+    APPOINTMENT_CANCEL = "appointment_cancel"
+    APPOINTMENT_ATTENDED = "appointment_attended"
+    MEDICATION_ADDED = "medication_added"
+    MEDICATION_CANCELLED = "medication_cancelled"
+    EXPORT = "export"
+    EXPORT_FULL = "export_full"
+    INBOUND_HANDLED = "inbound_handled"
+    MESSAGE_RELEASED = "message_released"
+    SYSTEM_ALERT_RESOLVED = "system_alert_resolved"
+    TEMPLATE_SAVED = "template_saved"
+    TEMPLATE_RESTORED = "template_restored"
+    ROUND_PLANNED = "round_planned"
+    ROUND_MOVED = "round_moved"
+    ROUND_CANCELLED = "round_cancelled"
+    ONCALL_ADDED = "oncall_added"
+    ONCALL_DEACTIVATED = "oncall_deactivated"
+    VOLUNTEER_ADDED = "volunteer_added"
+    VOLUNTEER_DEACTIVATED = "volunteer_deactivated"
+    TRAINING_WIPED = "training_wiped"
+    TRANSLATION_SAVED = "translation_saved"
+    TRANSLATIONS_IMPORTED = "translations_imported"
+    API_TOKEN_CREATE = "api.token.create"
+    API_TOKEN_REVOKE = "api.token.revoke"
+    API_PATIENT_CREATE = "api.patient.create"
+    API_APPOINTMENT_CREATE = "api.appointment.create"
+    API_APPOINTMENT_CANCEL = "api.appointment.cancel"
+    API_APPOINTMENT_MOVE = "api.appointment.move"
+    API_MEDICATION_PLAN_CREATE = "api.medication_plan.create"
+
+
 # Outside the ranks: a translator may use the translation pages (with admins), and nothing else.
 TRANSLATOR = "translator"
 
@@ -253,7 +308,7 @@ def required_reason(reason: str | None) -> str:
 
 
 def record_audit(
-    session: Session, actor: str, action: str, detail: str | dict[str, Any] | None = None
+    session: Session, actor: str, action: AuditAction, detail: str | dict[str, Any] | None = None
 ) -> AuditEntry:
     """Write who (an email, or `token:<name>` for the partner API) did what, in the caller's transaction."""
     if isinstance(detail, dict):

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from service import migrate, translations
-from service.accounts import record_audit, required_reason
+from service.accounts import AuditAction, record_audit, required_reason
 from service.config import get_settings
 from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
@@ -228,7 +228,7 @@ def _export_command(what: str, export: Callable[..., int], help_text: str) -> cl
             detail = {"what": what, "since": first, "until": last, "rows": rows, **options}
             if given_reason:
                 detail["reason"] = given_reason
-            record_audit(session, CLI_ACTOR, "export_full" if full else "export", detail)
+            record_audit(session, CLI_ACTOR, AuditAction.EXPORT_FULL if full else AuditAction.EXPORT, detail)
         click.echo(f"{rows} {what} exported.", err=True)
 
     if what in FULL_EXPORTS:
@@ -264,7 +264,9 @@ def translations_import(po_file: Any, language: str, translator: str, reviewed: 
     """Store a translator's PO file over the shipped texts (all or nothing); it shows within seconds."""
     with get_db().session() as session:
         count = translations.import_po(session, language, po_file, translator, reviewed, utcnow())
-        record_audit(session, translator, "translations_imported", {"language": language, "rows": count})
+        record_audit(
+            session, translator, AuditAction.TRANSLATIONS_IMPORTED, {"language": language, "rows": count}
+        )
     click.echo(f"{count} texts stored.")
 
 

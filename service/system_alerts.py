@@ -1,25 +1,77 @@
 """Alerts for coordinators: problems that stop messages (no credit, bad gateway configuration, unknown
-sends, a district with no on-call clinician), each shown once until it is resolved."""
+sends, a district with no on-call clinician), each shown once until it is resolved. `KINDS` is the one
+registry of their kinds, with what the console says of each."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.i18n import _
 from service.models import SystemAlert
 
-INSUFFICIENT_BALANCE = "insufficient_balance"
-GATEWAY_CONFIG = "gateway_config"
-UNKNOWN_SENDS = "unknown_sends"
-HELD_SMS = "held_sms"
-GATEWAY_DOWN = "gateway_down"
+
+class AlertKind(StrEnum):
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    GATEWAY_CONFIG = "gateway_config"
+    GATEWAY_DOWN = "gateway_down"
+    UNKNOWN_SENDS = "unknown_sends"
+    HELD_SMS = "held_sms"
+    NO_ONCALL = "no_oncall"  # an emergency alerted nobody: first among the alerts
+
+
+@dataclass(frozen=True)
+class AlertKindInfo:
+    """How the console names a kind of alert, and what a coordinator does about it (French msgids,
+    translated where shown; the alert's technical message is folded below them)."""
+
+    label: str
+    action: str
+
+
+KINDS: dict[AlertKind, AlertKindInfo] = {
+    AlertKind.INSUFFICIENT_BALANCE: AlertKindInfo(
+        _("Plus de crédit SMS"), _("Rechargez le compte SMS. Les SMS attendent et partiront ensuite.")
+    ),
+    AlertKind.GATEWAY_CONFIG: AlertKindInfo(
+        _("Passerelle SMS mal configurée"),
+        _("Faites vérifier les réglages de la passerelle SMS. Les SMS attendent."),
+    ),
+    AlertKind.GATEWAY_DOWN: AlertKindInfo(
+        _("Passerelle SMS en panne"),
+        _(
+            "La passerelle ne répond plus. Les SMS passent par une autre passerelle s'il y en a une ; "
+            "prévenez l'équipe technique."
+        ),
+    ),
+    AlertKind.UNKNOWN_SENDS: AlertKindInfo(
+        _("SMS peut-être envoyés"),
+        _(
+            "Certains SMS sont peut-être partis sans réponse de la passerelle. Ils ne sont pas renvoyés : "
+            "voyez les SMS « Inconnu » dans Messages."
+        ),
+    ),
+    AlertKind.HELD_SMS: AlertKindInfo(
+        _("SMS retenus"),
+        _(
+            "Un SMS aurait nommé une maladie ou un médicament : il n'est pas parti. Donnez au lieu un nom "
+            "neutre pour les SMS ou corrigez le modèle, puis renvoyez-le depuis Messages."
+        ),
+    ),
+    AlertKind.NO_ONCALL: AlertKindInfo(
+        _("District sans médecin de garde"),
+        _("Une urgence n'a pu alerter aucun médecin. Ajoutez un médecin de garde pour ce district."),
+    ),
+}
 # Alerts that a later accepted message proves resolved.
-CLEARED_BY_SUCCESS = (INSUFFICIENT_BALANCE, GATEWAY_CONFIG)
+CLEARED_BY_SUCCESS = (AlertKind.INSUFFICIENT_BALANCE, AlertKind.GATEWAY_CONFIG)
 
 
-def raise_alert(session: Session, kind: str, message: str) -> SystemAlert:
+def raise_alert(session: Session, kind: AlertKind, message: str) -> SystemAlert:
     """Open an alert, unless the same one (kind and message) is open: coordinators see one alert per
     problem, and a problem of one place (a district) does not hide the same problem elsewhere."""
     open_alert = session.scalar(
@@ -35,7 +87,7 @@ def raise_alert(session: Session, kind: str, message: str) -> SystemAlert:
 
 
 def resolve_alerts(
-    session: Session, kinds: tuple[str, ...], now: datetime, message: str | None = None
+    session: Session, kinds: tuple[AlertKind, ...], now: datetime, message: str | None = None
 ) -> None:
     """Close open alerts of `kinds` (only the one with `message`, when given): the problem is gone."""
     query = update(SystemAlert).where(SystemAlert.kind.in_(kinds), SystemAlert.resolved_at.is_(None))

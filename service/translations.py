@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 # The catalogs a translator works on, and what each holds.
 AREAS = {"ussd": "USSD screens", "sms": "SMS words", "errors": "error messages", "console": "console"}
 # Where the console's words are written, and the calls that mark them. The message kinds' labels, the
-# history lines, the template check and the gateways' names are console words written beside the rules
-# they belong to.
+# history lines, the template check, the gateways' names and the system alerts are console words written
+# beside the rules they belong to.
 CONSOLE_SOURCES = [
     ("console/**.py", "python"),
     ("console/templates/**.html", "jinja2.ext:babel_extract"),
@@ -45,6 +45,7 @@ CONSOLE_SOURCES = [
     ("outbox/details.py", "python"),
     ("outbox/templates.py", "python"),
     ("gateways/*.py", "python"),
+    ("system_alerts.py", "python"),
 ]
 CONSOLE_KEYWORDS = {"_": None, "t": None, "tn": (1, 2), "_n": (1, 2)}
 SERVICE_DIR = LOCALES_DIR.parent / "service"

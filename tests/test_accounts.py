@@ -14,6 +14,7 @@ from service.accounts import (
     MAX_ADDRESS_FAILURES,
     MAX_DELAY_SECONDS,
     AccountError,
+    AuditAction,
     LoginFailed,
     LoginThrottled,
     authenticate,
@@ -178,7 +179,7 @@ def test_the_last_active_admin_keeps_the_role(db):
 
 def test_audit_entries_keep_actor_action_and_detail(db):
     with db.session() as session:
-        record_audit(session, "api:partner", "export", {"what": "referrals", "rows": 3})
+        record_audit(session, "api:partner", AuditAction.EXPORT, {"what": "referrals", "rows": 3})
     with db.session() as session:
         entry = session.scalar(select(AuditEntry))
     assert (entry.actor, entry.action, entry.detail) == (

@@ -20,7 +20,8 @@ from service.models import InboundMessage, OutboundMessage, Place, Referral, Ref
 from service.outbox import details
 from service.outbox.lifecycle import record_events
 from service.referrals import triage
-from service.referrals.alerts import NO_ONCALL, raise_emergency_alert
+from service.referrals.alerts import raise_emergency_alert
+from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
 # Codes stored in the database that must never reach a French page as they are.
@@ -78,9 +79,7 @@ def records(app, db, demo, settings):
                 handled=False,
             )
         )
-        system_alerts.raise_alert(
-            session, system_alerts.UNKNOWN_SENDS, "Some SMS may or may not have been sent."
-        )
+        system_alerts.raise_alert(session, AlertKind.UNKNOWN_SENDS, "Some SMS may or may not have been sent.")
     return {"referral": referral.id, "patient": patient.id, "message": message.id}
 
 
@@ -187,8 +186,7 @@ def test_a_gateways_own_words_are_shown_as_they_came(app, client, db, records):
 
 
 def test_every_system_alert_says_what_to_do_in_french(app, client, db):
-    kinds = {system_alerts.INSUFFICIENT_BALANCE, system_alerts.GATEWAY_CONFIG, system_alerts.GATEWAY_DOWN}
-    kinds |= {system_alerts.UNKNOWN_SENDS, system_alerts.HELD_SMS, NO_ONCALL}
+    kinds = set(AlertKind)
     with db.session() as session:
         for kind in kinds:
             system_alerts.raise_alert(session, kind, "technical words")
@@ -198,7 +196,7 @@ def test_every_system_alert_says_what_to_do_in_french(app, client, db):
 
     assert set(labels.SYSTEM_ALERT) == set(labels.SYSTEM_ALERT_ACTION) == kinds
     shown = [kind for kind in kinds if escape(gettext("fr", labels.SYSTEM_ALERT_ACTION[kind])) in page]
-    assert len(shown) == 5 and NO_ONCALL in shown
+    assert len(shown) == 5 and AlertKind.NO_ONCALL in shown
     assert "Et 1 autre alerte ouverte" in page
 
 

@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from service import create_app
 from service.models import OutboundMessage, Place, Referral, Volunteer
-from service.periodic import LOCK_KEY, PassContext, run_locked
+from service.periodic import PassContext
 from service.referrals.alerts import raise_emergency_alert
 from service.sms.queues import QUEUES
 from service.sms.sweeper import claim_due, sweep
 from service.timeutil import utcnow
+from service.worker.passes import LOCK_KEY, PASSES, run_locked
 
 ALERT = {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"}
 DOSE = {"reference": "P7K2", "dose_at": NOON.isoformat()}
@@ -199,3 +200,9 @@ def test_cli_sweeps_once_and_shows_the_outbox(db, runner, settings):
     assert swept.exit_code == 0, swept.output
     assert "claimed: 1" in swept.output
     assert status.output.splitlines() == ["queued\t1", "scheduled\t1"]
+
+
+def test_emergency_escalation_is_the_first_pass_the_worker_runs():
+    names = [name for name, _function in PASSES]
+    assert names[0] == "escalation" and names.index("sending") < names.index("kept_reports")
+    assert len(set(names)) == len(names)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.api.tokens import create_token, list_tokens, revoke_token
 from service.cli import Commands
 from service.db import get_db
@@ -22,7 +22,7 @@ def tokens_create(name: str, scope: str, created_by: str) -> None:
     """Create a token for a partner system and print it; it cannot be shown again."""
     with get_db().session() as session:
         secret = create_token(session, name, scope, created_by)
-        record_audit(session, created_by, "api.token.create", {"name": name, "scope": scope})
+        record_audit(session, created_by, AuditAction.API_TOKEN_CREATE, {"name": name, "scope": scope})
     click.echo(f"Token {name!r} ({scope}) created. Give it to the partner now; it is not stored:")
     click.echo(secret)
 
@@ -46,5 +46,5 @@ def tokens_revoke(name: str, revoked_by: str) -> None:
     """Refuse the token from now on."""
     with get_db().session() as session:
         revoke_token(session, name)
-        record_audit(session, revoked_by, "api.token.revoke", {"name": name})
+        record_audit(session, revoked_by, AuditAction.API_TOKEN_REVOKE, {"name": name})
     click.echo(f"Token {name!r} revoked.")

@@ -14,7 +14,7 @@ from flask import Response, g, jsonify, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.api import schemas
 from service.api.blueprint import ID, bp, by_id, by_reference
 from service.api.errors import invalid
@@ -30,7 +30,7 @@ from service.db import get_db
 from service.models import Appointment, Patient, Referral
 
 
-def _audit(session: Session, action: str, detail: dict[str, Any]) -> None:
+def _audit(session: Session, action: AuditAction, detail: dict[str, Any]) -> None:
     record_audit(session, f"token:{g.api_caller.name}", action, detail)
 
 
@@ -61,7 +61,7 @@ def create_patient(body: schemas.PatientCreate) -> Response:
             sms_consent=body.sms_consent is not False,
             place_code=body.place_code,
         )
-        _audit(session, "api.patient.create", {"patient": patient.reference})
+        _audit(session, AuditAction.API_PATIENT_CREATE, {"patient": patient.reference})
         return _created(dump(patient_json(patient)), url_for("api.get_patient", reference=patient.reference))
 
 
@@ -94,7 +94,9 @@ def create_appointment(reference: str, body: schemas.AppointmentCreate) -> Respo
             referral=referral,
         )
         _audit(
-            session, "api.appointment.create", {"appointment": appointment.id, "patient": patient.reference}
+            session,
+            AuditAction.API_APPOINTMENT_CREATE,
+            {"appointment": appointment.id, "patient": patient.reference},
         )
         return _created(
             dump(appointment_json(appointment, settings.tz)),
@@ -117,11 +119,15 @@ def change_appointment(appointment_id: int, body: schemas.AppointmentChange) -> 
         appointment = by_id(session, Appointment, appointment_id, "appointment")
         if body.starts_at is None:
             cancel_appointment(session, appointment)
-            _audit(session, "api.appointment.cancel", {"appointment": appointment.id})
+            _audit(session, AuditAction.API_APPOINTMENT_CANCEL, {"appointment": appointment.id})
         else:
             starts_at = local_moment(body.starts_at, settings.tz)
             move_appointment(session, settings, appointment, starts_at)
-            _audit(session, "api.appointment.move", {"appointment": appointment.id, "starts_at": starts_at})
+            _audit(
+                session,
+                AuditAction.API_APPOINTMENT_MOVE,
+                {"appointment": appointment.id, "starts_at": starts_at},
+            )
         return dump(appointment_json(appointment, settings.tz))
 
 
@@ -148,6 +154,8 @@ def create_medication_plan(reference: str, body: schemas.MedicationPlanCreate) -
             body.end_date,
         )
         _audit(
-            session, "api.medication_plan.create", {"medication_plan": plan.id, "patient": patient.reference}
+            session,
+            AuditAction.API_MEDICATION_PLAN_CREATE,
+            {"medication_plan": plan.id, "patient": patient.reference},
         )
         return _created(dump(medication_plan_json(plan)), url_for("api.get_medication_plan", plan_id=plan.id))

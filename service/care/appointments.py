@@ -15,14 +15,22 @@ from service.care.localtime import at_local, local_date
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.errors import ErrorKind
-from service.models import Appointment, OutboundMessage, Patient, Place, Referral
+from service.models import (
+    Appointment,
+    AppointmentStatus,
+    MessageStatus,
+    OutboundMessage,
+    Patient,
+    Place,
+    Referral,
+)
 from service.outbox.kinds import Kind
 from service.outbox.rows import cancel_rows, ensure_row, schedule_message
 from service.sms.quiet_hours import Window, patient_window, quiet_until
 from service.timeutil import utcnow
 
-OPEN = ("scheduled", "confirmed")
-REMINDER_KINDS = ("appointment_day_before", "appointment_same_day")
+OPEN = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+REMINDER_KINDS = (Kind.APPOINTMENT_DAY_BEFORE, Kind.APPOINTMENT_SAME_DAY)
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def schedule_appointment(
         mobile_unit=mobile_unit,
         referral_id=referral.id if referral else None,
         starts_at=starts_at,
-        status="scheduled",
+        status=AppointmentStatus.SCHEDULED,
     )
     session.add(appointment)
     session.flush()
@@ -134,7 +142,7 @@ def move_appointment(
     require_reminders_allowed(appointment.patient)
     _check_ahead(starts_at, now)
     appointment.starts_at = starts_at
-    appointment.status = "scheduled"  # a confirmation was for the old time
+    appointment.status = AppointmentStatus.SCHEDULED  # a confirmation was for the old time
     appointment.confirmed_at = None
     _replan(session, settings, appointment, now)
     return appointment
@@ -164,7 +172,7 @@ def _replan(session: Session, settings: Settings, appointment: Appointment, now:
 def cancel_appointment(session: Session, appointment: Appointment) -> Appointment:
     """Cancel an open appointment and its waiting reminders and check-in."""
     _check_open(appointment)
-    appointment.status = "cancelled"
+    appointment.status = AppointmentStatus.CANCELLED
     cancel_rows(session, OutboundMessage.appointment_id == appointment.id)
     session.flush()
     return appointment
@@ -172,9 +180,9 @@ def cancel_appointment(session: Session, appointment: Appointment) -> Appointmen
 
 def mark_attended(session: Session, appointment: Appointment) -> Appointment:
     """The patient came: no more reminders, and no follow-up check-in."""
-    if appointment.status != "attended":
+    if appointment.status != AppointmentStatus.ATTENDED:
         _check_open(appointment)
-        appointment.status = "attended"
+        appointment.status = AppointmentStatus.ATTENDED
         cancel_rows(session, OutboundMessage.appointment_id == appointment.id)
         session.flush()
     return appointment
@@ -182,7 +190,7 @@ def mark_attended(session: Session, appointment: Appointment) -> Appointment:
 
 def confirm_appointment(session: Session, appointment: Appointment, now: datetime) -> Appointment:
     """The patient answered a reminder to say they will come."""
-    appointment.status = "confirmed"
+    appointment.status = AppointmentStatus.CONFIRMED
     appointment.confirmed_at = now
     session.flush()
     return appointment
@@ -204,7 +212,7 @@ def reminded_appointment(session: Session, phone: str, now: datetime) -> Appoint
         .where(
             OutboundMessage.recipient == phone,
             OutboundMessage.kind.in_(REMINDER_KINDS),
-            OutboundMessage.status.in_(("sent", "delivered")),
+            OutboundMessage.status.in_((MessageStatus.SENT, MessageStatus.DELIVERED)),
             Appointment.starts_at > now,
             Appointment.status.in_(OPEN),
         )
@@ -216,7 +224,7 @@ def reminded_appointment(session: Session, phone: str, now: datetime) -> Appoint
 def row_fields(appointment: Appointment, row: PlannedRow) -> dict:
     """The outbound-row fields of a planned row; params follow the SMS templates' contract."""
     patient = appointment.patient
-    if row.kind == "followup_checkin":
+    if row.kind == Kind.FOLLOWUP_CHECKIN:
         params = {"reference": patient.reference}
     else:
         params = {

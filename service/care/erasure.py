@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit, required_reason
+from service.accounts import AuditAction, record_audit, required_reason
 from service.models import InboundMessage, OutboundMessage, Patient, Referral
 from service.outbox.rows import UNSENT, cancel_rows
 
@@ -19,7 +19,7 @@ def erase_patient(session: Session, patient: Patient, actor: str, reason: str | 
     """Erase the patient on request, recording who and why (never what) in the audit log."""
     reason = required_reason(reason)
     forget_patient(session, patient, now)
-    record_audit(session, actor, "patient_erased", {"patient": patient.reference, "reason": reason})
+    record_audit(session, actor, AuditAction.PATIENT_ERASED, {"patient": patient.reference, "reason": reason})
 
 
 def erase_referral_contact(session: Session, referral: Referral, actor: str, reason: str | None) -> None:
@@ -27,7 +27,10 @@ def erase_referral_contact(session: Session, referral: Referral, actor: str, rea
     reason = required_reason(reason)
     forget_referral_contact(referral)
     record_audit(
-        session, actor, "referral_contact_erased", {"referral": referral.reference, "reason": reason}
+        session,
+        actor,
+        AuditAction.REFERRAL_CONTACT_ERASED,
+        {"referral": referral.reference, "reason": reason},
     )
 
 

@@ -24,7 +24,7 @@ from service.care.patients import (
 )
 from service.config import Settings
 from service.errors import DomainError, ImportRefused
-from service.models import Appointment, Patient, Place
+from service.models import Appointment, AppointmentStatus, Patient, Place
 from service.outbox.rows import schedule_message
 from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
@@ -140,7 +140,11 @@ def import_appointments(
     for start in range(0, len(good), BATCH_SIZE):
         batch = [
             Appointment(
-                patient=patient, starts_at=starts_at, place=place, mobile_unit=mobile_unit, status="scheduled"
+                patient=patient,
+                starts_at=starts_at,
+                place=place,
+                mobile_unit=mobile_unit,
+                status=AppointmentStatus.SCHEDULED,
             )
             for patient, starts_at, place, mobile_unit in good[start : start + BATCH_SIZE]
         ]

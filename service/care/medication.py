@@ -11,6 +11,7 @@ from service.care.localtime import at_local, parse_weekdays
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.models import MedicationPlan, OutboundMessage, Patient
+from service.outbox.kinds import Kind
 from service.outbox.rows import cancel_rows, schedule_message
 from service.timeutil import utcnow
 
@@ -79,7 +80,7 @@ def add_medication_plan(
     for dose in doses:
         schedule_message(
             session,
-            kind="medication",
+            kind=Kind.MEDICATION,
             recipient=patient.phone,
             language=patient.language,
             params={"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},

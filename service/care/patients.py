@@ -15,6 +15,7 @@ from service.db import rowcount
 from service.errors import ErrorKind
 from service.i18n import LANGUAGES
 from service.models import OutboundMessage, Patient, Place
+from service.outbox.kinds import Kind
 from service.outbox.rows import UNSENT, WAITING, cancel_rows, schedule_message
 from service.phones import normalize_phone
 from service.places import by_code
@@ -213,7 +214,7 @@ def opt_out(
     if newly and confirm:
         schedule_message(
             session,
-            kind="optout_confirmation",
+            kind=Kind.OPTOUT_CONFIRMATION,
             recipient=phone,
             language=patients[0].language,
             params={},

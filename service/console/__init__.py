@@ -32,7 +32,7 @@ from service.db import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_ER
 from service.i18n import _, gettext
 from service.models import ReferralEvent, SystemAlert
 from service.outbox import details
-from service.referrals.alerts import NO_ONCALL
+from service.system_alerts import AlertKind
 
 
 def init_app(app: Flask) -> None:
@@ -206,7 +206,7 @@ bp.add_app_template_global(other_language_url, "other_language_url")
 IDLE = timedelta(minutes=60)
 SHOWN_ALERTS = 5
 # An emergency that alerted nobody comes before every other alert.
-EMERGENCY_FIRST = case((SystemAlert.kind == NO_ONCALL, 0), else_=1)
+EMERGENCY_FIRST = case((SystemAlert.kind == AlertKind.NO_ONCALL, 0), else_=1)
 
 
 @bp.context_processor

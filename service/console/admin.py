@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from service.accounts import (
     AccountError,
+    AuditAction,
     AuditFilter,
     audit_actions,
     audit_query,
@@ -42,7 +43,9 @@ def users():
             except AccountError as error:
                 show_refusal(form, error, "email")
             else:
-                record_audit(session, actor(), "user_created", {"email": user.email, "role": user.role})
+                record_audit(
+                    session, actor(), AuditAction.USER_CREATED, {"email": user.email, "role": user.role}
+                )
                 flash(t("Compte %(email)s créé.", email=user.email))
                 return redirect(url_for("console.users"))
         return (
@@ -73,7 +76,7 @@ def user_edit(user_id: int):
                 record_audit(
                     session,
                     actor(),
-                    "user_updated",
+                    AuditAction.USER_UPDATED,
                     {
                         "email": account.email,
                         "role": account.role,

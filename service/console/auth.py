@@ -10,7 +10,15 @@ from typing import Any
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
-from service.accounts import LoginFailed, LoginThrottled, authenticate, end_sessions, may, record_audit
+from service.accounts import (
+    AuditAction,
+    LoginFailed,
+    LoginThrottled,
+    authenticate,
+    end_sessions,
+    may,
+    record_audit,
+)
 from service.console.blueprint import bp, csrf
 from service.console.forms import LoginForm
 from service.console.web import local, t
@@ -86,7 +94,7 @@ def login():
         try:
             with get_db().session() as db_session:
                 user = authenticate(db_session, get_redis(), form.email.data, form.password.data, address)
-                record_audit(db_session, user.email, "login", {"address": address})
+                record_audit(db_session, user.email, AuditAction.LOGIN, {"address": address})
         except LoginThrottled as error:
             form.password.errors.append(
                 t(
@@ -121,6 +129,6 @@ def logout():
             user = db_session.get(User, g.user.id)
             if user is not None:
                 end_sessions(user)
-                record_audit(db_session, user.email, "logout", {})
+                record_audit(db_session, user.email, AuditAction.LOGOUT, {})
     session.clear()
     return redirect(url_for("console.login"))

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 
 from service.accounts import (
+    AuditAction,
     check_password,
     create_user,
     deactivate_user,
@@ -38,7 +39,7 @@ def users_create(email: str, role: str, name: str | None) -> None:
     check_password(password, email)
     with get_db().session() as session:
         user = create_user(session, email, password, role, name)
-        record_audit(session, CLI_ACTOR, "user_created", {"email": user.email, "role": user.role})
+        record_audit(session, CLI_ACTOR, AuditAction.USER_CREATED, {"email": user.email, "role": user.role})
     click.echo(f"Account {user.email} created with role {user.role}.")
 
 
@@ -58,5 +59,5 @@ def users_deactivate(email: str) -> None:
     """Stop an account from logging in (its history stays)."""
     with get_db().session() as session:
         user = deactivate_user(session, email)
-        record_audit(session, CLI_ACTOR, "user_deactivated", {"email": user.email})
+        record_audit(session, CLI_ACTOR, AuditAction.USER_DEACTIVATED, {"email": user.email})
     click.echo(f"Account {user.email} deactivated.")

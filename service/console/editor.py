@@ -10,7 +10,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -96,7 +96,7 @@ def _save_changed(session: Session, kind: str, bodies: dict[str, str], current: 
             template = save_template(session, kind, language, body, actor(), settings())
             saved.append(f"{language} v{template.version}")
     if saved:
-        record_audit(session, actor(), "template_saved", {"kind": kind, "versions": saved})
+        record_audit(session, actor(), AuditAction.TEMPLATE_SAVED, {"kind": kind, "versions": saved})
     return saved
 
 
@@ -182,7 +182,7 @@ def _restore(session: Session, kind: str, language: str, body: str, version: int
     record_audit(
         session,
         actor(),
-        "template_restored",
+        AuditAction.TEMPLATE_RESTORED,
         {"kind": kind, "language": language, "from": version, "to": template.version},
     )
     flash(t("Version %(old)s rétablie comme version %(new)s.", old=version, new=template.version))

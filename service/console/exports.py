@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from flask import Response, abort, render_template, request
 
-from service.accounts import record_audit, required_reason
+from service.accounts import AuditAction, record_audit, required_reason
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.web import actor, day_range, language, parse_day, requested_range
@@ -62,7 +62,7 @@ def export_full():
     with get_db().session() as session:
         rows = EXPORTS[what][1](session, out, since=days.since, until=days.until, full=True)
         detail = {"what": what, "since": days.first, "until": days.last, "rows": rows, "reason": reason}
-        record_audit(session, actor(), "export_full", detail)
+        record_audit(session, actor(), AuditAction.EXPORT_FULL, detail)
     return _csv(f"jigi-{what}-full-{days.first}-{days.last}.csv", out.getvalue())
 
 
@@ -77,7 +77,10 @@ def export_csv(what: str):
     with get_db().session() as session:
         rows = export(session, out, since=days.since, until=days.until)
         record_audit(
-            session, actor(), "export", {"what": what, "since": days.first, "until": days.last, "rows": rows}
+            session,
+            actor(),
+            AuditAction.EXPORT,
+            {"what": what, "since": days.first, "until": days.last, "rows": rows},
         )
     return _csv(f"jigi-{what}-{days.first}-{days.last}.csv", out.getvalue())
 

@@ -1,8 +1,10 @@
 """French labels (translated through the console catalog) of the codes stored in the database."""
 
+from service.accounts import AuditAction
 from service.gateways import GATEWAYS
 from service.i18n import _
 from service.outbox.kinds import KINDS
+from service.system_alerts import KINDS as ALERT_KINDS
 
 CATEGORY = {
     "depression": _("Dépression"),
@@ -71,53 +73,53 @@ ROLE = {
 }
 # Audit actions and the names of their details, as the audit page shows them.
 AUDIT_ACTION = {
-    "login": _("Connexion"),
-    "logout": _("Déconnexion"),
-    "user_created": _("Compte créé"),
-    "user_deactivated": _("Compte désactivé"),
-    "user_updated": _("Compte modifié"),
-    "patient_added": _("Patient ajouté"),
-    "patient_viewed": _("Dossier patient consulté"),
-    "patient_updated": _("Patient modifié"),
-    "patient_erased": _("Patient effacé (à sa demande)"),
-    "patient_opt_out": _("Patient : SMS arrêtés"),
-    "patient_opt_in": _("Patient : SMS repris"),
-    "referral_contact_erased": _("Numéro de contact effacé"),
-    "referral_contacted": _("Signalement : contacté"),
-    "referral_seen": _("Signalement : vu"),
-    "referral_appointment_set": _("Signalement : rendez-vous fixé"),
-    "referral_closed": _("Signalement clos"),
-    "alert_taken_in_charge": _("Urgence prise en charge"),
-    "appointment_added": _("Rendez-vous fixé"),
-    "appointment_move": _("Rendez-vous déplacé"),
-    "appointment_cancel": _("Rendez-vous annulé"),
-    "appointment_attended": _("Rendez-vous honoré"),
-    "medication_added": _("Traitement ajouté"),
-    "medication_cancelled": _("Traitement arrêté"),
-    "export": _("Export"),
-    "export_full": _("Export complet (données identifiantes)"),
-    "inbound_handled": _("Réponse SMS traitée"),
-    "message_released": _("SMS retenu envoyé"),
-    "system_alert_resolved": _("Alerte système résolue"),
-    "template_saved": _("Modèle de SMS enregistré"),
-    "template_restored": _("Modèle de SMS rétabli"),
-    "round_planned": _("Tournée planifiée"),
-    "round_moved": _("Tournée déplacée"),
-    "round_cancelled": _("Tournée annulée"),
-    "oncall_added": _("Médecin de garde ajouté"),
-    "oncall_deactivated": _("Médecin de garde retiré"),
-    "volunteer_added": _("Relais ajouté"),
-    "volunteer_deactivated": _("Relais désactivé"),
-    "training_wiped": _("Données de formation effacées"),
-    "translation_saved": _("Traduction enregistrée"),
-    "translations_imported": _("Traductions importées"),
-    "api.token.create": _("API : jeton créé"),
-    "api.token.revoke": _("API : jeton révoqué"),
-    "api.patient.create": _("API : patient ajouté"),
-    "api.appointment.create": _("API : rendez-vous fixé"),
-    "api.appointment.cancel": _("API : rendez-vous annulé"),
-    "api.appointment.move": _("API : rendez-vous déplacé"),
-    "api.medication_plan.create": _("API : traitement ajouté"),
+    AuditAction.LOGIN: _("Connexion"),
+    AuditAction.LOGOUT: _("Déconnexion"),
+    AuditAction.USER_CREATED: _("Compte créé"),
+    AuditAction.USER_DEACTIVATED: _("Compte désactivé"),
+    AuditAction.USER_UPDATED: _("Compte modifié"),
+    AuditAction.PATIENT_ADDED: _("Patient ajouté"),
+    AuditAction.PATIENT_VIEWED: _("Dossier patient consulté"),
+    AuditAction.PATIENT_UPDATED: _("Patient modifié"),
+    AuditAction.PATIENT_ERASED: _("Patient effacé (à sa demande)"),
+    AuditAction.PATIENT_OPT_OUT: _("Patient : SMS arrêtés"),
+    AuditAction.PATIENT_OPT_IN: _("Patient : SMS repris"),
+    AuditAction.REFERRAL_CONTACT_ERASED: _("Numéro de contact effacé"),
+    AuditAction.REFERRAL_CONTACTED: _("Signalement : contacté"),
+    AuditAction.REFERRAL_SEEN: _("Signalement : vu"),
+    AuditAction.REFERRAL_APPOINTMENT_SET: _("Signalement : rendez-vous fixé"),
+    AuditAction.REFERRAL_CLOSED: _("Signalement clos"),
+    AuditAction.ALERT_TAKEN_IN_CHARGE: _("Urgence prise en charge"),
+    AuditAction.APPOINTMENT_ADDED: _("Rendez-vous fixé"),
+    AuditAction.APPOINTMENT_MOVE: _("Rendez-vous déplacé"),
+    AuditAction.APPOINTMENT_CANCEL: _("Rendez-vous annulé"),
+    AuditAction.APPOINTMENT_ATTENDED: _("Rendez-vous honoré"),
+    AuditAction.MEDICATION_ADDED: _("Traitement ajouté"),
+    AuditAction.MEDICATION_CANCELLED: _("Traitement arrêté"),
+    AuditAction.EXPORT: _("Export"),
+    AuditAction.EXPORT_FULL: _("Export complet (données identifiantes)"),
+    AuditAction.INBOUND_HANDLED: _("Réponse SMS traitée"),
+    AuditAction.MESSAGE_RELEASED: _("SMS retenu envoyé"),
+    AuditAction.SYSTEM_ALERT_RESOLVED: _("Alerte système résolue"),
+    AuditAction.TEMPLATE_SAVED: _("Modèle de SMS enregistré"),
+    AuditAction.TEMPLATE_RESTORED: _("Modèle de SMS rétabli"),
+    AuditAction.ROUND_PLANNED: _("Tournée planifiée"),
+    AuditAction.ROUND_MOVED: _("Tournée déplacée"),
+    AuditAction.ROUND_CANCELLED: _("Tournée annulée"),
+    AuditAction.ONCALL_ADDED: _("Médecin de garde ajouté"),
+    AuditAction.ONCALL_DEACTIVATED: _("Médecin de garde retiré"),
+    AuditAction.VOLUNTEER_ADDED: _("Relais ajouté"),
+    AuditAction.VOLUNTEER_DEACTIVATED: _("Relais désactivé"),
+    AuditAction.TRAINING_WIPED: _("Données de formation effacées"),
+    AuditAction.TRANSLATION_SAVED: _("Traduction enregistrée"),
+    AuditAction.TRANSLATIONS_IMPORTED: _("Traductions importées"),
+    AuditAction.API_TOKEN_CREATE: _("API : jeton créé"),
+    AuditAction.API_TOKEN_REVOKE: _("API : jeton révoqué"),
+    AuditAction.API_PATIENT_CREATE: _("API : patient ajouté"),
+    AuditAction.API_APPOINTMENT_CREATE: _("API : rendez-vous fixé"),
+    AuditAction.API_APPOINTMENT_CANCEL: _("API : rendez-vous annulé"),
+    AuditAction.API_APPOINTMENT_MOVE: _("API : rendez-vous déplacé"),
+    AuditAction.API_MEDICATION_PLAN_CREATE: _("API : traitement ajouté"),
 }
 AUDIT_DETAIL = {
     "patient": _("patient"),
@@ -156,32 +158,9 @@ ALERT_STEP = {
     "acknowledged": _("Prise en charge"),
     "no_oncall": _("Aucun médecin de garde"),
 }
-SYSTEM_ALERT = {
-    "insufficient_balance": _("Plus de crédit SMS"),
-    "gateway_config": _("Passerelle SMS mal configurée"),
-    "gateway_down": _("Passerelle SMS en panne"),
-    "unknown_sends": _("SMS peut-être envoyés"),
-    "held_sms": _("SMS retenus"),
-    "no_oncall": _("District sans médecin de garde"),
-}
+SYSTEM_ALERT = {kind: info.label for kind, info in ALERT_KINDS.items()}
 # What a coordinator does about each system alert (its technical message is folded below it).
-SYSTEM_ALERT_ACTION = {
-    "insufficient_balance": _("Rechargez le compte SMS. Les SMS attendent et partiront ensuite."),
-    "gateway_config": _("Faites vérifier les réglages de la passerelle SMS. Les SMS attendent."),
-    "gateway_down": _(
-        "La passerelle ne répond plus. Les SMS passent par une autre passerelle s'il y en a une ; "
-        "prévenez l'équipe technique."
-    ),
-    "unknown_sends": _(
-        "Certains SMS sont peut-être partis sans réponse de la passerelle. Ils ne sont pas renvoyés : "
-        "voyez les SMS « Inconnu » dans Messages."
-    ),
-    "held_sms": _(
-        "Un SMS aurait nommé une maladie ou un médicament : il n'est pas parti. Donnez au lieu un nom "
-        "neutre pour les SMS ou corrigez le modèle, puis renvoyez-le depuis Messages."
-    ),
-    "no_oncall": _("Une urgence n'a pu alerter aucun médecin. Ajoutez un médecin de garde pour ce district."),
-}
+SYSTEM_ALERT_ACTION = {kind: info.action for kind, info in ALERT_KINDS.items()}
 TRANSLATION_STATUS = {"missing": _("manquante"), "draft": _("brouillon"), "reviewed": _("relue")}
 TRANSLATION_AREA = {
     "ussd": _("Écrans USSD"),

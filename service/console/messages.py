@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -111,7 +111,7 @@ def message_release(message_id: int):
     with get_db().session() as session:
         item = session.get(OutboundMessage, message_id) or abort(404)
         if release_held(session, item, utcnow()):
-            record_audit(session, actor(), "message_released", {"message": item.id})
+            record_audit(session, actor(), AuditAction.MESSAGE_RELEASED, {"message": item.id})
             flash(t("SMS remis en file : il sera vérifié encore avant l'envoi."))
         else:
             flash(t("Ce SMS n'est plus retenu."), "error")
@@ -133,7 +133,7 @@ def inbox_handled(inbound_id: int):
     with get_db().session() as session:
         item = session.get(InboundMessage, inbound_id) or abort(404)
         if mark_handled(item, actor(), utcnow()):
-            record_audit(session, actor(), "inbound_handled", {"inbound": item.id})
+            record_audit(session, actor(), AuditAction.INBOUND_HANDLED, {"inbound": item.id})
     flash(t("Message marqué comme traité."))
     return redirect(url_for("console.inbox"))
 
@@ -145,7 +145,9 @@ def resolve_alert(alert_id: int):
         alert = session.get(SystemAlert, alert_id) or abort(404)
         if alert.resolved_at is None:
             alert.resolved_at = utcnow()
-            record_audit(session, actor(), "system_alert_resolved", {"alert": alert.id, "kind": alert.kind})
+            record_audit(
+                session, actor(), AuditAction.SYSTEM_ALERT_RESOLVED, {"alert": alert.id, "kind": alert.kind}
+            )
     flash(t("Alerte marquée comme résolue."))
     target = request.referrer or ""
     return redirect(

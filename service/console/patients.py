@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.care.appointments import (
     cancel_appointment,
     mark_attended,
@@ -62,7 +62,7 @@ def patient_new():
             except DomainError as error:
                 show_refusal(form, error, "phone")
             else:
-                record_audit(session, actor(), "patient_added", {"patient": patient.reference})
+                record_audit(session, actor(), AuditAction.PATIENT_ADDED, {"patient": patient.reference})
                 flash(t("Patient %(ref)s enregistré.", ref=patient.reference))
                 return redirect(url_for("console.patient", patient_id=patient.id))
         return render_template("console/patient_new.html", form=form), 400 if form.errors else 200
@@ -84,7 +84,7 @@ def _patient_fields(form) -> dict:
 def patient(patient_id: int):
     with get_db().session() as session:
         person = session.get(Patient, patient_id) or abort(404)
-        record_audit(session, actor(), "patient_viewed", {"patient": person.reference})
+        record_audit(session, actor(), AuditAction.PATIENT_VIEWED, {"patient": person.reference})
         edit_form = PatientForm(formdata=None, obj=person)
         place = session.get(Place, person.place_id) if person.place_id else None
         edit_form.place.data = place.code if place else ""
@@ -150,7 +150,7 @@ def patient_edit(patient_id: int):
             except DomainError as error:
                 show_refusal(form, error, "phone")
             else:
-                record_audit(session, actor(), "patient_updated", {"patient": person.reference})
+                record_audit(session, actor(), AuditAction.PATIENT_UPDATED, {"patient": person.reference})
                 flash(t("Dossier mis à jour."))
                 return redirect(url_for("console.patient", patient_id=patient_id))
         session.refresh(person)
@@ -168,7 +168,12 @@ def patient_optout(patient_id: int, change: str):
         else:
             opt_in(session, person)
             flash(t("Le patient recevra de nouveau des SMS (les rappels annulés ne reviennent pas)."))
-        record_audit(session, actor(), f"patient_{change.replace('-', '_')}", {"patient": person.reference})
+        record_audit(
+            session,
+            actor(),
+            AuditAction(f"patient_{change.replace('-', '_')}"),
+            {"patient": person.reference},
+        )
     return redirect(url_for("console.patient", patient_id=patient_id))
 
 
@@ -216,7 +221,7 @@ def appointment_new(patient_id: int):
                 record_audit(
                     session,
                     actor(),
-                    "appointment_added",
+                    AuditAction.APPOINTMENT_ADDED,
                     {"patient": person.reference, "appointment": appointment.id},
                 )
                 flash(t("Rendez-vous enregistré, rappels programmés."))
@@ -246,7 +251,9 @@ def appointment_change(appointment_id: int, change: str):
         except DomainError as error:
             flash(error.text(language()), "error")
         else:
-            record_audit(session, actor(), f"appointment_{change}", {"appointment": appointment.id})
+            record_audit(
+                session, actor(), AuditAction(f"appointment_{change}"), {"appointment": appointment.id}
+            )
             flash(t("Rendez-vous mis à jour."))
         return redirect(url_for("console.patient", patient_id=appointment.patient_id))
 
@@ -273,7 +280,10 @@ def medication_new(patient_id: int):
                 show_refusal(form, error, "times")
             else:
                 record_audit(
-                    session, actor(), "medication_added", {"patient": person.reference, "plan": plan.id}
+                    session,
+                    actor(),
+                    AuditAction.MEDICATION_ADDED,
+                    {"patient": person.reference, "plan": plan.id},
                 )
                 flash(t("Plan de rappels enregistré."))
                 return redirect(url_for("console.patient", patient_id=patient_id))
@@ -286,6 +296,6 @@ def medication_cancel(plan_id: int):
     with get_db().session() as session:
         plan = session.get(MedicationPlan, plan_id) or abort(404)
         cancel_medication_plan(session, plan)
-        record_audit(session, actor(), "medication_cancelled", {"plan": plan.id})
+        record_audit(session, actor(), AuditAction.MEDICATION_CANCELLED, {"plan": plan.id})
     flash(t("Plan de rappels arrêté."))
     return redirect(url_for("console.patient", patient_id=plan.patient_id))

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -45,7 +45,7 @@ def volunteers():
             except DomainError as error:
                 show_refusal(form, error, "phone")
             else:
-                record_audit(session, actor(), "volunteer_added", {"phone": volunteer.phone})
+                record_audit(session, actor(), AuditAction.VOLUNTEER_ADDED, {"phone": volunteer.phone})
                 flash(t("Relais %(name)s enregistré.", name=volunteer.name))
                 return redirect(url_for("console.volunteers"))
         page = paginate(session, select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.name))
@@ -61,7 +61,7 @@ def volunteers_wipe_training():
         return redirect(url_for("console.volunteers"))
     with get_db().session() as session:
         counts = wipe_training_records(session)
-        record_audit(session, actor(), "training_wiped", counts)
+        record_audit(session, actor(), AuditAction.TRAINING_WIPED, counts)
     flash(
         t(
             "Données de formation effacées. Signalements : %(referrals)s ; demandes de visite : %(visits)s.",
@@ -111,7 +111,7 @@ def volunteer_deactivate(volunteer_id: int):
     with get_db().session() as session:
         person = session.get(Volunteer, volunteer_id) or abort(404)
         deactivate_volunteer(session, person.phone)
-        record_audit(session, actor(), "volunteer_deactivated", {"phone": person.phone})
+        record_audit(session, actor(), AuditAction.VOLUNTEER_DEACTIVATED, {"phone": person.phone})
     flash(t("Relais %(name)s désactivé.", name=person.name))
     return redirect(url_for("console.volunteer", volunteer_id=volunteer_id))
 
@@ -133,7 +133,7 @@ def oncall():
                 record_audit(
                     session,
                     actor(),
-                    "oncall_added",
+                    AuditAction.ONCALL_ADDED,
                     {"phone": clinician.phone, "district": form.district.data},
                 )
                 flash(
@@ -162,7 +162,7 @@ def oncall_deactivate(clinician_id: int):
         record_audit(
             session,
             actor(),
-            "oncall_deactivated",
+            AuditAction.ONCALL_DEACTIVATED,
             {"phone": clinician.phone, "district": clinician.district_id},
         )
     flash(t("%(name)s ne reçoit plus les alertes.", name=clinician.name))

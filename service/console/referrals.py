@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.care.erasure import erase_referral_contact
 from service.console import labels
 from service.console.auth import requires
@@ -173,7 +173,9 @@ def referral_alert_take(referral_id: int):
         if alert is None:
             abort(404)
         if take_in_charge(session, alert, actor(), utcnow()):
-            record_audit(session, actor(), "alert_taken_in_charge", {"referral": alert.referral.reference})
+            record_audit(
+                session, actor(), AuditAction.ALERT_TAKEN_IN_CHARGE, {"referral": alert.referral.reference}
+            )
             flash(t("Alerte prise en charge : la relance des médecins de garde est arrêtée."))
         else:
             flash(t("Cette alerte était déjà prise en charge."), "error")

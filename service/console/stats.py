@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import CATEGORIES, URGENCIES, OutboundMessage, Patient, Place, Referral
+from service.models import CATEGORIES, URGENCIES, MessageStatus, OutboundMessage, Patient, Place, Referral
+from service.outbox.kinds import Kind
 
-REMINDER_KINDS = ("appointment_day_before", "appointment_same_day", "medication")
+REMINDER_KINDS = (Kind.APPOINTMENT_DAY_BEFORE, Kind.APPOINTMENT_SAME_DAY, Kind.MEDICATION)
 # Statuses of a message the gateway accepted: the denominator of the delivery rate.
-ACCEPTED = ("sent", "delivered", "failed", "unknown")
+ACCEPTED = (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.UNKNOWN)
 
 
 @dataclass
@@ -110,7 +111,7 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
             continue
         index = slot[week_of(sent_at, tz)]
         sent[index] += 1
-        delivered[index] += status == "delivered"
+        delivered[index] += status == MessageStatus.DELIVERED
 
     opt_outs = per_week()
     for (opted_out_at,) in session.execute(

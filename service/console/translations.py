@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from service import translations
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
@@ -66,7 +66,10 @@ def translation_edit():
                 error = refused.text(language())
             else:
                 record_audit(
-                    session, actor(), "translation_saved", {"language": target, "reviewed": reviewed}
+                    session,
+                    actor(),
+                    AuditAction.TRANSLATION_SAVED,
+                    {"language": target, "reviewed": reviewed},
                 )
                 translations.reload_now(session)
                 flash(t("Traduction enregistrée : elle s'affiche dès le prochain écran."))

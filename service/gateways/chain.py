@@ -26,7 +26,8 @@ from sqlalchemy import select
 from service import system_alerts
 from service.gateways.port import Gateway, Outcome, Outgoing, SendResult
 from service.models import SystemAlert
-from service.periodic import PassContext, periodic_pass
+from service.periodic import PassContext
+from service.system_alerts import AlertKind
 
 log = logging.getLogger(__name__)
 
@@ -106,11 +107,10 @@ def down_message(name: str) -> str:
     )
 
 
-@periodic_pass("gateway_health", order=30)
 def alert_on_gateways_down(context: PassContext) -> dict[str, int]:
     """Open an alert for each gateway failing for DOWN_AFTER, close it once the gateway sends again.
     Usually nothing changes: one read of the open alerts, no write."""
-    down, kind = 0, system_alerts.GATEWAY_DOWN
+    down, kind = 0, AlertKind.GATEWAY_DOWN
     health = read_health(context.redis, context.settings.gateways)
     with context.database.session() as session:
         query = select(SystemAlert.message).where(SystemAlert.kind == kind, SystemAlert.resolved_at.is_(None))
@@ -122,9 +122,7 @@ def alert_on_gateways_down(context: PassContext) -> dict[str, int]:
                 if message not in open_alerts:
                     system_alerts.raise_alert(session, kind, message)
             elif not since and message in open_alerts:
-                system_alerts.resolve_alerts(
-                    session, (system_alerts.GATEWAY_DOWN,), context.now, message=message
-                )
+                system_alerts.resolve_alerts(session, (AlertKind.GATEWAY_DOWN,), context.now, message=message)
     return {"gateways_down": down} if down else {}
 
 

@@ -23,7 +23,7 @@ from service.errors import DomainError
 from service.models import MessageEvent, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import move, record_events
-from service.periodic import PassContext, periodic_pass
+from service.periodic import PassContext
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,6 @@ def keep_report(client: redis.Redis, report: Report, received_at: datetime) -> s
     return KEPT
 
 
-@periodic_pass("kept_reports", order=20)
 def store_kept_reports(context: PassContext) -> dict[str, int]:
     """Store the reports kept during an outage, at the time they arrived.
 

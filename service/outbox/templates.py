@@ -25,7 +25,7 @@ from service.gsm7 import for_sms, measure, non_gsm7_chars, to_gsm7
 from service.i18n import LANGUAGES, _, format_local, gettext
 from service.models import MessageTemplate
 from service.outbox.discretion import as_written
-from service.outbox.kinds import KINDS, default_texts
+from service.outbox.kinds import KINDS, Kind, default_texts
 
 DATE_PATTERN = "EEEE d MMMM"
 TIME_PATTERN = "HH:mm"
@@ -187,9 +187,9 @@ def _values(kind: str, language: str, params: dict[str, Any], settings: Settings
 def _moment(kind: str, params: dict[str, Any], tz: Any) -> datetime:
     """The local moment a date or time placeholder shows (a visit date is shown at local noon)."""
     try:
-        if kind in ("visit_confirmation", "visit_moved"):
+        if kind in (Kind.VISIT_CONFIRMATION, Kind.VISIT_MOVED):
             return datetime.combine(date.fromisoformat(_param(kind, params, "visit_date")), time(12), tz)
-        key = "dose_at" if kind == "medication" else "starts_at"
+        key = "dose_at" if kind == Kind.MEDICATION else "starts_at"
         moment = datetime.fromisoformat(_param(kind, params, key))
     except (TypeError, ValueError) as error:
         raise TemplateError(f"{kind}: bad date in params: {error}") from None

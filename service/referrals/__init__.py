@@ -6,8 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the escalation pass that the worker runs, and the `referrals` commands."""
-    from service.referrals import alerts  # noqa: F401
+    """Register the `referrals` commands (and `volunteers wipe-training`)."""
     from service.referrals.cli import referrals_cli
 
     app.cli.add_command(referrals_cli)

@@ -27,8 +27,9 @@ from service.models import (
 from service.outbox import details
 from service.outbox.kinds import Kind
 from service.outbox.rows import UNSENT, cancel_rows, schedule_message
-from service.periodic import PassContext, periodic_pass
+from service.periodic import PassContext
 from service.places import ancestor_at_level
+from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
 NO_ONCALL = "no_oncall"
@@ -89,7 +90,7 @@ def raise_emergency_alert(session: Session, referral: Referral, escalate_after: 
     if not clinicians:
         system_alerts.raise_alert(
             session,
-            NO_ONCALL,
+            AlertKind.NO_ONCALL,
             f"No on-call clinician in {district.name}: its emergencies alert nobody. "
             "Add one under On-call clinicians.",
         )
@@ -115,7 +116,6 @@ LAST_STEP = 2
 STEP_KINDS = {1: "escalated", 2: "escalated_all"}
 
 
-@periodic_pass("escalation", order=0)
 def escalation_pass(context: PassContext) -> dict[str, int]:
     """The worker's escalation pass; it runs before sending so that escalations leave in the same pass."""
     with context.database.session() as session:

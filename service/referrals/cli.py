@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.care.erasure import erase_referral_contact
 from service.cli import CLI_ACTOR, Commands, fail, volunteers_cli
 from service.db import get_db
@@ -35,7 +35,7 @@ def volunteers_wipe_training() -> None:
     """Delete every record reported by trainees' phones (after a training session); trainees stay."""
     with get_db().session() as session:
         counts = wipe_training_records(session)
-        record_audit(session, CLI_ACTOR, "training_wiped", counts)
+        record_audit(session, CLI_ACTOR, AuditAction.TRAINING_WIPED, counts)
     click.echo(
         f"Training records wiped: {counts['referrals']} referrals, {counts['visit_requests']} visit requests."
     )

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.errors import DomainError, ErrorKind
 from service.models import MobileUnitRound, Place, VisitRequest
 from service.outbox.kinds import Kind
@@ -90,7 +90,7 @@ def plan_round(
     record_audit(
         session,
         actor,
-        "round_planned",
+        AuditAction.ROUND_PLANNED,
         {
             "round": round_.id,
             "unit": round_.unit,
@@ -112,7 +112,7 @@ def move_round(
     round_.visit_date = visit_date
     requests = _requests_of(session, round_)
     _tell(session, round_, requests, Kind.VISIT_MOVED)
-    record_audit(session, actor, "round_moved", {"round": round_.id, "date": visit_date})
+    record_audit(session, actor, AuditAction.ROUND_MOVED, {"round": round_.id, "date": visit_date})
     return requests
 
 
@@ -124,7 +124,7 @@ def cancel_round(session: Session, round_: MobileUnitRound, actor: str) -> list[
     for request in requests:
         request.status, request.round_id = "open", None
     _tell(session, round_, requests, Kind.VISIT_CANCELLED)
-    record_audit(session, actor, "round_cancelled", {"round": round_.id})
+    record_audit(session, actor, AuditAction.ROUND_CANCELLED, {"round": round_.id})
     return requests
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from service.accounts import record_audit
+from service.accounts import AuditAction, record_audit
 from service.care.appointments import schedule_appointment
 from service.care.errors import CareError
 from service.care.patients import add_patient, find_patient, place_for
@@ -62,7 +62,9 @@ def record_change(
 ) -> None:
     """Add the referral's history event and the audit entry of one change."""
     session.add(ReferralEvent(referral_id=referral.id, kind=kind, detail=detail, actor=actor))
-    record_audit(session, actor, f"referral_{kind}", {"reference": referral.reference, "detail": detail})
+    record_audit(
+        session, actor, AuditAction(f"referral_{kind}"), {"reference": referral.reference, "detail": detail}
+    )
 
 
 def move_to(

@@ -1,4 +1,4 @@
-"""Sending SMS: the sweeper (the worker's `sending` pass), the sender, RQ jobs, queues and workers.
+"""Sending SMS: the sweeper (the worker's `sending` pass), the sender, RQ jobs and their priority queues.
 
 The providers themselves are the gateways' (`service/gateways/`)."""
 
@@ -9,30 +9,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from service.cli import Commands
-from service.config import get_settings
 from service.db import get_db
 from service.models import OutboundMessage, SystemAlert
-from service.periodic import PassContext, run_locked
-from service.redis_conn import get_redis
-from service.timeutil import utcnow
 
 sms_cli = Commands("sms", help="Outbound SMS: sweep due messages, show the outbox.")
 
 
 def init_app(app: Flask) -> None:
-    from service.sms import sweeper  # noqa: F401  (register the sending pass)
-
     app.cli.add_command(sms_cli)
-
-
-@sms_cli.command("sweep")
-def sms_sweep() -> None:
-    """Run the worker's periodic passes once now (workers do this every SWEEP_INTERVAL_SECONDS)."""
-    counts = run_locked(PassContext(get_db(), get_redis(), get_settings(), utcnow()))
-    if counts is None:
-        click.echo("Another process is sweeping right now; nothing done.")
-        return
-    click.echo(", ".join(f"{name}: {count}" for name, count in counts.items()) or "Nothing to do.")
 
 
 @sms_cli.command("status")

@@ -22,13 +22,14 @@ from service.config import Settings
 from service.db import Database
 from service.gateways import port as gw
 from service.gsm7 import Encoded, for_sms
-from service.models import OutboundMessage, Patient
+from service.models import MessageStatus, OutboundMessage, Patient
 from service.outbox import details
 from service.outbox.discretion import indiscreet
-from service.outbox.kinds import Priority
+from service.outbox.kinds import Kind, Priority
 from service.outbox.lifecycle import move
 from service.outbox.templates import TemplateError, current_body, render_body
 from service.sms.quiet_hours import patient_window, quiet_until
+from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,8 @@ log = logging.getLogger(__name__)
 RETRY_BASE = timedelta(seconds=30)  # transient failures: 30 s, 1, 2, 4, 8 min...
 HOLD = timedelta(minutes=15)  # no credit or bad configuration: try again every 15 min...
 HOLD_LIMIT = timedelta(hours=24)  # ...for at most a day (or until the row's own expiry), then dropped
-OPTOUT_KIND = "optout_confirmation"
+OPTOUT_KIND = Kind.OPTOUT_CONFIRMATION
 SKIPPED = "skipped"
-SENDING = "sending"
-HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def deliver_batch(
                 continue
             result = gateway.send(claimed.outgoing(settings))
             answered = Answered(len(outcomes), claimed, result)
-            outcomes.append(SENDING)
+            outcomes.append(MessageStatus.SENDING)
         if answered is not None:
             with session.begin():
                 outcomes[answered.position] = record(
@@ -171,14 +170,16 @@ def claim(
     """Apply the sending policy to a row read `queued`, then claim it (`sending`) unless the policy ended
     it. Every change is conditional on the row still being `queued`: one cancelled or taken meanwhile is
     skipped."""
-    if row is None or row.status != "queued":
+    if row is None or row.status != MessageStatus.QUEUED:
         return SKIPPED
     if row.expires_at is not None and row.expires_at <= now:
-        return _end(session, row.id, "dropped", now, details.EXPIRED.text(when=row.expires_at.isoformat()))
+        return _end(
+            session, row.id, MessageStatus.DROPPED, now, details.EXPIRED.text(when=row.expires_at.isoformat())
+        )
     has_patient = row.patient_id is not None
     if has_patient and row.kind != OPTOUT_KIND and (row.opted_out or not row.sms_consent):
         reason = (details.OPTED_OUT if row.opted_out else details.NO_CONSENT).text()
-        return _end(session, row.id, "cancelled", now, reason)
+        return _end(session, row.id, MessageStatus.CANCELLED, now, reason)
     if not row.ignore_quiet_hours:
         window = patient_window(row.quiet_hours if has_patient else None, settings.quiet_hours)
         opens = quiet_until(now, window, settings.tz)
@@ -186,24 +187,30 @@ def claim(
             moved = move(
                 session,
                 row.id,
-                ("queued",),
-                "scheduled",
+                (MessageStatus.QUEUED,),
+                MessageStatus.SCHEDULED,
                 now,
                 details.QUIET_HOURS.text(when=opens.isoformat()),
                 due_at=opens,
                 claimed_at=None,
             )
-            return HELD if moved else SKIPPED
+            return MessageStatus.HELD if moved else SKIPPED
     try:
         body = batch.body(session, row.kind, row.language)
         text = render_body(body, row.kind, row.language, row.params or {}, settings)
     except TemplateError as error:
-        return _end(session, row.id, "failed", now, details.CANNOT_RENDER.text(why=error))
+        return _end(session, row.id, MessageStatus.FAILED, now, details.CANNOT_RENDER.text(why=error))
     revealing = indiscreet(text, settings)
     if revealing:
         return _hold(session, row.id, row.kind, revealing, now)
     if not move(
-        session, row.id, ("queued",), "sending", now, details.ATTEMPT.text(n=row.attempts + 1), sending_at=now
+        session,
+        row.id,
+        (MessageStatus.QUEUED,),
+        MessageStatus.SENDING,
+        now,
+        details.ATTEMPT.text(n=row.attempts + 1),
+        sending_at=now,
     ):
         return SKIPPED
     return Claimed(
@@ -239,31 +246,37 @@ def record(
         return _finish(
             session,
             claimed,
-            "sent",
+            MessageStatus.SENT,
             now,
             details.ACCEPTED.text(id=result.message_id),
             cost=result.cost,
             **values,
         )
     if result.outcome == gw.Outcome.PERMANENT:
-        return _finish(session, claimed, "failed", now, result.reason, attempts=claimed.attempt, **sent)
+        return _finish(
+            session, claimed, MessageStatus.FAILED, now, result.reason, attempts=claimed.attempt, **sent
+        )
     if result.outcome == gw.Outcome.UNKNOWN:
         system_alerts.raise_alert(
             session,
-            system_alerts.UNKNOWN_SENDS,
+            AlertKind.UNKNOWN_SENDS,
             "Some SMS may or may not have been sent (no clear answer from the gateway); "
             "they are marked 'unknown' and will not be resent automatically.",
         )
-        return _finish(session, claimed, "unknown", now, result.reason, attempts=claimed.attempt, **sent)
+        return _finish(
+            session, claimed, MessageStatus.UNKNOWN, now, result.reason, attempts=claimed.attempt, **sent
+        )
     if result.outcome == gw.Outcome.TRANSIENT:
         if claimed.attempt >= settings.max_send_attempts:
             reason = details.GAVE_UP.text(n=claimed.attempt, why=result.reason)
-            return _finish(session, claimed, "failed", now, reason, attempts=claimed.attempt, **sent)
+            return _finish(
+                session, claimed, MessageStatus.FAILED, now, reason, attempts=claimed.attempt, **sent
+            )
         due = now + backoff(claimed.attempt)
         return _finish(
             session,
             claimed,
-            "scheduled",
+            MessageStatus.SCHEDULED,
             now,
             result.reason,
             attempts=claimed.attempt,
@@ -278,7 +291,7 @@ def record(
     return _finish(
         session,
         claimed,
-        "scheduled",
+        MessageStatus.SCHEDULED,
         now,
         result.reason,
         due_at=now + HOLD,
@@ -287,14 +300,14 @@ def record(
     )
 
 
-def _alert_for(result: gw.SendResult) -> tuple[str, str]:
+def _alert_for(result: gw.SendResult) -> tuple[AlertKind, str]:
     if result.outcome == gw.Outcome.INSUFFICIENT_BALANCE:
         return (
-            system_alerts.INSUFFICIENT_BALANCE,
+            AlertKind.INSUFFICIENT_BALANCE,
             f"The SMS account has no credit left ({result.reason}): messages are waiting. Top it up.",
         )
     return (
-        system_alerts.GATEWAY_CONFIG,
+        AlertKind.GATEWAY_CONFIG,
         f"The SMS gateway refuses to send ({result.reason}); messages are waiting.",
     )
 
@@ -304,7 +317,7 @@ def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: 
     if not move(
         session,
         claimed.id,
-        ("sending", "unknown"),
+        (MessageStatus.SENDING, MessageStatus.UNKNOWN),
         to,
         now,
         detail,
@@ -320,11 +333,11 @@ def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: 
 def _hold(session: Session, message_id: int, kind: str, words: list[str], now: datetime) -> str:
     """Keep a text that would name a condition or a medicine (a value filled into its template did) from
     leaving, and tell the coordinators, whatever its kind: discretion comes before delivery."""
-    held = _end(session, message_id, "held", now, details.HELD.text(words=", ".join(words)))
-    if held == "held":
+    held = _end(session, message_id, MessageStatus.HELD, now, details.HELD.text(words=", ".join(words)))
+    if held == MessageStatus.HELD:
         system_alerts.raise_alert(
             session,
-            system_alerts.HELD_SMS,
+            AlertKind.HELD_SMS,
             f"A {kind} SMS was held: its text would say {', '.join(words)}. Give the place a neutral SMS "
             "name (places import, column sms_name) or change the template; the held SMS are listed under "
             "Messages, status held.",
@@ -334,8 +347,12 @@ def _hold(session: Session, message_id: int, kind: str, words: list[str], now: d
 
 def _end(session: Session, message_id: int, to: str, now: datetime, reason: str) -> str:
     """End a queued row without sending it."""
-    return to if move(session, message_id, ("queued",), to, now, reason, last_error=reason) else SKIPPED
+    return (
+        to
+        if move(session, message_id, (MessageStatus.QUEUED,), to, now, reason, last_error=reason)
+        else SKIPPED
+    )
 
 
 def _error(status: str, detail: str | None) -> str | None:
-    return None if status == "sent" else detail
+    return None if status == MessageStatus.SENT else detail

@@ -4,7 +4,7 @@ The database is the truth and Redis only a work list: rows are claimed (`schedul
 conditional update before their ids are enqueued, `queued` rows whose job was lost (Redis flushed, worker
 killed) are enqueued again after CLAIM_TIMEOUT_SECONDS, and rows stuck in `sending` past
 SEND_TIMEOUT_SECONDS become `unknown` (see service.sms.sender). It is the worker's `sending` pass
-(service.periodic), which runs under that module's cross-process lock.
+(service/worker/passes.py), which runs under the passes' cross-process lock.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from service.db import Database
 from service.models import MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import transition
-from service.periodic import PassContext, periodic_pass
+from service.periodic import PassContext
 from service.sms.queues import enqueue_sends
+from service.system_alerts import AlertKind
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ class SweepReport:
     unknown: int = 0
 
 
-@periodic_pass("sending", order=10)
 def sending_pass(context: PassContext) -> dict[str, int]:
     """The worker's sending pass."""
     return asdict(sweep(context.database, context.redis, context.settings, context.now))
@@ -77,7 +77,16 @@ def claim_due(session: Session, limit: int, now: datetime) -> list[tuple[int, in
     ids = list(session.scalars(due_query(limit, now)))
     if not ids:
         return []
-    won = set(transition(session, OutboundMessage.id.in_(ids), ("scheduled",), "queued", now, claimed_at=now))
+    won = set(
+        transition(
+            session,
+            OutboundMessage.id.in_(ids),
+            (MessageStatus.SCHEDULED,),
+            MessageStatus.QUEUED,
+            now,
+            claimed_at=now,
+        )
+    )
     return _with_priority(session, [i for i in ids if i in won])
 
 
@@ -88,8 +97,8 @@ def requeue_lost(database: Database, connection: redis.Redis, settings: Settings
         lost = transition(
             session,
             OutboundMessage.claimed_at < cutoff,
-            ("queued",),
-            "queued",
+            (MessageStatus.QUEUED,),
+            MessageStatus.QUEUED,
             now,
             details.REQUEUED.text(),
             claimed_at=now,
@@ -107,8 +116,8 @@ def mark_stuck_sends(database: Database, settings: Settings, now: datetime) -> i
         stuck = transition(
             session,
             OutboundMessage.sending_at < cutoff,
-            ("sending",),
-            "unknown",
+            (MessageStatus.SENDING,),
+            MessageStatus.UNKNOWN,
             now,
             details.NO_ANSWER.text(),
         )
@@ -116,7 +125,7 @@ def mark_stuck_sends(database: Database, settings: Settings, now: datetime) -> i
             log.warning("%d SMS left in 'sending' are now 'unknown' (not resent)", len(stuck))
             system_alerts.raise_alert(
                 session,
-                system_alerts.UNKNOWN_SENDS,
+                AlertKind.UNKNOWN_SENDS,
                 "Some SMS may or may not have been sent (a worker stopped while sending); "
                 "they are marked 'unknown' and will not be resent automatically.",
             )

@@ -17,10 +17,11 @@ from rq import Queue, SimpleWorker
 
 from service.config import get_settings
 from service.db import get_db
-from service.periodic import PassContext, run_locked
+from service.periodic import PassContext
 from service.redis_conn import connect
 from service.sms.queues import QUEUES
 from service.timeutil import utcnow
+from service.worker.passes import run_locked
 
 log = logging.getLogger(__name__)
 RESTART_PAUSE_SECONDS = 1.0
