@@ -56,7 +56,7 @@ def translator(language: str) -> Translations:
 
 
 # Translators' texts (the `translations` table) over the shipped catalogs: (language, msgid) -> text.
-# Each web process reloads them every few seconds (service/translations.py).
+# Each web process reloads them every few seconds (service/translations/live.py).
 _overrides: dict[tuple[str, str], str] = {}
 
 

@@ -61,6 +61,11 @@ class Urgency(StrEnum):
     ROUTINE = "routine"
 
 
+class RoundStatus(StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
 class ReferralStatus(StrEnum):
     NEW = "new"
     CONTACTED = "contacted"
@@ -148,6 +153,7 @@ URGENCIES = values(Urgency)
 REFERRAL_STATUSES = values(ReferralStatus)
 FOLLOWUP_OUTCOMES = values(FollowupOutcome)
 VISIT_STATUSES = values(VisitStatus)
+ROUND_STATUSES = values(RoundStatus)
 MESSAGE_STATUSES = values(MessageStatus)
 USER_ROLES = values(UserRole)
 API_SCOPES = values(ApiScope)
@@ -294,9 +300,6 @@ class FollowUp(Base):
     channel: Mapped[str] = mapped_column(String(8), default="ussd")
     session_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = _created()
-
-
-ROUND_STATUSES = ("planned", "cancelled")
 
 
 class MobileUnitRound(Base):

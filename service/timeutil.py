@@ -40,3 +40,13 @@ def local_days(
     since = datetime.combine(first, time(0), tz) if first else None
     until = datetime.combine(last + timedelta(days=1), time(0), tz) if last else None
     return since, until
+
+
+def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local date and time of day."""
+    return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The local calendar day of an instant."""
+    return moment.astimezone(tz).date()

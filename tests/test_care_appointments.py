@@ -11,8 +11,8 @@ from service.care.appointments import (
     replan_reminders,
     schedule_appointment,
 )
+from service.care.dates import parse_local_datetime
 from service.care.errors import CareError
-from service.care.localtime import parse_local_datetime
 from service.care.patients import add_patient, find_patient, update_patient
 from service.models import Appointment, OutboundMessage
 from service.places import by_code

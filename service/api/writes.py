@@ -22,7 +22,7 @@ from service.api.openapi import operation
 from service.api.resources import appointment_json, medication_plan_json, patient_json
 from service.api.schemas import dump, local_moment
 from service.care.appointments import cancel_appointment, move_appointment, schedule_appointment
-from service.care.localtime import WEEKDAYS
+from service.care.dates import WEEKDAYS
 from service.care.medication import add_medication_plan
 from service.care.patients import add_patient, place_for
 from service.config import get_settings

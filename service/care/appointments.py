@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.care.errors import CareError
-from service.care.localtime import at_local, local_date
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.errors import ErrorKind
@@ -27,7 +26,7 @@ from service.models import (
 from service.outbox.kinds import Kind
 from service.outbox.rows import cancel_rows, ensure_row, schedule_message
 from service.sms.quiet_hours import Window, patient_window, quiet_until
-from service.timeutil import utcnow
+from service.timeutil import at_local, local_date, utcnow
 
 OPEN = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
 REMINDER_KINDS = (Kind.APPOINTMENT_DAY_BEFORE, Kind.APPOINTMENT_SAME_DAY)

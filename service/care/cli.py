@@ -8,10 +8,10 @@ import click
 from sqlalchemy import select
 
 from service.care.appointments import appointment_by_id, cancel_appointment, schedule_appointment
+from service.care.dates import parse_date, parse_local_datetime, parse_times
 from service.care.demo import load_demo_care
 from service.care.erasure import erase_patient
 from service.care.imports import import_appointments, import_patients
-from service.care.localtime import local_date, parse_date, parse_local_datetime, parse_times
 from service.care.medication import add_medication_plan
 from service.care.patients import add_patient, find_patient, place_for
 from service.cli import CLI_ACTOR, DEMO_DIR, Commands, fail
@@ -20,7 +20,7 @@ from service.db import get_db
 from service.errors import DomainError
 from service.i18n import format_local
 from service.models import Patient
-from service.timeutil import utcnow
+from service.timeutil import local_date, utcnow
 
 patients_cli = Commands("patients", help="Patients who receive SMS reminders.")
 appointments_cli = Commands("appointments", help="Appointments and their SMS reminders.")

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from service.care.appointments import OPEN, schedule_appointment
 from service.care.imports import import_patients
-from service.care.localtime import local_date
 from service.care.medication import add_medication_plan
 from service.care.patients import find_patient
 from service.config import Settings
 from service.models import Appointment, MedicationPlan
 from service.places import by_code
+from service.timeutil import local_date
 
 DEMO_PLACE = "TBK-A3"
 

@@ -13,8 +13,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from service.care.appointments import check_appointment, planned_rows, row_fields
+from service.care.dates import parse_local_datetime
 from service.care.errors import CareError
-from service.care.localtime import parse_local_datetime
 from service.care.patients import (
     REFERENCE_PREFIX,
     clean_language,

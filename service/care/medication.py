@@ -6,14 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from service.care.dates import parse_weekdays
 from service.care.errors import CareError
-from service.care.localtime import at_local, parse_weekdays
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.models import MedicationPlan, OutboundMessage, Patient
 from service.outbox.kinds import Kind
 from service.outbox.rows import cancel_rows, schedule_message
-from service.timeutil import utcnow
+from service.timeutil import at_local, utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)
 MAX_PLAN_DAYS = 366

@@ -24,11 +24,10 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from service.care.localtime import at_local
 from service.console import labels
 from service.console.web import t
 from service.i18n import _
-from service.timeutil import plausible
+from service.timeutil import at_local, plausible
 
 LANGUAGE_CHOICES = {"fr": _("Français"), "bm": _("Bamanankan")}
 REQUIRED = _("Ce champ est obligatoire.")

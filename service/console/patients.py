@@ -15,9 +15,9 @@ from service.care.appointments import (
     replan_reminders,
     schedule_appointment,
 )
+from service.care.dates import parse_times
 from service.care.erasure import erase_patient
 from service.care.errors import CareError
-from service.care.localtime import at_local, parse_times
 from service.care.medication import add_medication_plan, cancel_medication_plan
 from service.care.patients import add_patient, opt_in, opt_out, place_for, update_patient
 from service.console import labels
@@ -29,7 +29,7 @@ from service.console.web import actor, erasure_confirmed, language, paginate, se
 from service.db import get_db
 from service.errors import DomainError
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient, Place, Referral
-from service.timeutil import utcnow
+from service.timeutil import at_local, utcnow
 
 CONSOLE_SOURCE = "console"
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.accounts import AuditAction, record_audit
 from service.errors import DomainError, ErrorKind
-from service.models import MobileUnitRound, Place, VisitRequest
+from service.models import MobileUnitRound, Place, RoundStatus, VisitRequest, VisitStatus
 from service.outbox.kinds import Kind
 from service.outbox.rows import schedule_message
 
@@ -34,7 +34,7 @@ def open_request_groups(session: Session) -> list[RequestGroup]:
     groups: dict[tuple[int, date], RequestGroup] = {}
     query = (
         select(VisitRequest)
-        .where(VisitRequest.status == "open", VisitRequest.training.is_(False))
+        .where(VisitRequest.status == VisitStatus.OPEN, VisitRequest.training.is_(False))
         .order_by(VisitRequest.week_start)
     )
     for request in session.scalars(query):
@@ -76,7 +76,7 @@ def plan_round(
         session.scalars(
             select(VisitRequest)
             .where(
-                VisitRequest.status == "open",
+                VisitRequest.status == VisitStatus.OPEN,
                 VisitRequest.place_id.in_(place_ids),
                 VisitRequest.training.is_(False),
             )
@@ -84,7 +84,7 @@ def plan_round(
         )
     )
     for request in requests:
-        request.status = "planned"
+        request.status = VisitStatus.PLANNED
         request.round_id = round_.id
     _tell(session, round_, requests, Kind.VISIT_CONFIRMATION)
     record_audit(
@@ -119,10 +119,10 @@ def move_round(
 def cancel_round(session: Session, round_: MobileUnitRound, actor: str) -> list[VisitRequest]:
     """Cancel a planned round: its requests are open again, and their volunteers are told."""
     _check_planned(round_)
-    round_.status = "cancelled"
+    round_.status = RoundStatus.CANCELLED
     requests = _requests_of(session, round_)
     for request in requests:
-        request.status, request.round_id = "open", None
+        request.status, request.round_id = VisitStatus.OPEN, None
     _tell(session, round_, requests, Kind.VISIT_CANCELLED)
     record_audit(session, actor, AuditAction.ROUND_CANCELLED, {"round": round_.id})
     return requests
@@ -151,7 +151,7 @@ def _tell(session: Session, round_: MobileUnitRound, requests: list[VisitRequest
 
 
 def _check_planned(round_: MobileUnitRound) -> None:
-    if round_.status != "planned":
+    if round_.status != RoundStatus.PLANNED:
         raise PlanningError("This round is cancelled: plan a new one.", kind=ErrorKind.CONFLICT)
 
 

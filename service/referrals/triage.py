@@ -203,7 +203,11 @@ def queue_query(
         .where(Referral.training.is_(False))
         .order_by(URGENCY_ORDER, Referral.created_at, Referral.id)
     )
-    query = query.where(Referral.status == status) if status else query.where(Referral.status != "closed")
+    query = (
+        query.where(Referral.status == status)
+        if status
+        else query.where(Referral.status != ReferralStatus.CLOSED)
+    )
     if urgency:
         query = query.where(Referral.urgency == urgency)
     if category:

@@ -1,28 +1,18 @@
-"""Coordinators write local dates and times (Africa/Bamako by default); the database keeps aware UTC."""
+"""Reading the dates, times and weekdays coordinators write (local, Africa/Bamako by default), with a
+refusal that says how to write them; the database keeps aware UTC (service/timeutil.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
 from service.care.errors import CareError
 from service.config import Settings
 from service.errors import msgid
-from service.timeutil import FIRST_YEAR, LAST_YEAR, plausible
+from service.timeutil import FIRST_YEAR, LAST_YEAR, at_local, plausible
 
 LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M")
 WEEKDAYS = "0123456"  # 0 = Monday, as datetime.weekday()
 YEARS = msgid("Give a year from %(first)s to %(last)s.")
-
-
-def at_local(day: date, moment: time, tz: ZoneInfo) -> datetime:
-    """The UTC instant of a local date and time of day."""
-    return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
-
-
-def local_date(moment: datetime, tz: ZoneInfo) -> date:
-    """The local calendar day of an instant."""
-    return moment.astimezone(tz).date()
 
 
 def parse_local_datetime(text: str, settings: Settings) -> datetime:
