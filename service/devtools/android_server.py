@@ -1,5 +1,5 @@
 """A local server compatible with the "SMS Gateway for Android" app's API, to run Jigi's Android adapter
-without a phone.
+(`service/gateways/android.py`) without a phone.
 
 It checks what the app checks (HTTP Basic credentials, the JSON of a message, E.164 numbers, a known
 message id answered 409, webhook URLs that are https:// or on 127.0.0.1), records what it accepts, can be

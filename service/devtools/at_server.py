@@ -1,4 +1,5 @@
-"""A local Africa's Talking-compatible SMS server, to run the whole pipeline without an account.
+"""A local Africa's Talking-compatible SMS server, to run the whole pipeline without an account: the
+compatible server of `service/gateways/africastalking.py`, answering from that module's status codes.
 
 It takes the SDK's form POST to `/version1/messaging` and answers as AT does; it can be told to answer
 with chosen status codes, HTTP errors or slowness, run a hook when request N arrives, and post delivery
@@ -14,20 +15,19 @@ import logging
 import os
 import queue
 import re
-import signal
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import requests
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from service import logs
 from service.config import DEV_CALLBACK_TOKEN
+from service.devtools.serving import LocalServer, jigi_url, json_response
 from service.gateways.africastalking import ACCEPTED_STATUS, STATUS_CODES
 from service.gateways.port import Outcome
 from service.gsm7 import measure
@@ -95,7 +95,7 @@ class _State:
     requests: int = 0
 
 
-class ATServer:
+class ATServer(LocalServer):
     """The server; `start()` runs it in a thread on 127.0.0.1 (port 0 picks a free port)."""
 
     def __init__(
@@ -115,41 +115,20 @@ class ATServer:
         self.auto_report = auto_report
         self._lock = threading.Lock()
         self._state = _State()
-        self._stopping = threading.Event()
         self._reports: queue.Queue[tuple[float, str] | None] = queue.Queue()
-        self._server: BaseWSGIServer = make_server(
-            host, port, self._wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        self._threads: list[threading.Thread] = []
+        self._reporter = threading.Thread(target=self._post_reports, name="at-server-reports", daemon=True)
+        super().__init__(host, port)
 
-    @property
-    def url(self) -> str:
-        """The base URL to give Jigi as AT_API_URL."""
-        return f"http://{self._server.host}:{self._server.port}"
-
-    def start(self) -> ATServer:
-        serve = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="at-server", daemon=True
-        )
-        reports = threading.Thread(target=self._post_reports, name="at-server-reports", daemon=True)
-        self._threads = [serve, reports]
-        for thread in self._threads:
-            thread.start()
+    def start(self) -> Self:
+        super().start()
+        self._reporter.start()
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
         self._reports.put(None)
-        self._server.shutdown()
-        self._server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=10)
-
-    def __enter__(self) -> ATServer:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        super().stop()
+        if self._reporter.is_alive():
+            self._reporter.join(timeout=10)
 
     # Control, from Python (tests) or through /_control/ (developers).
 
@@ -292,7 +271,7 @@ class ATServer:
         action = request.path.removeprefix("/_control/")
         body = request.get_json(silent=True) or {}
         if action == "received" and request.method == "GET":
-            return _json([asdict(entry) for entry in self.received()])
+            return json_response([asdict(entry) for entry in self.received()])
         if request.method != "POST":
             return Response("Method not allowed\n", 405)
         if action == "script":
@@ -303,13 +282,13 @@ class ATServer:
             self.reset()
         elif action == "report":
             reply = self.post_delivery_report(body["id"], body["status"], body.get("failureReason"))
-            return _json({"service_status": reply.status_code})
+            return json_response({"service_status": reply.status_code})
         elif action == "inbound":
             reply = self.post_incoming_sms(body["from"], body["text"], body.get("to", "36200"))
-            return _json({"service_status": reply.status_code})
+            return json_response({"service_status": reply.status_code})
         else:
             return Response("Unknown control action\n", 404)
-        return _json({"ok": True})
+        return json_response({"ok": True})
 
 
 def _reply(entries: list[Received], answer: Answer) -> dict[str, Any]:
@@ -340,17 +319,6 @@ def _reply(entries: list[Received], answer: Answer) -> dict[str, Any]:
     return {"SMSMessageData": {"Message": message, "Recipients": recipients}}
 
 
-def _json(data: Any) -> Response:
-    return Response(json.dumps(data), 200, content_type="application/json")
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log line per request (tests send thousands)."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
 def main() -> None:
     """`make at-server`: run the server until Ctrl-C, posting delivery reports to a local Jigi."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -359,7 +327,7 @@ def main() -> None:
     parser.add_argument("--api-key", default=os.environ.get("AT_API_KEY", "local"))
     parser.add_argument(
         "--service-url",
-        default=os.environ.get("JIGI_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"),
+        default=jigi_url(),
     )
     parser.add_argument("--token", default=os.environ.get("AT_CALLBACK_TOKEN", DEV_CALLBACK_TOKEN))
     parser.add_argument("--no-reports", action="store_true", help="do not post delivery reports")
@@ -379,14 +347,7 @@ def main() -> None:
         f"Run Jigi with: SMS_GATEWAY=africastalking AT_API_KEY={args.api_key} AT_API_URL={server.url} "
         "make run"
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_stopped()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""A local server compatible with Orange's SMS API, to run Jigi's Orange adapter without an account.
+"""A local server compatible with Orange's SMS API, to run Jigi's Orange adapter
+(`service/gateways/orange.py`) without an account.
 
 It checks what Orange checks (HTTP Basic client credentials for a token, the Bearer token and its
 expiry, the JSON shape, E.164 numbers in `tel:+…`, the sender address in the URL and the body), records
