@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,22 +18,7 @@ from service.ussd import functions  # noqa: F401  (registers the functions menus
 from service.ussd.registry import REGISTRY
 
 MENUS_DIR = Path(__file__).resolve().parent.parent.parent / "menus"
-SCREEN_TYPES = ("menu", "list", "input", "end")
 MAX_OPTIONS = 97  # 98 means "more", so an option number never reaches it
-
-KEYS = {
-    "menu": {"type", "text", "options", "context"},
-    "list": {"type", "text", "source", "store", "next", "action", "context", "empty"},
-    "input": {"type", "text", "validator", "store", "next", "action", "context", "zero_is_value"},
-    "end": {"type", "text", "context"},
-}
-REQUIRED = {
-    "menu": {"text", "options"},
-    "list": {"text", "source", "store", "next"},
-    "input": {"text", "validator", "store", "next"},
-    "end": {"text"},
-}
-OPTION_KEYS = {"label", "next", "set", "action"}
 
 
 class MenuError(ValueError):
@@ -115,6 +100,21 @@ class EndScreen:
 
 
 Screen = MenuScreen | ListScreen | InputScreen | EndScreen
+# A screen's `type` in a menu file -> its class; a file's keys are the class's fields (but `name`, which is
+# the table's name), those without a default required.
+SCREEN_TYPES: dict[str, type[Screen]] = {
+    "menu": MenuScreen,
+    "list": ListScreen,
+    "input": InputScreen,
+    "end": EndScreen,
+}
+
+
+def _keys(cls: type) -> tuple[set[str], set[str]]:
+    """The keys a table for `cls` may have, and those it must have."""
+    declared = [item for item in fields(cls) if item.name != "name"]
+    required = {item.name for item in declared if item.default is MISSING and item.default_factory is MISSING}
+    return {item.name for item in declared}, required
 
 
 @dataclass(frozen=True)
@@ -184,43 +184,31 @@ def _screen(where: str, name: str, raw: Any) -> Screen:
     kind = raw.get("type")
     if kind not in SCREEN_TYPES:
         raise MenuError(f"{where}: type must be one of {', '.join(SCREEN_TYPES)}, got {kind!r}")
-    _check_keys(where, raw, KEYS[kind], REQUIRED[kind])
+    allowed, required = _keys(SCREEN_TYPES[kind])
+    _check_keys(where, raw, allowed | {"type"}, required)
     for key in ("text", "empty", "store"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
             raise MenuError(f"{where}: {key} must be a non-empty string")
-    options = tuple(_option(f"{where}: option {n}", item) for n, item in enumerate(raw.get("options", []), 1))
-    if kind == "menu" and not 1 <= len(options) <= MAX_OPTIONS:
-        raise MenuError(f"{where}: a menu needs 1 to {MAX_OPTIONS} options")
     if not isinstance(raw.get("zero_is_value", False), bool):
         raise MenuError(f"{where}: zero_is_value must be true or false")
     for kind_name in ("source", "validator", "action", "context"):
         _check_registered(where, kind_name, raw.get(kind_name))
-    text, context = raw["text"], raw.get("context")
-    if kind == "menu":
-        return MenuScreen(name, text, options, context)
-    if kind == "end":
-        return EndScreen(name, text, context)
-    next_ = _next(where, raw["next"])
-    if kind == "list":
-        return ListScreen(
-            name, text, raw["source"], raw["store"], next_, raw.get("action"), context, raw.get("empty")
-        )
-    return InputScreen(
-        name,
-        text,
-        raw["validator"],
-        raw["store"],
-        next_,
-        raw.get("action"),
-        context,
-        raw.get("zero_is_value", False),
-    )
+    values = {key: value for key, value in raw.items() if key != "type"}
+    if "options" in values:
+        options = values["options"] if isinstance(values["options"], list) else []
+        values["options"] = tuple(_option(f"{where}: option {n}", item) for n, item in enumerate(options, 1))
+        if not 1 <= len(values["options"]) <= MAX_OPTIONS:
+            raise MenuError(f"{where}: a menu needs 1 to {MAX_OPTIONS} options")
+    if "next" in values:
+        values["next"] = _next(where, values["next"])
+    return SCREEN_TYPES[kind](name=name, **values)
 
 
 def _option(where: str, raw: Any) -> Option:
     if not isinstance(raw, dict):
         raise MenuError(f"{where}: must be a table like {{ label = ..., next = ... }}")
-    _check_keys(where, raw, OPTION_KEYS, {"label", "next"})
+    allowed, required = _keys(Option)
+    _check_keys(where, raw, allowed, required)
     if not isinstance(raw["label"], str) or not raw["label"].strip():
         raise MenuError(f"{where}: label must be a non-empty string")
     values = raw.get("set", {})
