@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import pytest
 from conftest import CALLBACK_TOKEN, examples
+from console_support import sign_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_console_support import sign_in
 
 from service.api.tokens import create_token
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_console_support import sign_in
+from console_support import sign_in
 
 from service.accounts import AuditAction, record_audit
 from service.console.labels import AUDIT_ACTION

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 import redis
+from console_support import PASSWORD, make_user, sign_in
 from itsdangerous import TimestampSigner
 from sqlalchemy import select
-from test_console_support import PASSWORD, make_user, sign_in
 from werkzeug.routing.converters import AnyConverter
 
 from service import create_app

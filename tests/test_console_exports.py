@@ -7,8 +7,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from console_support import make_referral, sign_in
 from sqlalchemy import select
-from test_console_support import make_referral, sign_in
 
 from service.exports import spreadsheet_safe
 from service.models import Appointment, AuditEntry, OutboundMessage, Patient

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import examples
+from console_support import make_referral, make_visit_request, sign_in
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from test_console_support import make_referral, make_visit_request, sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.medication import add_medication_plan

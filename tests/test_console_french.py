@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from console_support import console_page_paths, make_referral, make_visit_request, sign_in
 from markupsafe import escape
 from sqlalchemy import select
-from test_console_support import console_page_paths, make_referral, make_visit_request, sign_in
 
 from service import system_alerts, translations
 from service.care.patients import add_patient

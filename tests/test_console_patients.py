@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from console_support import sign_in
 from sqlalchemy import select
-from test_console_support import sign_in
 
 from service.models import Appointment, AuditEntry, MedicationPlan, OutboundMessage, Patient
 from service.timeutil import utcnow

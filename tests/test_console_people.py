@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from console_support import make_referral, make_visit_request, sign_in
 from sqlalchemy import select
-from test_console_support import make_referral, make_visit_request, sign_in
 
 from service.models import AuditEntry, OnCallClinician, Volunteer
 

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from console_support import make_referral, place, sign_in
 from sqlalchemy import select
-from test_console_support import make_referral, place, sign_in
 
 from service.models import (
     Appointment,

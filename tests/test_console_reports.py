@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_console_support import make_referral, sign_in
+from console_support import make_referral, sign_in
 
 from service.console.charts import Series, bar_chart, line_chart
 from service.console.stats import dashboard

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from console_support import make_visit_request, place, sign_in
 from sqlalchemy import select
-from test_console_support import make_visit_request, place, sign_in
 
 from service.models import AuditEntry, MobileUnitRound, OutboundMessage, VisitRequest
 from service.timeutil import utcnow

@@ -8,7 +8,7 @@ import os
 import re
 
 import pytest
-from test_console_support import sign_in
+from console_support import sign_in
 
 from service.console import assets
 

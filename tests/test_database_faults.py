@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 from conftest import CALLBACK_TOKEN, free_port
+from console_support import sign_in
 from sms_fixtures import NOON, add_message, row
 from sqlalchemy import select
 from tcp_relay import relay_to
-from test_console_support import sign_in
 from test_ussd_endpoint import MOUSSA
 
 from service import create_app

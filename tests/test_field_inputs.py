@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 import pytest
 from conftest import CALLBACK_TOKEN
+from console_support import PASSWORD, make_user, sign_in
 from sqlalchemy import select
-from test_console_support import PASSWORD, make_user, sign_in
 from test_ussd_endpoint import MOUSSA, post, screen
 
 from service.api.tokens import create_token

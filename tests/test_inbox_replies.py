@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import CALLBACK_TOKEN
+from console_support import sign_in
 from sqlalchemy import select
-from test_console_support import sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient

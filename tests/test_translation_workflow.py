@@ -7,8 +7,8 @@ import io
 
 import pytest
 from babel.messages.pofile import read_po, write_po
+from console_support import sign_in
 from sqlalchemy import select
-from test_console_support import sign_in
 from test_ussd_endpoint import AWA, screen, walk
 
 from service import translations

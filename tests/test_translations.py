@@ -90,7 +90,9 @@ def test_every_used_msgid_has_a_translation(language):
 
 
 def test_bambara_catalogs_have_the_bambara_plural_header():
-    for path, catalog in catalogs("bm"):
+    found = catalogs("bm")
+    assert {path.stem for path, _catalog in found} >= {"ussd", "sms", "errors", "console"}
+    for path, catalog in found:
         header = dict(catalog.mime_headers).get("Plural-Forms", "")
         assert header.replace(" ", "") == BAMBARA_PLURALS.replace(" ", ""), f"{path.name}: {header!r}"
 

@@ -33,6 +33,8 @@ VILLAGES_TTL_SECONDS = 60.0  # places change rarely: a village added or renamed 
 
 Villages = list[tuple[str, str]]
 # Per database engine (an app has its own, so tests never see another's places), then per health area.
+# The clock of the villages' cache (a test moves it on without touching the process's time.monotonic).
+clock = time.monotonic
 _villages_cache: WeakKeyDictionary[Any, dict[int | None, tuple[float, Villages]]] = WeakKeyDictionary()
 
 
@@ -43,7 +45,7 @@ _villages_cache: WeakKeyDictionary[Any, dict[int | None, tuple[float, Villages]]
 def villages(ctx: Ctx) -> list[tuple[str, str]]:
     """The villages of the volunteer's health area, by name; kept a minute, every report shows them."""
     cache = _villages_cache.setdefault(ctx.session.get_bind(), {})
-    area_id, now = ctx.volunteer.area_id, time.monotonic()
+    area_id, now = ctx.volunteer.area_id, clock()
     kept = cache.get(area_id)
     if kept is not None and now - kept[0] < VILLAGES_TTL_SECONDS:
         return kept[1]

@@ -12,9 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from console_support import PASSWORD, console_page_paths, make_referral, make_user, make_visit_request
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
-from test_console_support import PASSWORD, console_page_paths, make_referral, make_user, make_visit_request
 from werkzeug.serving import make_server
 
 from service.models import Appointment, EmergencyAlert, MobileUnitRound, OutboundMessage, Place, Referral

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import CALLBACK_TOKEN
+from console_support import make_referral, sign_in
 from sqlalchemy import func, select
-from test_console_support import make_referral, sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient

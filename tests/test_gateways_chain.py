@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
+from console_support import sign_in
 from sms_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
-from test_console_support import sign_in
 
 from service.devtools.android_server import AndroidServer
 from service.devtools.orange_server import Failure

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from console_support import sign_in
 from sms_fixtures import NOON, add_message, row, send_due
 from sqlalchemy import select
-from test_console_support import sign_in
 
 from service.care.appointments import schedule_appointment
 from service.care.patients import add_patient

@@ -8,8 +8,8 @@ import io
 from dataclasses import replace
 
 import pytest
+from console_support import sign_in
 from sqlalchemy import func, select
-from test_console_support import sign_in
 from test_ussd_endpoint import walk
 
 from service.api.tokens import create_token
