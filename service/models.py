@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -24,8 +24,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db import Base, UTCDateTime
 from service.i18n import LANGUAGES
-from service.outbox.kinds import MESSAGE_KINDS, Priority
 from service.timeutil import utcnow
+
+
+class Priority(IntEnum):
+    """Lower is sent first: emergencies before everything, on every queue."""
+
+    EMERGENCY = 0
+    MEDICATION = 10
+    APPOINTMENT = 20
+    OTHER = 30
+
+
+class Kind(StrEnum):
+    """The kinds of SMS; what the code knows about each is the registry of service/outbox/kinds.py."""
+
+    EMERGENCY_ALERT = "emergency_alert"
+    ALERT_ESCALATION = "alert_escalation"
+    MEDICATION = "medication"
+    APPOINTMENT_DAY_BEFORE = "appointment_day_before"
+    APPOINTMENT_SAME_DAY = "appointment_same_day"
+    FOLLOWUP_CHECKIN = "followup_checkin"
+    OPTOUT_CONFIRMATION = "optout_confirmation"
+    REFERRAL_ACK = "referral_ack"
+    VISIT_CONFIRMATION = "visit_confirmation"
+    VISIT_MOVED = "visit_moved"
+    VISIT_CANCELLED = "visit_cancelled"
 
 
 class PlaceLevel(StrEnum):
@@ -453,7 +477,7 @@ class OutboundMessage(Base):
         ),
         *(sparse_index("outbound_messages", column) for column in SPARSE_OUTBOUND_COLUMNS),
         one_of("status", MESSAGE_STATUSES, "outbound_messages"),
-        one_of("kind", MESSAGE_KINDS, "outbound_messages"),
+        one_of("kind", values(Kind), "outbound_messages"),
         one_of("language", LANGUAGES, "outbound_messages"),
     )
     id: Mapped[int] = _id()
@@ -524,7 +548,7 @@ class MessageTemplate(Base):
     __tablename__ = "message_templates"
     __table_args__ = (
         UniqueConstraint("kind", "language", "version"),
-        one_of("kind", MESSAGE_KINDS, "message_templates"),
+        one_of("kind", values(Kind), "message_templates"),
         one_of("language", LANGUAGES, "message_templates"),
     )
     id: Mapped[int] = _id()

@@ -10,6 +10,7 @@ import pytest
 
 from service.errors import DomainError
 from service.i18n import LANGUAGES
+from service.models import Kind
 from service.outbox.kinds import KINDS, MESSAGE_KINDS, default_texts
 from service.outbox.templates import (
     TemplateError,
@@ -146,3 +147,7 @@ def test_saving_a_template_with_a_forbidden_word_is_refused_on_the_body(db, sett
         save_template(session, "medication", "fr", "Votre halopéridol à {time}.", "coord@jigi.ml", settings)
 
     assert refused.value.field == "body" and "halopéridol" in str(refused.value)
+
+
+def test_the_registry_describes_every_kind_the_schema_allows():
+    assert set(KINDS) == set(Kind) and len(KINDS) >= 10

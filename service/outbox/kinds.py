@@ -10,37 +10,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from service.i18n import _
+from service.models import Kind, Priority
 
 DEFAULT_TEXTS_FILE = Path(__file__).resolve().parent / "default_texts.toml"
-
-
-class Priority(IntEnum):
-    """Lower is sent first: emergencies before everything, on every queue."""
-
-    EMERGENCY = 0
-    MEDICATION = 10
-    APPOINTMENT = 20
-    OTHER = 30
-
-
-class Kind(StrEnum):
-    EMERGENCY_ALERT = "emergency_alert"
-    ALERT_ESCALATION = "alert_escalation"
-    MEDICATION = "medication"
-    APPOINTMENT_DAY_BEFORE = "appointment_day_before"
-    APPOINTMENT_SAME_DAY = "appointment_same_day"
-    FOLLOWUP_CHECKIN = "followup_checkin"
-    OPTOUT_CONFIRMATION = "optout_confirmation"
-    REFERRAL_ACK = "referral_ack"
-    VISIT_CONFIRMATION = "visit_confirmation"
-    VISIT_MOVED = "visit_moved"
-    VISIT_CANCELLED = "visit_cancelled"
 
 
 # Placeholders every kind may use, with the setting that fills them.
