@@ -1,5 +1,5 @@
-"""Patients, appointments and medication plans with their reminder rows, incoming SMS replies,
-opt-outs and emergency alert escalation."""
+"""Patients, appointments and medication plans with their reminder rows, opt-outs, erasure on request and
+CSV imports. Incoming SMS are the inbox's (`service/inbox/`), emergency alerts the referrals'."""
 
 from flask import Flask
 

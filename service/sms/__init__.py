@@ -16,6 +16,7 @@ sms_cli = Commands("sms", help="Outbound SMS: sweep due messages, show the outbo
 
 
 def init_app(app: Flask) -> None:
+    """Register the `sms` commands (`sweep` is the worker's, `service/worker/`)."""
     app.cli.add_command(sms_cli)
 
 
