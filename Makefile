@@ -7,7 +7,7 @@ URL ?= http://127.0.0.1:8000
 
 FUZZ_FACTOR ?= 10
 
-.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server bench screenshots clean
+.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ orange-server: $(VENV)/.runtime
 
 android-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.android_server
+
+at-voice-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.at_voice_server
 
 screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q

@@ -20,7 +20,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         cli,
         console,
         db,
-        gateways,
         headers,
         health,
         input_guard,
@@ -29,8 +28,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         sms,
         translations,
         ussd,
+        voice,
         worker,
     )
+    from service.gateways import registry
     from service.outbox.templates import check_defaults
 
     settings = settings or Settings.from_env()
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     referrals.init_app(app)
     sms.init_app(app)
     worker.init_app(app)
-    gateways.init_app(app)
+    voice.init_app(app)
+    registry.init_app(app)
     care.init_app(app)
     api.init_app(app)
     console.init_app(app)

@@ -108,6 +108,14 @@ class Settings:
     referral_feedback_sms: bool = True
     training_alert_phone: str | None = None  # where a trainee's emergency goes (none: nowhere)
     trusted_proxy_hops: int = 0  # proxies in front whose X-Forwarded-For and -Proto are believed
+    voice_gateway: str = "console"
+    at_voice_number: str | None = None  # the Africa's Talking number calls come from
+    at_voice_api_url: str = "https://voice.africastalking.com"
+    # Local hours in which reminder calls may ring (emergencies ring at any hour); None: any hour.
+    calling_hours: tuple[time, time] | None = (time(9, 0), time(19, 0))
+    voice_languages: tuple[str, ...] = ("fr", "bm")
+    voice_retry_seconds: int = 1800
+    voice_max_attempts: int = 3
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -245,6 +253,19 @@ VARIABLES = (
         lambda reader, name, default: reader.boolean(name, default),
     ),
     Variable("TRUSTED_PROXY_HOPS", "trusted_proxy_hops", _bounded("integer", 0, 5)),
+    Variable("VOICE_GATEWAY", "voice_gateway", lambda reader, name, default: reader.gateways(name, default)),
+    Variable("AT_VOICE_NUMBER", "at_voice_number", lambda reader, name, default: reader.optional_phone(name)),
+    Variable("AT_VOICE_API_URL", "at_voice_api_url", lambda reader, name, default: reader.url(name, default)),
+    Variable(
+        "CALLING_HOURS", "calling_hours", lambda reader, name, default: reader.quiet_hours(name, default)
+    ),
+    Variable(
+        "VOICE_LANGUAGES",
+        "voice_languages",
+        lambda reader, name, default: reader.language_codes(name, default),
+    ),
+    Variable("VOICE_RETRY_SECONDS", "voice_retry_seconds", _bounded("integer", 60, 86_400)),
+    Variable("VOICE_MAX_ATTEMPTS", "voice_max_attempts", _bounded("integer", 1, 10)),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).
@@ -405,6 +426,16 @@ class _Reader:
     def quiet_hours(self, name: str, default: tuple[time, time] | None) -> tuple[time, time] | None:
         value = self.raw(name)
         return default if value is None else parse_quiet_hours(name, value)
+
+    def language_codes(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """`fr,bm,khq`: language codes (2 or 3 lowercase letters), French and Bambara always among them."""
+        value = self.raw(name)
+        if value is None:
+            return default
+        codes = tuple(dict.fromkeys(code.strip().lower() for code in value.split(",") if code.strip()))
+        if not all(code.isascii() and code.isalpha() and 2 <= len(code) <= 3 for code in codes):
+            raise ConfigError(name, f"must be language codes like fr,bm,khq,taq,ff, got {value!r}")
+        return tuple(dict.fromkeys(("fr", "bm", *codes)))
 
     def phrases(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self.raw(name)

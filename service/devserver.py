@@ -16,7 +16,7 @@ from service.cli import DEMO_DIR
 from service.config import Settings, stop_on_config_error
 from service.db import get_db
 from service.demo import load_demo
-from service.gateways import check_settings
+from service.gateways.registry import check_settings
 from service.migrate import upgrade
 from service.redis_conn import embedded_url, start_embedded
 

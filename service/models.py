@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -141,6 +142,21 @@ class MessageStatus(StrEnum):
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
     HELD = "held"  # its text would name a condition or a medicine: never sent, coordinators are told
+
+
+class Channel(StrEnum):
+    """How one outbound row reaches its person: a text, or a call that plays a recording."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class PatientChannel(StrEnum):
+    """How a patient is reminded: by SMS (the default), by a call (who cannot read), or both."""
+
+    SMS = "sms"
+    VOICE = "voice"
+    BOTH = "both"
 
 
 class InboundKind(StrEnum):
@@ -380,7 +396,10 @@ class Patient(Base):
     """A person who receives reminders. No diagnosis is stored or needed here."""
 
     __tablename__ = "patients"
-    __table_args__ = (one_of("language", LANGUAGES, "patients"),)
+    __table_args__ = (
+        one_of("language", LANGUAGES, "patients"),
+        one_of("channel", values(PatientChannel), "patients"),
+    )
     id: Mapped[int] = _id()
     reference: Mapped[str] = mapped_column(String(8), unique=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
@@ -391,6 +410,10 @@ class Patient(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
+    # The language calls are played in (VOICE_LANGUAGES: Songhai, Tamasheq... have no written catalog
+    # here); None: the SMS language.
+    voice_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = _created()
 
 
@@ -479,9 +502,11 @@ class OutboundMessage(Base):
         one_of("status", MESSAGE_STATUSES, "outbound_messages"),
         one_of("kind", values(Kind), "outbound_messages"),
         one_of("language", LANGUAGES, "outbound_messages"),
+        one_of("channel", values(Channel), "outbound_messages"),
     )
     id: Mapped[int] = _id()
     kind: Mapped[str] = mapped_column(String(32), index=True)
+    channel: Mapped[str] = mapped_column(String(8), default="sms", server_default="sms")
     recipient: Mapped[str] = mapped_column(String(20), index=True)
     language: Mapped[str] = mapped_column(String(5), default="fr")
     params: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -502,6 +527,13 @@ class OutboundMessage(Base):
     encoding: Mapped[str | None] = mapped_column(String(8))
     segments: Mapped[int | None] = mapped_column(Integer)
     cost: Mapped[str | None] = mapped_column(String(32))
+    # A call: the language it is played in, the keys pressed (in order), how long it lasted, in what
+    # currency `cost` is, and why it ended as the gateway says it (NO_ANSWER, USER_BUSY...).
+    voice_language: Mapped[str | None] = mapped_column(String(8))
+    digits: Mapped[str | None] = mapped_column(String(64))
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
+    currency: Mapped[str | None] = mapped_column(String(8))
+    hangup_cause: Mapped[str | None] = mapped_column(String(40))
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
@@ -628,6 +660,24 @@ class IdempotencyKey(Base):
     body: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = _created()
+
+
+class Recording(Base):
+    """One recorded voice message: a message kind or a call prompt (`name`), in one voice language, with
+    the transcript it says (checked like any SMS text). Gateways fetch it at an unguessable `token`."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_recordings_name_language"),)
+    id: Mapped[int] = _id()
+    name: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(8))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    transcript: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(254))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Translation(Base):

@@ -23,8 +23,8 @@ from service.config import Settings
 from service.db import Database
 from service.devtools.at_server import ATServer
 from service.devtools.orange_server import OrangeServer
-from service.gateways import make_gateway
 from service.gateways.port import Outgoing
+from service.gateways.registry import make_gateway
 from service.models import OutboundMessage
 from service.outbox.rows import schedule_message
 from service.sms.sender import deliver
@@ -44,9 +44,10 @@ def at_server(settings: Settings) -> Iterator[ATServer]:
 
 
 @contextmanager
-def served(app) -> Iterator[str]:
-    """The app served over HTTP on a free loopback port, for gateways' servers to post callbacks to."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def served(app, port: int = 0) -> Iterator[str]:
+    """The app served over HTTP on loopback (a free port by default), for gateways' servers to post
+    callbacks to."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

@@ -11,7 +11,7 @@ from sms_fixtures import NOON, add_message, count_by_status, row
 from sqlalchemy import select, update
 
 from service.devtools.at_server import Answer
-from service.gateways import make_gateway
+from service.gateways.registry import make_gateway
 from service.models import MessageEvent, OutboundMessage, SystemAlert
 from service.sms.queues import JOB_BATCH, SPREAD, batches
 from service.sms.sender import deliver_batch

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.config import COMMAND_VARIABLES, VARIABLES, ConfigError, Settings, visible_settings
-from service.gateways import check_settings
+from service.gateways.registry import check_settings
 
 
 def settings_of(environ):

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from service.devtools.android_server import AndroidServer
 from service.devtools.orange_server import Failure
-from service.gateways import make_gateway
 from service.gateways.chain import GatewayHealth, alert_on_gateways_down, read_health
 from service.gateways.port import Outcome, SendResult
+from service.gateways.registry import make_gateway
 from service.models import OutboundMessage, SystemAlert
 from service.outbox.kinds import Priority
 from service.periodic import PassContext

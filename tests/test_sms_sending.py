@@ -10,9 +10,9 @@ from sms_fixtures import NOON, add_message, outgoing, row, send_due
 from sqlalchemy import select
 
 from service.devtools.at_server import Answer
-from service.gateways import make_gateway
 from service.gateways.africastalking import ACCEPTED_STATUS, STATUS_CODES
 from service.gateways.port import Outcome
+from service.gateways.registry import make_gateway
 from service.models import MessageEvent, Patient, SystemAlert
 from service.sms.sender import HOLD, deliver
 

@@ -24,8 +24,8 @@ from service.models import (
     Referral,
 )
 from service.outbox.kinds import Kind
-from service.outbox.rows import cancel_rows, ensure_row, schedule_message
-from service.sms.quiet_hours import Window, patient_window, quiet_until
+from service.outbox.quiet_hours import Window, patient_window, quiet_until
+from service.outbox.rows import cancel_rows, ensure_row, on_channels, schedule_message
 from service.timeutil import at_local, local_date, utcnow
 
 OPEN = (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
@@ -122,9 +122,8 @@ def schedule_appointment(
     session.add(appointment)
     session.flush()
     for row in planned_rows(settings, appointment, now):
-        schedule_message(
-            session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row)
-        )
+        for key, fields in on_channels(patient, row.dedupe_key, row_fields(appointment, row)):
+            schedule_message(session, dedupe_key=key, due_at=row.due_at, **fields)
     return appointment
 
 
@@ -164,7 +163,8 @@ def _replan(session: Session, settings: Settings, appointment: Appointment, now:
     """Cancel the appointment's waiting rows and plan them again at `now` (a key already sent stays)."""
     cancel_rows(session, OutboundMessage.appointment_id == appointment.id)
     for row in planned_rows(settings, appointment, now):
-        ensure_row(session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row))
+        for key, fields in on_channels(appointment.patient, row.dedupe_key, row_fields(appointment, row)):
+            ensure_row(session, dedupe_key=key or row.dedupe_key, due_at=row.due_at, **fields)
     session.flush()
 
 

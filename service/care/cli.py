@@ -19,7 +19,7 @@ from service.config import get_settings
 from service.db import get_db
 from service.errors import DomainError
 from service.i18n import format_local
-from service.models import Patient
+from service.models import Patient, PatientChannel, values
 from service.timeutil import local_date, utcnow
 
 patients_cli = Commands("patients", help="Patients who receive SMS reminders.")
@@ -48,6 +48,10 @@ def _progress(what: str):
 @click.option("--quiet-hours", help="Local HH:MM-HH:MM without SMS, e.g. 21:00-07:00 (default: QUIET_HOURS).")
 @click.option("--no-consent", is_flag=True, help="Record the patient without consent to SMS.")
 @click.option("--place", "place_code", help="Code of the patient's village or health area.")
+@click.option("--channel", type=click.Choice(values(PatientChannel)), default="sms", show_default=True)
+@click.option(
+    "--voice-language", help="The language calls are played in (VOICE_LANGUAGES); default: --language."
+)
 def patients_add(
     phone: str,
     language: str,
@@ -55,10 +59,23 @@ def patients_add(
     quiet_hours: str | None,
     no_consent: bool,
     place_code: str | None,
+    channel: str,
+    voice_language: str | None,
 ) -> None:
     """Register a patient; prints the patient's reference."""
     with get_db().session() as session:
-        patient = add_patient(session, phone, language, shared_phone, quiet_hours, not no_consent, place_code)
+        patient = add_patient(
+            session,
+            phone,
+            language,
+            shared_phone,
+            quiet_hours,
+            not no_consent,
+            place_code,
+            channel=channel,
+            voice_language=voice_language,
+            voice_languages=get_settings().voice_languages,
+        )
         click.echo(patient.reference)
         if patient.opted_out:
             click.echo(f"Note: {patient.phone} has opted out of SMS; no reminder will be sent.", err=True)

@@ -25,7 +25,7 @@ from service.care.patients import (
 from service.config import Settings
 from service.errors import DomainError, ImportRefused
 from service.models import Appointment, AppointmentStatus, Patient, Place
-from service.outbox.rows import schedule_message
+from service.outbox.rows import on_channels, schedule_message
 from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
@@ -152,9 +152,10 @@ def import_appointments(
         session.flush()
         for appointment in batch:
             for row in planned_rows(settings, appointment, now):
-                schedule_message(
-                    session, dedupe_key=row.dedupe_key, due_at=row.due_at, **row_fields(appointment, row)
-                )
+                for key, fields in on_channels(
+                    appointment.patient, row.dedupe_key, row_fields(appointment, row)
+                ):
+                    schedule_message(session, dedupe_key=key, due_at=row.due_at, **fields)
         session.flush()
         progress(start + len(batch), len(good))
     return len(good)

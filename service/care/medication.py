@@ -12,7 +12,7 @@ from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.models import MedicationPlan, OutboundMessage, Patient
 from service.outbox.kinds import Kind
-from service.outbox.rows import cancel_rows, schedule_message
+from service.outbox.rows import cancel_rows, on_channels, schedule_message
 from service.timeutil import at_local, utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)
@@ -78,18 +78,17 @@ def add_medication_plan(
     session.add(plan)
     session.flush()
     for dose in doses:
-        schedule_message(
-            session,
-            kind=Kind.MEDICATION,
-            recipient=patient.phone,
-            language=patient.language,
-            params={"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},
-            due_at=dose,
-            expires_at=dose + DOSE_VALID_FOR,
-            dedupe_key=f"med:{plan.id}:{dose:%Y%m%dT%H%M}",
-            patient_id=patient.id,
-            medication_plan_id=plan.id,
-        )
+        fields = {
+            "kind": Kind.MEDICATION,
+            "recipient": patient.phone,
+            "language": patient.language,
+            "params": {"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},
+            "expires_at": dose + DOSE_VALID_FOR,
+            "patient_id": patient.id,
+            "medication_plan_id": plan.id,
+        }
+        for key, row in on_channels(patient, f"med:{plan.id}:{dose:%Y%m%dT%H%M}", fields):
+            schedule_message(session, dedupe_key=key, due_at=dose, **row)
     session.flush()
     return plan
 

@@ -14,7 +14,7 @@ from service.config import ConfigError, parse_quiet_hours
 from service.db import rowcount
 from service.errors import ErrorKind
 from service.i18n import LANGUAGES
-from service.models import OutboundMessage, Patient, Place
+from service.models import OutboundMessage, Patient, PatientChannel, Place
 from service.outbox.kinds import Kind
 from service.outbox.rows import UNSENT, WAITING, cancel_rows, schedule_message
 from service.phones import normalize_phone
@@ -79,8 +79,12 @@ def add_patient(
     quiet_hours: str | None = None,
     sms_consent: bool = True,
     place_code: str | None = None,
+    channel: str = PatientChannel.SMS,
+    voice_language: str | None = None,
+    voice_languages: tuple[str, ...] = ("fr", "bm"),
 ) -> Patient:
-    """Register a patient under a new `P...` reference.
+    """Register a patient under a new `P...` reference, reminded by SMS, by voice calls in
+    `voice_language` (one of `voice_languages`: VOICE_LANGUAGES), or both.
 
     A phone already used by a patient takes another one only when marked shared, and then every patient
     on it is marked shared (messages to it must stay discreet); a phone that said STOP stays opted out.
@@ -101,10 +105,38 @@ def add_patient(
         opted_out=opted_out is not None,
         opted_out_at=opted_out.opted_out_at if opted_out else None,
         place_id=_place_id(session, place_code),
+        channel=clean_channel(channel),
+        voice_language=clean_voice_language(voice_language, voice_languages),
     )
     session.add(patient)
     session.flush()
     return patient
+
+
+def clean_channel(channel: str) -> str:
+    if channel not in set(PatientChannel):
+        choices = ", ".join(PatientChannel)
+        raise CareError(
+            "%(channel)s is not a channel: use %(choices)s.",
+            field="channel",
+            channel=channel,
+            choices=choices,
+        )
+    return channel
+
+
+def clean_voice_language(language: str | None, voice_languages: tuple[str, ...]) -> str | None:
+    """A voice language among VOICE_LANGUAGES, or None (calls in the SMS language)."""
+    if not language:
+        return None
+    if language not in voice_languages:
+        raise CareError(
+            "%(language)s is not a voice language: use one of %(choices)s.",
+            field="voice_language",
+            language=language,
+            choices=", ".join(voice_languages),
+        )
+    return language
 
 
 def require_phone_free(phone: str, owner: str | None, shared_phone: bool) -> None:

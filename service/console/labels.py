@@ -1,7 +1,7 @@
 """French labels (translated through the console catalog) of the codes stored in the database."""
 
 from service.accounts import AuditAction
-from service.gateways import GATEWAYS
+from service.gateways.registry import GATEWAYS
 from service.i18n import _
 from service.outbox.kinds import KINDS
 from service.system_alerts import KINDS as ALERT_KINDS

@@ -1,6 +1,8 @@
-"""Africa's Talking: sending through its SDK, its status codes, and its SMS callbacks (delivery reports,
-incoming SMS, bulk opt-outs). The only module that knows AT's SMS API; its local compatible server is
-`service/devtools/at_server.py` (`make at-server`). The USSD callback is the USSD edge's
+"""Africa's Talking: SMS sent through its SDK, its status codes, and its SMS callbacks (delivery reports,
+incoming SMS, bulk opt-outs); voice calls placed through its voice API, and the voice callback that
+answers each step of a call in AT's XML. The only module that knows AT's SMS and voice APIs; its local
+compatible servers are `service/devtools/at_server.py` (`make at-server`) and
+`service/devtools/at_voice_server.py` (`make at-voice-server`). The USSD callback is the USSD edge's
 (`service/ussd/views.py`).
 
 The SDK raises `AfricasTalkingException` (the body only, no status code) for a non-2xx answer and lets
@@ -13,30 +15,39 @@ from __future__ import annotations
 import logging
 import warnings
 from typing import Any
+from urllib.parse import urlencode
+from xml.etree import ElementTree
 
 import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
 from flask import Blueprint, Response, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from service.care.patients import opt_out
-from service.config import Settings
+from service.config import Settings, get_settings
 from service.db import get_db
 from service.gateways.callbacks import plain, receive, store_report
-from service.gateways.port import Outcome, Outgoing, SendResult, transport_failure
+from service.gateways.port import Outcome, Outgoing, OutgoingCall, SendResult, transport_failure
 from service.i18n import _
 from service.inbox.replies import InboundSms, gateway_time
-from service.models import MessageStatus
+from service.models import Channel, MessageStatus, OutboundMessage
 from service.phones import InvalidPhone
 from service.timeutil import utcnow
+from service.voice import flow
+from service.voice.calls import CallEnd, end_call
+from service.voice.flow import Step
 from service.webhook_auth import require_callback_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("africastalking", __name__)
 NAME = "africastalking"
 LABEL = _("Africa's Talking")  # as the console names it
-# Variables that must be set when SMS_GATEWAY includes Africa's Talking.
+# Variables that must be set when SMS_GATEWAY includes Africa's Talking, and when VOICE_GATEWAY is it
+# (AT fetches the recordings and posts each step of a call at PUBLIC_URL).
 REQUIRED = ("AT_API_KEY",)
+VOICE_REQUIRED = ("AT_API_KEY", "AT_VOICE_NUMBER", "PUBLIC_URL")
 
 # AT's per-recipient statusCode: its name in AT's documentation and what it means for the row. The one
 # table of these codes: the local AT server (`service/devtools/at_server.py`) answers from it too.
@@ -194,3 +205,158 @@ def bulk_optout() -> Response:
     except InvalidPhone as error:
         return plain(f"phoneNumber: {error}", 400)
     return plain("ok")
+
+
+# --- voice ------------------------------------------------------------------------------------------
+
+# The `status` of an entry of AT's answer to POST /call, and what it means for the row.
+CALL_STATUSES = {
+    "Queued": Outcome.ACCEPTED,
+    "InvalidPhoneNumber": Outcome.PERMANENT,
+    "DestinationNotSupported": Outcome.PERMANENT,
+    "InsufficientCredit": Outcome.INSUFFICIENT_BALANCE,
+}
+# The last callback's `hangupCause`, and how the call ended; any other cause counts as not reached.
+HANGUP_CAUSES = {
+    "NORMAL_CLEARING": CallEnd.ANSWERED,
+    "NO_ANSWER": CallEnd.UNREACHED,
+    "USER_BUSY": CallEnd.UNREACHED,
+    "SUBSCRIBER_ABSENT": CallEnd.UNREACHED,
+    "CALL_REJECTED": CallEnd.UNREACHED,
+    "NORMAL_TEMPORARY_FAILURE": CallEnd.UNREACHED,
+    "RECOVERY_ON_TIMER_EXPIRE": CallEnd.UNREACHED,
+    "NO_USER_RESPONSE": CallEnd.UNREACHED,
+    "UNALLOCATED_NUMBER": CallEnd.UNREACHABLE,
+    "INVALID_NUMBER_FORMAT": CallEnd.UNREACHABLE,
+}
+KEYS = frozenset("0123456789*#")
+GATHER_TIMEOUT_SECONDS = 15
+
+
+class AfricasTalkingVoice:
+    """Places one call per request with AT's voice API. Plain HTTP, not the SDK: the SDK's `call` sends
+    no `clientRequestId`, which AT gives back on every step of the call and which finds its row."""
+
+    name = NAME
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.at_voice_api_url.rstrip("/") + "/call"
+        self.username, self.api_key = settings.at_username, settings.at_api_key
+        self.number = settings.at_voice_number or ""
+        self.timeout = settings.at_timeout_seconds
+        self.http = requests.Session()
+
+    def call(self, call: OutgoingCall) -> SendResult:
+        form = {"username": self.username, "from": self.number, "to": call.recipient}
+        form["clientRequestId"] = call.reference
+        headers = {"apiKey": self.api_key, "Accept": "application/json"}
+        try:
+            answer = self.http.post(self.url, data=form, headers=headers, timeout=self.timeout)
+        except requests.RequestException as error:
+            return transport_failure(error, self.timeout)
+        return classify_call(answer)
+
+
+def classify_call(answer: requests.Response) -> SendResult:
+    """What AT's answer to POST /call means for the row."""
+    if answer.status_code in (401, 403):
+        return SendResult(
+            Outcome.CONFIG_ERROR,
+            reason=f"Africa's Talking refused the call ({answer.status_code}): check AT_USERNAME, AT_API_KEY "
+            "and AT_VOICE_NUMBER",
+        )
+    if answer.status_code >= 500 or answer.status_code == 429:
+        return SendResult(Outcome.TRANSIENT, reason=f"Africa's Talking answered {answer.status_code}")
+    try:
+        body = answer.json()
+        entry = (body.get("entries") or [{}])[0]
+    except (ValueError, AttributeError, IndexError):
+        return SendResult(
+            Outcome.UNKNOWN, reason=f"unreadable answer {answer.status_code}: {answer.text[:200]}"
+        )
+    status, error = entry.get("status"), body.get("errorMessage")
+    if not status:
+        return SendResult(Outcome.CONFIG_ERROR, reason=f"Africa's Talking placed no call: {error}")
+    outcome = CALL_STATUSES.get(status, Outcome.PERMANENT)
+    session_id = entry.get("sessionId") if outcome is Outcome.ACCEPTED else None
+    if outcome is Outcome.ACCEPTED and not session_id:
+        return SendResult(Outcome.UNKNOWN, reason="a queued call without a sessionId")
+    return SendResult(outcome, message_id=session_id, reason=status)
+
+
+@bp.post("/at/voice")
+@require_callback_token
+def voice_step() -> Response:
+    """Every step of a call: what to play next, in AT's XML; the last post (isActive=0) says how it
+    ended. A call Jigi does not know gets a neutral greeting; nothing well formed gets a 5xx."""
+    form = request.form
+    session_id = form.get("sessionId", "").strip()
+    if not session_id or len(session_id) > 64:
+        return plain("missing or too long: sessionId", 400)
+    settings = get_settings()
+    with get_db().session() as session:
+        row = call_row(session, form.get("clientRequestId", ""), session_id)
+        if form.get("isActive") == "0":
+            if row is not None:
+                end = HANGUP_CAUSES.get(form.get("hangupCause", ""), CallEnd.UNREACHED)
+                end_call(
+                    session, settings, row, end, utcnow(),
+                    duration=_whole(form.get("durationInSeconds")),
+                    cost=form.get("amount", "")[:32] or None,
+                    currency=form.get("currencyCode", "")[:8] or None,
+                    cause=form.get("hangupCause", "")[:40] or None,
+                )  # fmt: skip
+            return _xml([], settings)
+        digits = form.get("dtmfDigits", "").strip()
+        key = digits[:1] if digits[:1] in KEYS else ""
+        step = request.args.get("step", Step.START)
+        return _xml(flow.answer(session, settings, row, step, key, utcnow()), settings)
+
+
+def call_row(session: Session, reference: str, session_id: str) -> OutboundMessage | None:
+    """The call row a step is about: by Jigi's own reference, else by AT's session id."""
+    if reference.startswith("jigi-") and reference[5:].isdigit() and len(reference) <= 15:
+        row = session.get(OutboundMessage, int(reference[5:]))
+        if row is not None and row.channel == Channel.VOICE:
+            return row
+    query = select(OutboundMessage).where(
+        OutboundMessage.gateway_message_id == session_id, OutboundMessage.channel == Channel.VOICE
+    )
+    return session.scalar(query.limit(1))
+
+
+def _xml(instructions: list[flow.Instruction], settings: Settings) -> Response:
+    """The instructions in AT's voice XML."""
+    root = ElementTree.Element("Response")
+
+    def step_url(step: str) -> str:
+        return f"{settings.public_url or ''}/at/voice?" + urlencode(
+            {"token": settings.at_callback_token, "step": step}
+        )
+
+    for instruction in instructions:
+        if isinstance(instruction, flow.Play):
+            ElementTree.SubElement(root, "Play", url=instruction.url)
+        elif isinstance(instruction, flow.Gather):
+            gather = ElementTree.SubElement(
+                root,
+                "GetDigits",
+                timeout=str(GATHER_TIMEOUT_SECONDS),
+                numDigits="1",
+                callbackUrl=step_url(instruction.step),
+            )
+            for play in instruction.plays:
+                ElementTree.SubElement(gather, "Play", url=play.url)
+        else:
+            ElementTree.SubElement(root, "Redirect").text = step_url(instruction.step)
+    body = b'<?xml version="1.0" encoding="UTF-8"?>' + ElementTree.tostring(root)
+    return Response(body, 200, mimetype="application/xml")
+
+
+def _whole(raw: str | None) -> int | None:
+    """A duration as AT writes it; None when it is not a sensible whole number of seconds."""
+    try:
+        value = int(float(raw or ""))
+    except (ValueError, OverflowError):
+        return None
+    return value if 0 <= value <= 24 * 3600 else None

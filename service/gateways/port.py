@@ -1,4 +1,5 @@
-"""The gateway port: one `send(Outgoing)` call and a classified answer, whatever the provider.
+"""The gateway port: one `send(Outgoing)` (an SMS) or `call(OutgoingCall)` (a voice call) and a classified
+answer, whatever the provider.
 
 Only a gateway's own module (`service/gateways/<name>.py`) knows its provider; the sender sees a
 SendResult whose outcome decides what happens to the row.
@@ -74,3 +75,22 @@ def transport_failure(error: requests.RequestException, timeout: float) -> SendR
     if isinstance(error, requests.Timeout):
         return SendResult(Outcome.UNKNOWN, reason=f"no answer within {timeout} s: {error}")
     return SendResult(Outcome.UNKNOWN, reason=f"request failed after sending: {error}")
+
+
+@dataclass(frozen=True)
+class OutgoingCall:
+    """One call to place. `reference` is Jigi's id for it (`jigi-<row id>`), which the gateway passes
+    back on every step of the call."""
+
+    reference: str
+    recipient: str
+    urgent: bool = False
+
+
+class VoiceGateway(Protocol):
+    """Places one call; never raises for a gateway answer, only classifies it (ACCEPTED: the call is
+    queued, its session id in `message_id`; what the person does comes later, in the gateway's callbacks)."""
+
+    name: str
+
+    def call(self, call: OutgoingCall) -> SendResult: ...

@@ -52,6 +52,16 @@ NO_ANSWER = Detail(
 RELEASED = Detail("released after a check", _("libéré après vérification"))
 # An emergency alert's step that found no on-call clinician.
 ALERT_STEP = Detail("step %(n)s", _("relance %(n)s"))
+# A call's life.
+CALLING_HOURS = Detail("calling hours: held until %(when)s", _("heures d'appel : attend jusqu'au %(when)s"))
+NO_RECORDING = Detail(
+    "no recording for %(language)s: sent by SMS", _("pas d'enregistrement en %(language)s : envoyé par SMS")
+)
+KEY = Detail("key %(key)s pressed", _("touche %(key)s appuyée"))
+CALL_ENDED = Detail("call ended: %(cause)s", _("appel terminé : %(cause)s"))
+NOT_REACHED = Detail(
+    "not reached after %(n)s calls: sent by SMS", _("pas joint après %(n)s appels : envoyé par SMS")
+)
 # A referral's appointment, as its history records it (shown by the referral page, not a message's).
 APPOINTMENT = Detail("%(patient)s %(when)s", _("%(patient)s, %(when)s"))
 
@@ -70,6 +80,11 @@ DETAILS = (
     NO_ANSWER,
     RELEASED,
     ALERT_STEP,
+    CALLING_HOURS,
+    NO_RECORDING,
+    KEY,
+    CALL_ENDED,
+    NOT_REACHED,
 )
 
 

@@ -9,7 +9,15 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from service.db import rowcount
-from service.models import Appointment, MessageStatus, OutboundMessage, Referral
+from service.models import (
+    Appointment,
+    Channel,
+    MessageStatus,
+    OutboundMessage,
+    Patient,
+    PatientChannel,
+    Referral,
+)
 from service.outbox import details
 from service.outbox.kinds import KINDS
 from service.outbox.lifecycle import transition
@@ -67,6 +75,25 @@ def cancel_rows(
         .execution_options(synchronize_session="fetch")
     )
     return rowcount(result)
+
+
+def on_channels(
+    patient: Patient, dedupe_key: str | None, fields: dict[str, Any]
+) -> list[tuple[str | None, dict[str, Any]]]:
+    """A patient's reminder on each of their channels: the SMS row, the call row (a patient reminded by
+    voice, in their voice language), or both; each with its own dedupe key."""
+    rows: list[tuple[str | None, dict[str, Any]]] = []
+    channel = patient.channel or PatientChannel.SMS  # not yet flushed: the column's default
+    if channel != PatientChannel.VOICE:
+        rows.append((dedupe_key, fields))
+    if channel != PatientChannel.SMS:
+        voice = {
+            **fields,
+            "channel": Channel.VOICE,
+            "voice_language": patient.voice_language or patient.language,
+        }
+        rows.append((f"{dedupe_key}:voice" if dedupe_key else None, voice))
+    return rows
 
 
 def ensure_row(session: Session, *, dedupe_key: str, due_at: datetime, **fields: Any) -> OutboundMessage:

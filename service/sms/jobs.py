@@ -9,12 +9,22 @@ from flask import current_app
 
 from service.config import get_settings
 from service.db import get_db
-from service.gateways import get_gateway
-from service.sms.sender import deliver_batch
+from service.gateways.registry import get_gateway, get_voice_gateway
+from service.sms.calls import place_call
+from service.sms.sender import VOICE_ROW, deliver_batch
 
 
 def send_job(*message_ids: int) -> dict[str, int]:
-    """Send each outbound row of `message_ids` that is still queued (idempotent); count the outcomes."""
+    """Send each outbound row of `message_ids` that is still queued (idempotent), SMS in one batch, then
+    each call; count the outcomes."""
     app = cast(Any, current_app)._get_current_object()
     database, gateway, settings = get_db(app), get_gateway(app), get_settings(app)
-    return dict(Counter(deliver_batch(database, gateway, settings, list(message_ids))))
+    outcomes = deliver_batch(database, gateway, settings, list(message_ids))
+    calls = [
+        message_id for message_id, outcome in zip(message_ids, outcomes, strict=True) if outcome == VOICE_ROW
+    ]
+    if calls:
+        voice = get_voice_gateway(app)
+        outcomes = [outcome for outcome in outcomes if outcome != VOICE_ROW]
+        outcomes += [place_call(database, voice, settings, message_id) for message_id in calls]
+    return dict(Counter(outcomes))

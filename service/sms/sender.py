@@ -22,13 +22,13 @@ from service.config import Settings
 from service.db import Database
 from service.gateways import port as gw
 from service.gsm7 import Encoded, for_sms
-from service.models import MessageStatus, OutboundMessage, Patient
+from service.models import Channel, MessageStatus, OutboundMessage, Patient
 from service.outbox import details
 from service.outbox.discretion import indiscreet
 from service.outbox.kinds import Kind, Priority
 from service.outbox.lifecycle import move
+from service.outbox.quiet_hours import patient_window, quiet_until
 from service.outbox.templates import TemplateError, current_body, render_body
-from service.sms.quiet_hours import patient_window, quiet_until
 from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
@@ -39,6 +39,7 @@ HOLD = timedelta(minutes=15)  # no credit or bad configuration: try again every 
 HOLD_LIMIT = timedelta(hours=24)  # ...for at most a day (or until the row's own expiry), then dropped
 OPTOUT_KIND = Kind.OPTOUT_CONFIRMATION
 SKIPPED = "skipped"
+VOICE_ROW = "voice"  # a call, not an SMS: the job hands it to service.voice.caller
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Batch:
 ROW_WITH_PATIENT = select(
     OutboundMessage.id,
     OutboundMessage.status,
+    OutboundMessage.channel,
     OutboundMessage.kind,
     OutboundMessage.language,
     OutboundMessage.params,
@@ -172,6 +174,8 @@ def claim(
     skipped."""
     if row is None or row.status != MessageStatus.QUEUED:
         return SKIPPED
+    if row.channel == Channel.VOICE:
+        return VOICE_ROW
     if row.expires_at is not None and row.expires_at <= now:
         return _end(
             session, row.id, MessageStatus.DROPPED, now, details.EXPIRED.text(when=row.expires_at.isoformat())

@@ -1,0 +1,140 @@
+"""The life of a call row, whatever the gateway: whether it may ring now, and what happens when it ends.
+
+When the call ends: answered, the row is `delivered`; not answered (busy, absent), it is tried again
+after VOICE_RETRY_SECONDS within calling hours, up to VOICE_MAX_ATTEMPTS; then, or when the number cannot
+be called, the same reminder goes by SMS if the patient consented to SMS. A call row whose language has
+no recording of its kind goes by SMS at once: never a French voice to a Bambara or Songhai speaker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.config import Settings
+from service.models import Channel, MessageStatus, OutboundMessage, Patient
+from service.outbox import details
+from service.outbox.lifecycle import move, record_events
+from service.outbox.quiet_hours import Window, patient_window, quiet_until
+from service.outbox.rows import schedule_message
+from service.voice.recordings import find_recording
+
+SKIPPED = "skipped"
+BY_SMS = "by_sms"
+# A call the gateway took; its last callback can come before the worker has recorded the gateway's answer
+# (a phone that does not ring), so a `sending` row may end too.
+PLACED = (MessageStatus.SENT, MessageStatus.SENDING)
+
+
+class CallEnd(StrEnum):
+    """How a call ended, whatever the gateway (each gateway maps its own hang-up causes to these)."""
+
+    ANSWERED = "answered"  # the person picked up: the message was played
+    UNREACHED = "unreached"  # no answer, busy, switched off: tried again later, then by SMS
+    UNREACHABLE = "unreachable"  # the number cannot be called (does not exist): by SMS, never called again
+
+
+def check_call(session: Session, settings: Settings, row: OutboundMessage, now: datetime) -> str | None:
+    """End or put back a queued call row that must not ring now (expired, opted out, no consent, no
+    recording in its voice language: by SMS instead, outside calling hours); None when it may ring."""
+    patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+    if row.expires_at is not None and row.expires_at <= now:
+        text = details.EXPIRED.text(when=row.expires_at.isoformat())
+        return _end(session, row, MessageStatus.DROPPED, now, text)
+    if patient is not None and (patient.opted_out or not patient.sms_consent):
+        text = details.OPTED_OUT.text() if patient.opted_out else details.NO_CONSENT.text()
+        return _end(session, row, MessageStatus.CANCELLED, now, text)
+    if find_recording(session, row.kind, row.voice_language or row.language) is None:
+        # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
+        row.channel = Channel.SMS
+        text = details.NO_RECORDING.text(language=row.voice_language or row.language)
+        move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, text, due_at=now)
+        return BY_SMS
+    if not row.ignore_quiet_hours:
+        ring_at = calling_moment(settings, patient.quiet_hours if patient else None, now)
+        if ring_at > now:
+            text = details.CALLING_HOURS.text(when=ring_at.isoformat())
+            move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, text, due_at=ring_at)
+            return MessageStatus.SCHEDULED
+    return None
+
+
+def calling_moment(settings: Settings, patient_quiet: str | None, moment: datetime) -> datetime:
+    """The first moment from `moment` outside the quiet hours (the patient's own, else the configured
+    ones) and inside the calling hours."""
+    windows: list[Window] = [patient_window(patient_quiet, settings.quiet_hours)]
+    if settings.calling_hours is not None:
+        start, end = settings.calling_hours
+        windows.append((end, start))  # outside the calling hours is a quiet window of its own
+    for _round in range(4):  # two windows: a few rounds settle on a moment outside both
+        later = [until for window in windows if (until := quiet_until(moment, window, settings.tz))]
+        if not later:
+            return moment
+        moment = max(later)
+    return moment
+
+
+def end_call(
+    session: Session,
+    settings: Settings,
+    row: OutboundMessage,
+    end: CallEnd,
+    now: datetime,
+    *,
+    duration: int | None = None,
+    cost: str | None = None,
+    currency: str | None = None,
+    cause: str | None = None,
+) -> str:
+    """Record how the call on `row` ended, once: delivered, tried again later, or sent by SMS instead."""
+    if row.status not in PLACED:
+        return row.status  # a repeated last callback, or a call already settled
+    row.duration_seconds, row.cost, row.currency, row.hangup_cause = duration, cost, currency, cause
+    record_events(session, [row.id], f"call:{end}", now, details.CALL_ENDED.text(cause=cause or end))
+    sent = PLACED
+    if end is CallEnd.ANSWERED:
+        move(session, row.id, sent, MessageStatus.DELIVERED, now, delivered_at=now)
+        return MessageStatus.DELIVERED
+    if end is CallEnd.UNREACHED and row.attempts < settings.voice_max_attempts:
+        patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+        again = now + timedelta(seconds=settings.voice_retry_seconds)
+        due = calling_moment(settings, patient.quiet_hours if patient else None, again)
+        move(session, row.id, sent, MessageStatus.SCHEDULED, now, due_at=due)
+        return MessageStatus.SCHEDULED
+    move(session, row.id, sent, MessageStatus.FAILED, now, last_error=cause or end)
+    by_sms(session, row, now, details.NOT_REACHED.text(n=row.attempts))
+    return MessageStatus.FAILED
+
+
+def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> OutboundMessage | None:
+    """The same reminder as an SMS, now, when the patient consented to SMS (once: its own dedupe key)."""
+    patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+    if patient is not None and (patient.opted_out or not patient.sms_consent):
+        return None
+    key = f"{row.dedupe_key}:sms" if row.dedupe_key else f"call:{row.id}:sms"
+    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+        return None
+    record_events(session, [row.id], "by_sms", now, why)
+    return schedule_message(
+        session,
+        kind=row.kind,
+        recipient=row.recipient,
+        language=row.language,
+        params=dict(row.params or {}),
+        due_at=now,
+        expires_at=row.expires_at,
+        dedupe_key=key,
+        patient_id=row.patient_id,
+        appointment_id=row.appointment_id,
+        medication_plan_id=row.medication_plan_id,
+        referral_id=row.referral_id,
+        alert_id=row.alert_id,
+    )
+
+
+def _end(session: Session, row: OutboundMessage, to: str, now: datetime, reason: str) -> str:
+    done = move(session, row.id, (MessageStatus.QUEUED,), to, now, reason, last_error=reason)
+    return to if done else SKIPPED

@@ -1,0 +1,103 @@
+"""What a call plays, and what each key does, whatever the gateway.
+
+The call is a row (`channel = voice`); the gateway asks at each step of the call what to do next, and the
+answer is a short list of instructions that its own module writes in its provider's language (Africa's
+Talking's XML). The step travels in the callback's address, so nothing about a call in progress is kept
+anywhere but on its row:
+
+- `start`: the person picked up: the kind's recording and the keys prompt, waiting for one key;
+- `keys`: 1 confirms (an appointment, as the SMS reply 1 does), 0 plays it again, 9 asks to press 9 again;
+- `stop`: 9 again opts the phone out of every message, as an SMS STOP does;
+- `silence`: no key after the message: played once more; after that, `goodbye`.
+
+Every key goes on the row (`digits`) and in its history. A call Jigi does not know gets a neutral greeting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from service.care.appointments import confirm_appointment
+from service.care.patients import opt_out
+from service.config import Settings
+from service.models import Appointment, OutboundMessage
+from service.outbox import details
+from service.outbox.lifecycle import record_events
+from service.voice.recordings import find_recording, recording_url
+
+MAX_DIGITS = 64
+
+
+class Step(StrEnum):
+    START = "start"
+    KEYS = "keys"
+    STOP = "stop"
+    SILENCE = "silence"
+    GOODBYE = "goodbye"
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play one recording."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Play these recordings while waiting for one key, which goes to `step`."""
+
+    plays: tuple[Play, ...]
+    step: Step
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Go on to `step` (after a Gather that got no key)."""
+
+    step: Step
+
+
+Instruction = Play | Gather | Redirect
+
+
+def answer(
+    session: Session, settings: Settings, row: OutboundMessage | None, step: str, key: str, now: datetime
+) -> list[Instruction]:
+    """The instructions for one step of the call on `row` (None: a call Jigi does not know)."""
+    language = (row.voice_language or row.language) if row is not None else "fr"
+
+    def play(name: str) -> tuple[Play, ...]:
+        recording = find_recording(session, name, language)
+        return (Play(recording_url(settings, recording)),) if recording is not None else ()
+
+    if row is None:
+        return list(play("voice_greeting"))
+    if key:
+        _record_key(session, row, key, now)
+    message = play(row.kind) + play("voice_keys")
+    if step == Step.KEYS and key == "1":
+        if row.appointment_id is not None:
+            appointment = session.get(Appointment, row.appointment_id)
+            if appointment is not None:
+                confirm_appointment(session, appointment, now)
+        return list(play("voice_thanks"))
+    if step == Step.KEYS and key == "9":
+        return [Gather(play("voice_stop_check"), Step.STOP), Redirect(Step.GOODBYE)]
+    if step == Step.STOP and key == "9":
+        opt_out(session, row.recipient, source="voice", now=now)
+        return list(play("voice_stopped"))
+    if step in (Step.START, Step.KEYS) or (step == Step.SILENCE and not key):
+        after = Step.SILENCE if step != Step.SILENCE else Step.GOODBYE
+        return [Gather(message, Step.KEYS), Redirect(after)]
+    return list(play("voice_goodbye"))
+
+
+def _record_key(session: Session, row: OutboundMessage, key: str, now: datetime) -> None:
+    """Keep the key on the row (in order) and in its history."""
+    row.digits = ((row.digits or "") + key)[-MAX_DIGITS:]
+    record_events(session, [row.id], f"key:{key}", now, details.KEY.text(key=key))

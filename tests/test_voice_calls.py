@@ -1,0 +1,295 @@
+"""Voice: reminders as recorded calls through the real voice protocol of Africa's Talking, against the
+local AT-compatible voice server that plays the phone (answers, presses keys, is busy, never answers)."""
+
+from __future__ import annotations
+
+import io
+import wave
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from conftest import free_port
+from sms_fixtures import NOON, served
+from sqlalchemy import select
+
+from service import create_app
+from service.care.appointments import schedule_appointment
+from service.care.patients import add_patient
+from service.config import ConfigError, Settings
+from service.devtools.at_voice_server import ATVoiceServer, Pickup
+from service.gateways.africastalking import AfricasTalkingVoice
+from service.gateways.registry import check_settings
+from service.models import Appointment, MessageEvent, OutboundMessage, Patient
+from service.sms.calls import place_call
+from service.sms.sweeper import claim_due
+from service.timeutil import utcnow
+from service.voice.calls import calling_moment
+from service.voice.recordings import RecordingError, save_recording
+
+PHONE = "+22376123456"
+API_KEY = "voice-test-key"
+
+
+def wav(seconds: float = 2.0) -> bytes:
+    """A real WAV file of silence."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(8000)
+        audio.writeframes(b"\0\0" * int(8000 * seconds))
+    return out.getvalue()
+
+
+@pytest.fixture
+def voice_server(settings) -> Iterator[ATVoiceServer]:
+    server = ATVoiceServer(api_key=API_KEY, token=settings.at_callback_token).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def voice_settings(settings, voice_server) -> Settings:
+    return replace(
+        settings,
+        voice_gateway="africastalking",
+        at_api_key=API_KEY,
+        at_voice_number="+22320000000",
+        at_voice_api_url=voice_server.url,
+        voice_languages=("fr", "bm", "khq"),
+        quiet_hours=None,
+        calling_hours=None,
+        voice_max_attempts=2,
+        voice_retry_seconds=1800,
+    )
+
+
+@pytest.fixture
+def live(voice_settings, voice_server, db) -> Iterator[Settings]:
+    """Jigi over HTTP on loopback (PUBLIC_URL), where the voice server posts every step of a call."""
+    port = free_port()
+    settings = replace(voice_settings, public_url=f"http://127.0.0.1:{port}")
+    with served(create_app(settings), port) as url:
+        voice_server.service_url = url
+        yield settings
+
+
+def record(
+    db, settings, name: str, language: str = "khq", transcript: str = "Rendez-vous demain au CSCom."
+) -> str:
+    with db.session() as session:
+        return save_recording(session, settings, name, language, wav(), transcript, "test", NOON).token
+
+
+def voice_patient(db, settings, channel: str = "voice", language: str = "khq") -> tuple[int, int]:
+    """A patient reminded by calls in `language`, with an appointment tomorrow; (patient, appointment)."""
+    with db.session() as session:
+        patient = add_patient(
+            session,
+            PHONE,
+            "fr",
+            channel=channel,
+            voice_language=language,
+            voice_languages=settings.voice_languages,
+        )
+        appointment = schedule_appointment(
+            session, settings, patient, utcnow() + timedelta(days=3), mobile_unit=True
+        )
+        return patient.id, appointment.id
+
+
+def first_call_due(db) -> datetime:
+    """When the first reminder call is due (callbacks come at the real time, so the tests run on it)."""
+    with db.session() as session:
+        query = select(OutboundMessage.due_at).where(OutboundMessage.channel == "voice")
+        return min(session.scalars(query))
+
+
+def call_due(db, settings, at: datetime) -> list[str]:
+    """What the sweeper and a worker do: claim the rows due at `at`, then place each call."""
+    with db.session() as session:
+        claimed = [message_id for message_id, _priority in claim_due(session, 100, at)]
+    gateway = AfricasTalkingVoice(settings)
+    return [place_call(db, gateway, settings, message_id, at) for message_id in claimed]
+
+
+def voice_rows(db) -> list[OutboundMessage]:
+    with db.session() as session:
+        rows = session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def test_a_voice_patients_reminders_are_call_rows_in_their_voice_language(db, voice_settings):
+    voice_patient(db, voice_settings)
+    rows = voice_rows(db)
+    assert rows and {(row.channel, row.voice_language) for row in rows} == {("voice", "khq")}
+    assert all(row.dedupe_key.endswith(":voice") for row in rows)
+
+
+def test_a_patient_reminded_both_ways_gets_an_sms_and_a_call_of_each_reminder(db, voice_settings):
+    voice_patient(db, voice_settings, channel="both")
+    rows = voice_rows(db)
+    by_channel = {
+        channel: [row.kind for row in rows if row.channel == channel] for channel in ("sms", "voice")
+    }
+    assert by_channel["sms"] and by_channel["sms"] == by_channel["voice"]
+
+
+def test_an_answered_call_plays_the_recording_and_key_1_confirms_the_appointment(db, live, voice_server):
+    token = record(db, live, "appointment_day_before")
+    record(db, live, "voice_keys", transcript="Appuyez sur 1 pour confirmer.")
+    _patient, appointment_id = voice_patient(db, live)
+    voice_server.next_calls(Pickup(keys=("1",), seconds=40))
+
+    outcomes = call_due(db, live, first_call_due(db))
+    (call,) = voice_server.wait_calls(1)
+
+    assert outcomes == ["sent"] and call.to == PHONE and call.reference.startswith("jigi-")
+    assert call.played[0].endswith(f"/voice/recordings/{token}") and call.pressed == ["1"]
+    assert all(status == 200 and kind == "audio/wav" for _url, status, kind in call.fetched)
+    (row,) = [row for row in voice_rows(db) if row.status != "scheduled"]
+    assert (row.status, row.digits, row.duration_seconds, row.currency) == ("delivered", "1", 40, "XOF")
+    assert row.cost and row.hangup_cause == "NORMAL_CLEARING" and row.gateway_message_id == call.session_id
+    with db.session() as session:
+        assert session.get(Appointment, appointment_id).status == "confirmed"
+        events = session.scalars(select(MessageEvent.status).where(MessageEvent.message_id == row.id)).all()
+    assert "key:1" in events and "delivered" in events
+
+
+def test_nine_pressed_twice_stops_every_message_to_the_phone(db, live, voice_server):
+    record(db, live, "appointment_day_before")
+    patient_id, _appointment = voice_patient(db, live)
+    voice_server.next_calls(Pickup(keys=("9", "9")))
+
+    call_due(db, live, first_call_due(db))
+    (call,) = voice_server.wait_calls(1)
+
+    assert call.pressed == ["9", "9"]
+    with db.session() as session:
+        assert session.get(Patient, patient_id).opted_out
+    waiting = [row for row in voice_rows(db) if row.channel == "voice" and row.status == "scheduled"]
+    assert waiting == []
+
+
+def test_a_silent_listener_hears_the_message_twice_then_goodbye(db, live, voice_server):
+    token = record(db, live, "appointment_day_before")
+    voice_patient(db, live)
+    voice_server.next_calls(Pickup(keys=()))
+
+    call_due(db, live, first_call_due(db))
+    (call,) = voice_server.wait_calls(1)
+
+    assert [url.endswith(token) for url in call.played] == [True, True]
+    assert len(call.answers) == 3 and "GetDigits" not in call.answers[-1]
+
+
+def test_a_busy_phone_is_called_again_later_then_reached_by_sms(db, live, voice_server):
+    settings = live  # two calls at most, half an hour apart
+    record(db, settings, "appointment_day_before")
+    voice_patient(db, settings)
+    voice_server.next_calls(Pickup.busy(), Pickup.no_answer())
+    before = utcnow()
+
+    call_due(db, settings, first_call_due(db))
+    voice_server.wait_calls(1)
+    (again,) = [row for row in voice_rows(db) if row.attempts == 1]
+    assert again.status == "scheduled" and again.due_at >= before + timedelta(seconds=1800)
+
+    assert call_due(db, settings, again.due_at) == ["sent"]
+    voice_server.wait_calls(2)
+
+    rows = voice_rows(db)
+    (failed,) = [row for row in rows if row.status == "failed"]
+    (by_sms,) = [row for row in rows if row.channel == "sms"]
+    assert failed.hangup_cause == "NO_ANSWER" and failed.attempts == 2
+    assert (by_sms.kind, by_sms.recipient, by_sms.status) == (failed.kind, PHONE, "scheduled")
+
+
+def test_without_a_recording_in_the_voice_language_the_reminder_goes_by_sms(db, live, voice_server):
+    record(db, live, "appointment_day_before", language="bm")  # Bambara only; the patient hears Songhai
+    voice_patient(db, live)
+
+    outcomes = call_due(db, live, first_call_due(db))
+
+    assert outcomes == ["by_sms"] and voice_server.calls() == []
+    assert [row.channel for row in voice_rows(db) if row.kind == "appointment_day_before"] == ["sms"]
+
+
+def test_reminder_calls_wait_for_calling_hours_and_the_patients_quiet_hours(settings):
+    settings = replace(
+        settings, calling_hours=(time(9, 0), time(19, 0)), quiet_hours=(time(20, 0), time(8, 0))
+    )
+    evening = datetime(2025, 5, 12, 19, 30, tzinfo=UTC)  # Bamako is UTC
+    assert calling_moment(settings, None, evening) == datetime(2025, 5, 13, 9, 0, tzinfo=UTC)
+    assert calling_moment(settings, "09:00-11:00", datetime(2025, 5, 13, 9, 30, tzinfo=UTC)) == datetime(
+        2025, 5, 13, 11, 0, tzinfo=UTC
+    )
+    assert calling_moment(settings, None, NOON) == NOON
+
+
+def test_the_voice_callback_answers_every_well_formed_step_and_refuses_the_rest(client, settings):
+    url = f"/at/voice?token={settings.at_callback_token}"
+    unknown = client.post(url, data={"sessionId": "ATVId_x", "isActive": "1", "dtmfDigits": "9" * 5000})
+    assert unknown.status_code == 200 and unknown.mimetype == "application/xml"
+    assert unknown.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?><Response')
+    ended = client.post(url, data={"sessionId": "ATVId_x", "isActive": "0", "durationInSeconds": "-5"})
+    assert ended.status_code == 200
+    assert client.post(url, data={"isActive": "1"}).status_code == 400
+    assert client.post("/at/voice?token=wrong", data={"sessionId": "ATVId_x"}).status_code == 403
+    assert client.post(url, data={"sessionId": "ATVId_\x00"}).status_code == 400
+    huge = {"sessionId": "ATVId_y", "isActive": "1", "clientRequestId": "jigi-99999999999999999999"}
+    assert client.post(url, data=huge).status_code == 200
+
+
+def test_a_recording_must_be_real_audio_of_a_usable_length_saying_nothing_revealing(db, settings):
+    with db.session() as session:
+        for data, transcript, field in (
+            (b"not audio at all", "Rendez-vous demain.", "file"),
+            (wav(0.1), "Rendez-vous demain.", "file"),
+            (wav(), "Votre traitement contre la dépression", "transcript"),
+            (wav(), "   ", "transcript"),
+        ):
+            with pytest.raises(RecordingError) as refused:
+                save_recording(session, settings, "medication", "bm", data, transcript, "test", NOON)
+            assert refused.value.field == field and refused.value.text("fr") != refused.value.message
+        with pytest.raises(RecordingError) as refused:
+            save_recording(session, settings, "medication", "xx", wav(), "Bonjour.", "test", NOON)
+        assert refused.value.field == "language"
+
+
+def test_a_replaced_recording_is_served_at_a_new_address_and_the_old_one_is_gone(client, db, settings):
+    first = record(db, settings, "medication", language="bm")
+    second = record(db, settings, "medication", language="bm")
+    assert first != second
+    assert client.get(f"/voice/recordings/{first}").status_code == 404
+    served_now = client.get(f"/voice/recordings/{second}")
+    assert served_now.status_code == 200 and served_now.mimetype == "audio/wav" and served_now.data == wav()
+
+
+def test_recordings_are_added_and_listed_from_the_command_line(runner, tmp_path):
+    audio = tmp_path / "rappel.wav"
+    audio.write_bytes(wav())
+    added = runner.invoke(
+        args=["recordings", "add", "medication", "bm", str(audio), "--transcript", "I ka fura ta."]
+    )
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(args=["recordings", "list"]).output.splitlines()
+    assert "medication\tbm\t2.0 s" in listed and "medication\tfr\tmissing" in listed
+    refused = runner.invoke(
+        args=["recordings", "add", "medication", "bm", str(tmp_path / "rappel.wav"), "--transcript", ""]
+    )
+    assert refused.exit_code == 1 and "Error:" in refused.output
+
+
+def test_the_africas_talking_voice_gateway_needs_its_number_and_a_public_address(settings):
+    with pytest.raises(ConfigError) as missing:
+        check_settings(
+            replace(settings, voice_gateway="africastalking", at_api_key="k", public_url="https://x.test")
+        )
+    assert missing.value.name == "AT_VOICE_NUMBER"
+    with pytest.raises(ConfigError) as unknown:
+        check_settings(replace(settings, voice_gateway="pigeon"))
+    assert unknown.value.name == "VOICE_GATEWAY"
