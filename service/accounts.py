@@ -88,6 +88,7 @@ class AuditAction(StrEnum):
     TRAINING_WIPED = "training_wiped"
     TRANSLATION_SAVED = "translation_saved"
     TRANSLATIONS_IMPORTED = "translations_imported"
+    RECORDING_SAVED = "recording_saved"
     API_TOKEN_CREATE = "api.token.create"
     API_TOKEN_REVOKE = "api.token.revoke"
     API_PATIENT_CREATE = "api.patient.create"

@@ -83,6 +83,7 @@ APPOINTMENT_COLUMNS = [
 MESSAGE_COLUMNS = [
     "message_id",
     "kind",
+    "channel",
     "language",
     "status",
     "due_at",
@@ -95,6 +96,9 @@ MESSAGE_COLUMNS = [
     "last_error",
     "patient_reference",
     "referral_reference",
+    "voice_language",
+    "call_seconds",
+    "currency",
 ]
 
 
@@ -271,7 +275,7 @@ def export_appointments(
 def export_messages(
     session: Session, out: TextIO, since: datetime | None = None, until: datetime | None = None
 ) -> int:
-    """Outbound SMS due from `since` to `until`, without phone numbers or text."""
+    """Outbound SMS and calls due from `since` to `until`, without phone numbers, text or keys pressed."""
     patient, referral = aliased(Patient), aliased(Referral)
     query = (
         select(OutboundMessage, patient.reference, referral.reference)
@@ -286,6 +290,7 @@ def export_messages(
         return [
             message.id,
             message.kind,
+            message.channel,
             message.language,
             message.status,
             _iso(message.due_at),
@@ -298,6 +303,9 @@ def export_messages(
             message.last_error or "",
             patient_reference or "",
             referral_reference or "",
+            message.voice_language or "",
+            "" if message.duration_seconds is None else message.duration_seconds,
+            message.currency or "",
         ]
 
     return _write(session, out, query, OutboundMessage.due_at, MESSAGE_COLUMNS, to_row, since, until)

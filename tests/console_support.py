@@ -98,9 +98,13 @@ def make_visit_request(
     return request
 
 
+# The words some console addresses take: an SMS template's kind, a recording's message and language.
+WORDS = {"kind": "referral_ack", "name": "medication", "language": "bm"}
+
+
 def console_page_paths(app, ids: dict[str, int]) -> list[str]:
     """Every console page a GET opens (from the URL map: a new page is in it at once), the pages about
-    one record filled with `ids` (`referral_id`, `patient_id`, ...) and SMS template pages with a kind."""
+    one record filled with `ids` (`referral_id`, `patient_id`, ...), SMS template and recording pages."""
     paths = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/console/") or "GET" not in rule.methods:
@@ -108,11 +112,10 @@ def console_page_paths(app, ids: dict[str, int]) -> list[str]:
         if rule.endpoint in ("console.static", "console.logout") or rule.rule.endswith(".csv"):
             continue
         arguments = set(rule.arguments)
-        if arguments - set(ids) - {"kind"}:
+        if arguments - set(ids) - set(WORDS):
             continue
         values = {name: ids[name] for name in arguments if name in ids}
-        if "kind" in arguments:
-            values["kind"] = "referral_ack"
+        values |= {name: WORDS[name] for name in arguments if name in WORDS}
         path = rule.rule
         for name, value in values.items():
             path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))

@@ -34,6 +34,8 @@ ARGUMENTS = {
     "round_id": 1,
     "kind": "referral_ack",
     "what": "referrals",
+    "name": "medication",
+    "language": "bm",
 }
 PUBLIC = {"console.login", "console.static"}
 

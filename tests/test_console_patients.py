@@ -129,3 +129,31 @@ def test_record_lists_the_patients_messages_with_their_status(client, db, patien
     )
     page = client.get(f"/console/patients/{patient.id}").get_data(as_text=True)
     assert "Rendez-vous : la veille" in page and "Programmé" in page
+
+
+def test_a_patient_who_cannot_read_is_registered_for_calls_in_their_language(client, db, coordinator):
+    response = client.post(
+        "/console/patients/new",
+        data={
+            "phone": "76 55 55 57",
+            "language": "fr",
+            "sms_consent": "y",
+            "channel": "voice",
+            "voice_language": "bm",
+        },
+    )
+    assert response.status_code == 302
+    with db.session() as session:
+        patient = session.scalars(select(Patient)).one()
+        assert (patient.channel, patient.voice_language) == ("voice", "bm")
+    page = client.get(f"/console/patients/{patient.id}").get_data(as_text=True)
+    assert "Appels (message enregistré) (Bamanankan)" in page
+
+
+def test_a_voice_language_outside_voice_languages_is_refused_next_to_the_field(client, db, coordinator):
+    response = client.post(
+        "/console/patients/new",
+        data={"phone": "76 55 55 58", "language": "fr", "channel": "voice", "voice_language": "xx"},
+    )
+    assert response.status_code == 400
+    assert "langue des appels" in response.get_data(as_text=True)

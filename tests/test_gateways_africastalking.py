@@ -10,8 +10,8 @@ from conftest import free_port
 from sms_fixtures import API_KEY, outgoing
 
 from service.devtools.at_server import Answer
+from service.gateways import port as gw
 from service.gateways.registry import make_gateway
-from service.gateways.registry import port as gw
 
 
 def test_accepted_message_carries_id_and_cost(at_settings, at_server):

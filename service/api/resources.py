@@ -64,6 +64,8 @@ def patient_json(patient: Patient) -> schemas.Patient:
         sms_consent=patient.sms_consent,
         opted_out=patient.opted_out,
         place_code=_place_code(place),
+        channel=patient.channel,
+        voice_language=patient.voice_language,
         created_at=patient.created_at,
     )
 

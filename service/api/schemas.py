@@ -148,6 +148,14 @@ class PatientCreate(Input):
     quiet_hours: str | None = Field(None, description="HH:MM-HH:MM, local time; null for the service's.")
     sms_consent: bool | None = Field(None, description="true when left out.")
     place_code: str | None = None
+    channel: Literal["sms", "voice", "both"] | None = Field(
+        None, description="How reminders reach the patient: sms when left out; voice plays recorded calls."
+    )
+    voice_language: str | None = Field(
+        None,
+        max_length=8,
+        description="The language of calls, one of VOICE_LANGUAGES; null: the SMS language.",
+    )
 
 
 class AppointmentCreate(Input):
@@ -204,6 +212,8 @@ class Patient(Output):
     sms_consent: bool
     opted_out: bool
     place_code: str | None
+    channel: str = Field(description="sms, voice or both.")
+    voice_language: str | None
     created_at: Instant
 
 

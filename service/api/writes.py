@@ -60,6 +60,9 @@ def create_patient(body: schemas.PatientCreate) -> Response:
             quiet_hours=body.quiet_hours,
             sms_consent=body.sms_consent is not False,
             place_code=body.place_code,
+            channel=body.channel or "sms",
+            voice_language=body.voice_language,
+            voice_languages=get_settings().voice_languages,
         )
         _audit(session, AuditAction.API_PATIENT_CREATE, {"patient": patient.reference})
         return _created(dump(patient_json(patient)), url_for("api.get_patient", reference=patient.reference))

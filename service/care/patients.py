@@ -25,7 +25,16 @@ from service.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 REFERENCE_PREFIX = "P"
-EDITABLE = ("phone", "language", "shared_phone", "quiet_hours", "sms_consent", "place_code")
+EDITABLE = (
+    "phone",
+    "language",
+    "shared_phone",
+    "quiet_hours",
+    "sms_consent",
+    "place_code",
+    "channel",
+    "voice_language",
+)
 
 
 def clean_phone(raw: str) -> str:
@@ -131,9 +140,9 @@ def clean_voice_language(language: str | None, voice_languages: tuple[str, ...])
         return None
     if language not in voice_languages:
         raise CareError(
-            "%(language)s is not a voice language: use one of %(choices)s.",
+            "%(code)s is not a voice language: use one of %(choices)s.",
             field="voice_language",
-            language=language,
+            code=language,
             choices=", ".join(voice_languages),
         )
     return language
@@ -152,9 +161,12 @@ def require_phone_free(phone: str, owner: str | None, shared_phone: bool) -> Non
         )
 
 
-def update_patient(session: Session, patient: Patient, **changes: Any) -> Patient:
+def update_patient(
+    session: Session, patient: Patient, voice_languages: tuple[str, ...] = ("fr", "bm"), **changes: Any
+) -> Patient:
     """Change any of EDITABLE; rows still waiting follow a new phone or language, and are cancelled when
-    consent is withdrawn."""
+    consent is withdrawn. A new channel reaches the appointments' reminders when they are planned again
+    (`appointments.replan_reminders`)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise CareError(
@@ -172,6 +184,10 @@ def update_patient(session: Session, patient: Patient, **changes: Any) -> Patien
         patient.place_id = _place_id(session, changes["place_code"])
     if "sms_consent" in changes:
         patient.sms_consent = bool(changes["sms_consent"])
+    if "channel" in changes:
+        patient.channel = clean_channel(changes["channel"])
+    if "voice_language" in changes:
+        patient.voice_language = clean_voice_language(changes["voice_language"], voice_languages)
     if {"phone", "language"} & set(changes):
         session.execute(
             update(OutboundMessage)

@@ -20,6 +20,7 @@ from service.console.web import (
     ago,
     day_label,
     language,
+    language_label,
     local,
     number,
     other_language_url,
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
         patients,
         people,
         phone,
+        recordings,
         referrals,
         reports,
         rounds,
@@ -139,7 +141,7 @@ def audit_detail(raw: str | None) -> str:
 
 @bp.app_template_filter("language_name")
 def language_name(code: str | None) -> str:
-    return t(labels.LANGUAGE[code]) if code in labels.LANGUAGE else (code or "")
+    return language_label(code)
 
 
 @bp.app_template_filter("message_event")
@@ -147,7 +149,9 @@ def message_event(status: str) -> str:
     """A message's history line: its status, or a gateway's report named as such."""
     if status.startswith("report:"):
         return t("Rapport de la passerelle : %(status)s", status=status.removeprefix("report:"))
-    label = labels.MESSAGE_STATUS.get(status)
+    if status.startswith("key:"):
+        return t("Touche %(key)s", key=status.removeprefix("key:"))
+    label = labels.MESSAGE_STATUS.get(status) or labels.CALL_EVENT.get(status)
     return t(label) if label else status
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -166,6 +167,8 @@ class PatientForm(ConsoleForm):
         _("Heures sans SMS (HH:MM-HH:MM, vide = réglage général)"), validators=[Optional()]
     )
     place = SelectField(_("Lieu"), choices=[], validate_choice=False)
+    channel = SelectField(_("Rappels"), choices=labels.PATIENT_CHANNEL, default="sms")
+    voice_language = SelectField(_("Langue des appels"), choices=[], validate_choice=False)
 
 
 class MedicationForm(ConsoleForm):
@@ -201,3 +204,10 @@ class OnCallForm(ConsoleForm):
     name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
     language = SelectField(_("Langue"), choices=LANGUAGE_CHOICES)
     district = SelectField(_("District sanitaire"), choices=[], validate_choice=False)
+
+
+class RecordingForm(ConsoleForm):
+    audio = FileField(_("Fichier audio (WAV ou MP3)"), validators=[FileRequired(REQUIRED)])
+    transcript = TextAreaField(
+        _("Ce que dit l'enregistrement (vérifié comme un SMS)"), validators=[DataRequired(REQUIRED)]
+    )

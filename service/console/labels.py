@@ -113,6 +113,7 @@ AUDIT_ACTION = {
     AuditAction.TRAINING_WIPED: _("Données de formation effacées"),
     AuditAction.TRANSLATION_SAVED: _("Traduction enregistrée"),
     AuditAction.TRANSLATIONS_IMPORTED: _("Traductions importées"),
+    AuditAction.RECORDING_SAVED: _("Enregistrement vocal déposé"),
     AuditAction.API_TOKEN_CREATE: _("API : jeton créé"),
     AuditAction.API_TOKEN_REVOKE: _("API : jeton révoqué"),
     AuditAction.API_PATIENT_CREATE: _("API : patient ajouté"),
@@ -144,6 +145,26 @@ AUDIT_DETAIL = {
 }
 GATEWAY = {name: module.LABEL for name, (module, _adapter) in GATEWAYS.items()}
 LANGUAGE = {"fr": _("Français"), "bm": _("Bambara")}
+# Languages calls may be played in that have no written catalog here (VOICE_LANGUAGES).
+VOICE_LANGUAGE = {"khq": _("Songhaï"), "taq": _("Tamasheq"), "ff": _("Peul (fulfulde)")}
+CHANNEL = {"sms": _("SMS"), "voice": _("Appel")}
+# The prompts of every call, as the recordings page names them.
+PROMPT = {
+    "voice_keys": _("Touches : 1 confirmer, 0 réécouter, 9 arrêter"),
+    "voice_stop_check": _("Arrêt : appuyez encore sur 9"),
+    "voice_thanks": _("Merci, au revoir"),
+    "voice_stopped": _("Arrêt confirmé"),
+    "voice_goodbye": _("Au revoir"),
+    "voice_greeting": _("Accueil d'un appel inconnu"),
+}
+PATIENT_CHANNEL = {"sms": _("SMS"), "voice": _("Appels (message enregistré)"), "both": _("SMS et appels")}
+# A call's history lines beside its statuses.
+CALL_EVENT = {
+    "call:answered": _("Appel décroché"),
+    "call:unreached": _("Appel sans réponse"),
+    "call:unreachable": _("Numéro impossible à appeler"),
+    "by_sms": _("Envoyé par SMS à la place"),
+}
 # What happened to a referral, as its history shows it (its statuses, and a volunteer's follow-up).
 REFERRAL_EVENT = {
     **REFERRAL_STATUS,

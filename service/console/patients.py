@@ -25,7 +25,16 @@ from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import AppointmentForm, MedicationForm, MoveAppointmentForm, PatientForm
 from service.console.referrals import facility_choices
-from service.console.web import actor, erasure_confirmed, language, paginate, settings, show_refusal, t
+from service.console.web import (
+    actor,
+    erasure_confirmed,
+    language,
+    language_label,
+    paginate,
+    settings,
+    show_refusal,
+    t,
+)
 from service.db import get_db
 from service.errors import DomainError
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient, Place, Referral
@@ -55,6 +64,7 @@ def patient_new():
     form = PatientForm()
     with get_db().session() as session:
         form.place.choices = facility_choices(session)
+        form.voice_language.choices = voice_language_choices()
         if form.validate_on_submit():
             try:
                 with session.begin_nested():
@@ -76,7 +86,15 @@ def _patient_fields(form) -> dict:
         "quiet_hours": form.quiet_hours.data or None,
         "sms_consent": form.sms_consent.data,
         "place_code": form.place.data or None,
+        "channel": form.channel.data,
+        "voice_language": form.voice_language.data or None,
+        "voice_languages": settings().voice_languages,
     }
+
+
+def voice_language_choices() -> list[tuple[str, str]]:
+    """The voice languages, the SMS language first (the empty choice)."""
+    return [("", t("Celle des SMS"))] + [(code, language_label(code)) for code in settings().voice_languages]
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -98,6 +116,7 @@ def _record(session: Session, person: Patient, status: int = 200, **forms):
     medication_form = forms.get("medication_form") or MedicationForm(formdata=None)
     choices = facility_choices(session)
     edit_form.place.choices = appointment_form.place.choices = choices
+    edit_form.voice_language.choices = voice_language_choices()
     appointments = session.scalars(
         select(Appointment).where(Appointment.patient_id == person.id).order_by(Appointment.starts_at.desc())
     ).all()
@@ -140,12 +159,13 @@ def patient_edit(patient_id: int):
     with get_db().session() as session:
         person = _patient_or_404(session, patient_id)
         form.place.choices = facility_choices(session)
+        form.voice_language.choices = voice_language_choices()
         if form.validate():
             try:
                 with session.begin_nested():
-                    quiet_hours = person.quiet_hours
+                    before = (person.quiet_hours, person.channel, person.voice_language)
                     update_patient(session, person, phone=form.phone.data, **_patient_fields(form))
-                    if person.quiet_hours != quiet_hours:
+                    if (person.quiet_hours, person.channel, person.voice_language) != before:
                         replan_reminders(session, settings(), person)
             except DomainError as error:
                 show_refusal(form, error, "phone")

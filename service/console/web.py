@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from wtforms import Form
 
 from service.config import Settings, get_settings
+from service.console import labels
 from service.errors import DomainError
 from service.i18n import BABEL_LOCALES, LANGUAGES, _, format_local, gettext, ngettext
 from service.timeutil import local_days, plausible, utcnow
@@ -200,3 +201,9 @@ def page_url(number: int) -> str:
     args = {**request.args.to_dict(), "page": number}
     endpoint_args: dict[str, Any] = {**(request.view_args or {}), **args}
     return url_for(request.endpoint or "", **endpoint_args)
+
+
+def language_label(code: str | None) -> str:
+    """A language's name in the console's language (a voice language too); its code when unknown."""
+    label = labels.LANGUAGE.get(code or "") or labels.VOICE_LANGUAGE.get(code or "")
+    return t(label) if label else (code or "")

@@ -55,7 +55,7 @@ ALERT_STEP = Detail("step %(n)s", _("relance %(n)s"))
 # A call's life.
 CALLING_HOURS = Detail("calling hours: held until %(when)s", _("heures d'appel : attend jusqu'au %(when)s"))
 NO_RECORDING = Detail(
-    "no recording for %(language)s: sent by SMS", _("pas d'enregistrement en %(language)s : envoyé par SMS")
+    "no recording for %(voice)s: sent by SMS", _("pas d'enregistrement en %(voice)s : envoyé par SMS")
 )
 KEY = Detail("key %(key)s pressed", _("touche %(key)s appuyée"))
 CALL_ENDED = Detail("call ended: %(cause)s", _("appel terminé : %(cause)s"))

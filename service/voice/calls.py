@@ -50,7 +50,7 @@ def check_call(session: Session, settings: Settings, row: OutboundMessage, now: 
     if find_recording(session, row.kind, row.voice_language or row.language) is None:
         # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
         row.channel = Channel.SMS
-        text = details.NO_RECORDING.text(language=row.voice_language or row.language)
+        text = details.NO_RECORDING.text(voice=row.voice_language or row.language)
         move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, text, due_at=now)
         return BY_SMS
     if not row.ignore_quiet_hours:

@@ -90,9 +90,9 @@ def save_recording(
         raise RecordingError("%(name)s is not a message kind or a call prompt.", field="name", name=name)
     if language not in settings.voice_languages:
         raise RecordingError(
-            "%(language)s is not a voice language (VOICE_LANGUAGES: %(known)s).",
+            "%(code)s is not a voice language (VOICE_LANGUAGES: %(known)s).",
             field="language",
-            language=language,
+            code=language,
             known=", ".join(settings.voice_languages),
         )
     transcript = " ".join(transcript.split())

@@ -1,0 +1,43 @@
+"""The recordings page: coverage of every kind and prompt by voice language, upload, listen, replace."""
+
+from __future__ import annotations
+
+import io
+from html import unescape
+
+from console_support import sign_in
+from sqlalchemy import select
+from test_voice_calls import wav
+
+from service.models import AuditEntry, Recording
+
+
+def test_a_coordinator_uploads_a_recording_and_hears_it_on_the_page(app, client, db):
+    sign_in(app, client, db, "coordinator")
+    assert "manquant" in client.get("/console/recordings").get_data(as_text=True)
+
+    sent = client.post(
+        "/console/recordings/medication/bm",
+        data={"audio": (io.BytesIO(wav()), "rappel.wav"), "transcript": "I ka fura ta sisan."},
+        content_type="multipart/form-data",
+    )
+
+    assert sent.status_code == 302
+    page = client.get("/console/recordings/medication/bm").get_data(as_text=True)
+    with db.session() as session:
+        recording = session.scalars(select(Recording)).one()
+        audited = session.scalars(select(AuditEntry.action)).all()
+    assert f"/voice/recordings/{recording.token}" in page and "<audio" in page
+    assert "recording_saved" in audited
+
+
+def test_a_file_that_is_not_audio_is_refused_next_to_the_field_in_french(app, client, db):
+    sign_in(app, client, db, "coordinator")
+    sent = client.post(
+        "/console/recordings/medication/fr",
+        data={"audio": (io.BytesIO(b"hello"), "note.txt"), "transcript": "Bonjour."},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 400
+    assert "n'est pas un enregistrement WAV ou MP3" in unescape(sent.get_data(as_text=True))
+    assert client.get("/console/recordings/medicine/fr").status_code == 404
