@@ -35,7 +35,8 @@ def erase_referral_contact(session: Session, referral: Referral, actor: str, rea
 
 
 def forget_patient(session: Session, patient: Patient, now: datetime) -> None:
-    """Remove the patient's phone number, the texts and parameters of their SMS, their replies (when no
+    """Remove the patient's phone number, the texts and parameters of their SMS (the keys pressed on their
+    calls), their replies (when no
     other patient shares the phone) and the link from referrals to them; cancel what was still to be sent.
     Their reference, appointments and message statuses stay, for the counts."""
     phone = patient.phone
@@ -43,7 +44,7 @@ def forget_patient(session: Session, patient: Patient, now: datetime) -> None:
     session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.patient_id == patient.id)
-        .values(recipient=ERASED, text=None, params={}, updated_at=now)
+        .values(recipient=ERASED, text=None, params={}, digits=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     sharing = session.scalar(
