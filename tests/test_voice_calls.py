@@ -16,9 +16,11 @@ from sqlalchemy import select
 
 from service import create_app
 from service.care.appointments import schedule_appointment
+from service.care.imports import import_patients
 from service.care.patients import add_patient
 from service.config import ConfigError, Settings
 from service.devtools.at_voice_server import ATVoiceServer, Pickup
+from service.errors import ImportRefused
 from service.gateways.africastalking import AfricasTalkingVoice
 from service.gateways.registry import check_settings
 from service.models import Appointment, MessageEvent, OutboundMessage, Patient
@@ -293,3 +295,39 @@ def test_the_africas_talking_voice_gateway_needs_its_number_and_a_public_address
     with pytest.raises(ConfigError) as unknown:
         check_settings(replace(settings, voice_gateway="pigeon"))
     assert unknown.value.name == "VOICE_GATEWAY"
+
+
+def test_the_patients_csv_import_takes_a_channel_and_a_voice_language(db, voice_settings):
+    good = io.StringIO("phone,language,channel,voice_language\n76123470,fr,voice,khq\n76123471,bm,,\n")
+    with db.session() as session:
+        assert import_patients(session, good, voice_languages=voice_settings.voice_languages) == 2
+        channels = {
+            phone: channel for phone, channel in session.execute(select(Patient.phone, Patient.channel))
+        }
+    assert channels == {"+22376123470": "voice", "+22376123471": "sms"}
+    bad = io.StringIO("phone,language,channel,voice_language\n76123472,fr,fax,\n76123473,fr,voice,zz\n")
+    with db.session() as session, pytest.raises(ImportRefused) as refused:
+        import_patients(session, bad, voice_languages=voice_settings.voice_languages)
+    assert [problem.split(":")[0] for problem in refused.value.problems] == ["line 2", "line 3"]
+
+
+def test_a_workers_job_places_the_calls_and_sends_the_sms_it_is_given(app, db, settings, capsys):
+    from sms_fixtures import add_message
+
+    from service.sms.jobs import send_job
+
+    record(db, settings, "followup_checkin", language="bm")
+    call = add_message(db, channel="voice", voice_language="bm", due_at=utcnow() - timedelta(minutes=1))
+    sms = add_message(db, due_at=utcnow() - timedelta(minutes=1))
+    with db.session() as session:
+        claimed = sorted(message_id for message_id, _priority in claim_due(session, 10, utcnow()))
+    assert claimed == sorted([call, sms])
+
+    # Whatever the hour the suite runs at: neither quiet hours nor calling hours hold these rows.
+    app.extensions["jigi.settings"] = replace(settings, quiet_hours=None, calling_hours=None)
+    with app.app_context():
+        counts = send_job(*claimed)
+
+    assert counts == {"sent": 2}
+    printed = capsys.readouterr().out
+    assert "CALL to +22376123456" in printed and "SMS to +22376123456" in printed

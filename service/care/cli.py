@@ -113,7 +113,7 @@ def patients_forget(reference: str, reason: str, erased_by: str) -> None:
 def patients_import(csv_file) -> None:
     """Load patients from a CSV: phone,language[,shared_phone,quiet_hours,sms_consent,place_code]."""
     with get_db().session() as session:
-        count = import_patients(session, csv_file, _progress("patients"))
+        count = import_patients(session, csv_file, _progress("patients"), get_settings().voice_languages)
     click.echo(f"Patients: {count} imported.")
 
 

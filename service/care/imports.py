@@ -17,20 +17,31 @@ from service.care.dates import parse_local_datetime
 from service.care.errors import CareError
 from service.care.patients import (
     REFERENCE_PREFIX,
+    clean_channel,
     clean_language,
     clean_phone,
     clean_quiet_hours,
+    clean_voice_language,
     require_phone_free,
 )
 from service.config import Settings
 from service.errors import DomainError, ImportRefused
-from service.models import Appointment, AppointmentStatus, Patient, Place
+from service.models import Appointment, AppointmentStatus, Patient, PatientChannel, Place
 from service.outbox.rows import on_channels, schedule_message
 from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
 
-PATIENT_COLUMNS = ("phone", "language", "shared_phone", "quiet_hours", "sms_consent", "place_code")
+PATIENT_COLUMNS = (
+    "phone",
+    "language",
+    "shared_phone",
+    "quiet_hours",
+    "sms_consent",
+    "place_code",
+    "channel",
+    "voice_language",
+)
 PATIENT_REQUIRED = ("phone", "language")
 APPOINTMENT_COLUMNS = ("patient", "starts_at", "place_code", "mobile_unit")
 APPOINTMENT_REQUIRED = ("patient", "starts_at")
@@ -45,9 +56,15 @@ def _no_progress(done: int, total: int) -> None:
     """Default progress callback: report nothing."""
 
 
-def import_patients(session: Session, source: TextIO, progress: Progress = _no_progress) -> int:
+def import_patients(
+    session: Session,
+    source: TextIO,
+    progress: Progress = _no_progress,
+    voice_languages: tuple[str, ...] = ("fr", "bm"),
+) -> int:
     """Create one patient per row and return how many; raise ImportRefused, writing nothing, if any row
-    is bad. The shared-phone and opt-out rules of add_patient apply."""
+    is bad. The shared-phone and opt-out rules of add_patient apply; `channel` (sms, voice, both) and
+    `voice_language` (one of `voice_languages`) are checked as add_patient checks them."""
     rows, problems = _read(source, PATIENT_COLUMNS, PATIENT_REQUIRED)
     places = dict(session.execute(select(Place.code, Place.id)).all())
     existing: dict[str, str] = {}
@@ -82,6 +99,8 @@ def import_patients(session: Session, source: TextIO, progress: Progress = _no_p
                 "quiet_hours": clean_quiet_hours(cells.get("quiet_hours")),
                 "sms_consent": _flag(cells.get("sms_consent"), True, "sms_consent"),
                 "place_id": places.get(code) if code else None,
+                "channel": clean_channel(cells.get("channel") or PatientChannel.SMS),
+                "voice_language": clean_voice_language(cells.get("voice_language"), voice_languages),
                 "opted_out": phone in opted_out,
                 "opted_out_at": utcnow() if phone in opted_out else None,
             }
