@@ -16,6 +16,7 @@ from service.care.appointments import check_appointment, planned_rows, row_field
 from service.care.dates import parse_local_datetime
 from service.care.errors import CareError
 from service.care.patients import (
+    EDITABLE,
     REFERENCE_PREFIX,
     clean_channel,
     clean_language,
@@ -32,16 +33,7 @@ from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
 
-PATIENT_COLUMNS = (
-    "phone",
-    "language",
-    "shared_phone",
-    "quiet_hours",
-    "sms_consent",
-    "place_code",
-    "channel",
-    "voice_language",
-)
+PATIENT_COLUMNS = EDITABLE  # a patient's columns in a CSV are the fields the console can change
 PATIENT_REQUIRED = ("phone", "language")
 APPOINTMENT_COLUMNS = ("patient", "starts_at", "place_code", "mobile_unit")
 APPOINTMENT_REQUIRED = ("patient", "starts_at")
