@@ -116,6 +116,7 @@ class Settings:
     voice_languages: tuple[str, ...] = ("fr", "bm")
     voice_retry_seconds: int = 1800
     voice_max_attempts: int = 3
+    oncall_voice: bool = False  # an emergency alert also calls the on-call clinician
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -266,6 +267,7 @@ VARIABLES = (
     ),
     Variable("VOICE_RETRY_SECONDS", "voice_retry_seconds", _bounded("integer", 60, 86_400)),
     Variable("VOICE_MAX_ATTEMPTS", "voice_max_attempts", _bounded("integer", 1, 10)),
+    Variable("ONCALL_VOICE", "oncall_voice", lambda reader, name, default: reader.boolean(name, default)),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

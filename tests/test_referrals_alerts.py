@@ -20,8 +20,9 @@ from service.referrals.alerts import escalate_due_alerts, raise_emergency_alert
 FIRST, SECOND = "+22366123456", "+22366000001"  # the demo on-call clinicians of Gourma-Rharous, in order
 
 
-def emergency(db, settings) -> tuple[int, str]:
-    """An emergency referral from the demo volunteer in Gourma-Rharous, with its alert raised."""
+def emergency(db, settings, call: bool = False) -> tuple[int, str]:
+    """An emergency referral from the demo volunteer in Gourma-Rharous, with its alert raised (and, when
+    `call`, the on-call clinician rung too)."""
     with db.session() as session:
         volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == "+22376123456")).one()
         referral = Referral(
@@ -37,7 +38,9 @@ def emergency(db, settings) -> tuple[int, str]:
         )
         session.add(referral)
         session.flush()
-        alert = raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
+        alert = raise_emergency_alert(
+            session, referral, timedelta(minutes=settings.alert_escalate_minutes), call
+        )
         return alert.id, referral.reference
 
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from conftest import free_port
-from sms_fixtures import NOON, served
+from sms_fixtures import NOON, add_message, served
 from sqlalchemy import select
+from test_referrals_alerts import FIRST, emergency
 
 from service import create_app
 from service.care.appointments import schedule_appointment
@@ -23,8 +24,9 @@ from service.devtools.at_voice_server import ATVoiceServer, Pickup
 from service.errors import ImportRefused
 from service.gateways.africastalking import AfricasTalkingVoice
 from service.gateways.registry import check_settings
-from service.models import Appointment, MessageEvent, OutboundMessage, Patient
+from service.models import Appointment, EmergencyAlert, MessageEvent, OutboundMessage, Patient
 from service.sms.calls import place_call
+from service.sms.jobs import send_job
 from service.sms.sweeper import claim_due
 from service.timeutil import utcnow
 from service.voice.calls import calling_moment
@@ -312,10 +314,6 @@ def test_the_patients_csv_import_takes_a_channel_and_a_voice_language(db, voice_
 
 
 def test_a_workers_job_places_the_calls_and_sends_the_sms_it_is_given(app, db, settings, capsys):
-    from sms_fixtures import add_message
-
-    from service.sms.jobs import send_job
-
     record(db, settings, "followup_checkin", language="bm")
     call = add_message(db, channel="voice", voice_language="bm", due_at=utcnow() - timedelta(minutes=1))
     sms = add_message(db, due_at=utcnow() - timedelta(minutes=1))
@@ -331,3 +329,43 @@ def test_a_workers_job_places_the_calls_and_sends_the_sms_it_is_given(app, db, s
     assert counts == {"sent": 2}
     printed = capsys.readouterr().out
     assert "CALL to +22376123456" in printed and "SMS to +22376123456" in printed
+
+
+def test_an_emergency_rings_the_on_call_clinician_and_pressing_1_takes_it_in_charge(
+    db, demo, live, voice_server
+):
+    record(
+        db, live, "emergency_alert", language="fr", transcript="Jigi : une urgence vous attend. Lisez le SMS."
+    )
+    alert_id, _reference = emergency(db, live, call=True)
+    rows = voice_rows(db)
+    assert sorted((row.channel, row.recipient) for row in rows) == [("sms", FIRST), ("voice", FIRST)]
+    (call_row,) = [row for row in rows if row.channel == "voice"]
+    assert call_row.priority == 0 and call_row.ignore_quiet_hours
+    voice_server.next_calls(Pickup(keys=("1",)))
+
+    gateway = AfricasTalkingVoice(live)
+    with db.session() as session:
+        claim_due(session, 100, utcnow())
+    assert place_call(db, gateway, live, call_row.id) == "sent"
+    voice_server.wait_calls(1)
+
+    with db.session() as session:
+        alert = session.get(EmergencyAlert, alert_id)
+        assert alert.acknowledged_at is not None and alert.next_escalation_at is None
+
+
+def test_an_unanswered_emergency_call_is_not_retried_nor_resent_by_sms(db, demo, live, voice_server):
+    record(db, live, "emergency_alert", language="fr", transcript="Jigi : une urgence vous attend.")
+    emergency(db, live, call=True)
+    voice_server.next_calls(Pickup.no_answer())
+    (call_row,) = [row for row in voice_rows(db) if row.channel == "voice"]
+    with db.session() as session:
+        claim_due(session, 100, utcnow())
+
+    place_call(db, AfricasTalkingVoice(live), live, call_row.id)
+    voice_server.wait_calls(1)
+
+    rows = voice_rows(db)
+    assert [row.status for row in rows if row.channel == "voice"] == ["failed"]
+    assert len([row for row in rows if row.channel == "sms"]) == 1

@@ -8,6 +8,7 @@ coordinator taking it in charge, acknowledges it and stops the escalation.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from service.config import Settings
 from service.db import rowcount
 from service.models import (
     AlertStep,
+    Channel,
     EmergencyAlert,
     OnCallClinician,
     OutboundMessage,
@@ -74,8 +76,11 @@ def raise_training_alert(session: Session, settings: Settings, referral: Referra
     )
 
 
-def raise_emergency_alert(session: Session, referral: Referral, escalate_after: timedelta) -> EmergencyAlert:
-    """Create the alert and the SMS row to the first on-call clinician, in the caller's transaction."""
+def raise_emergency_alert(
+    session: Session, referral: Referral, escalate_after: timedelta, call: bool = False
+) -> EmergencyAlert:
+    """Create the alert and the SMS row to the first on-call clinician (and, with `call`: ONCALL_VOICE, a
+    call that rings them), in the caller's transaction."""
     district = ancestor_at_level(referral.place, PlaceLevel.DISTRICT)
     now = utcnow()
     alert = EmergencyAlert(
@@ -97,8 +102,9 @@ def raise_emergency_alert(session: Session, referral: Referral, escalate_after: 
         session.add(AlertStep(alert_id=alert.id, kind=NO_ONCALL, detail=district.code))
         return alert
     first = clinicians[0]
-    schedule_message(
+    alert_clinician(
         session,
+        call,
         kind=Kind.EMERGENCY_ALERT,
         recipient=first.phone,
         language=first.language,
@@ -110,6 +116,16 @@ def raise_emergency_alert(session: Session, referral: Referral, escalate_after: 
     )
     session.add(AlertStep(alert_id=alert.id, kind="alerted", detail=first.phone))
     return alert
+
+
+def alert_clinician(session: Session, call: bool, **fields: Any) -> None:
+    """The alert's SMS to one clinician (the reference, the village, the volunteer's phone) and, when
+    `call`, a call that rings them too, any hour: an SMS does not wake anyone at 3 a.m. The call plays a
+    recording that names no condition; pressing 1 takes the alert in charge as `OK <ref>` does."""
+    schedule_message(session, **fields)
+    if call:
+        voice = {"channel": Channel.VOICE, "voice_language": fields["language"]}
+        schedule_message(session, **{**fields, "dedupe_key": f"{fields['dedupe_key']}:voice", **voice})
 
 
 LAST_STEP = 2
@@ -165,8 +181,9 @@ def _escalate(session: Session, settings: Settings, alert: EmergencyAlert, now: 
         )
         return True
     for clinician in targets:
-        schedule_message(
+        alert_clinician(
             session,
+            settings.oncall_voice,
             kind=Kind.ALERT_ESCALATION,
             recipient=clinician.phone,
             language=clinician.language,

@@ -147,7 +147,9 @@ def create_referral(
         if referral.urgency == Urgency.EMERGENCY and referral.training:
             raise_training_alert(session, settings, referral)
         elif referral.urgency == Urgency.EMERGENCY:
-            raise_emergency_alert(session, referral, timedelta(minutes=settings.alert_escalate_minutes))
+            raise_emergency_alert(
+                session, referral, timedelta(minutes=settings.alert_escalate_minutes), settings.oncall_voice
+            )
         return referral
 
     return once_per_session(session, Referral, session_id, write)

@@ -48,6 +48,9 @@ def check_call(session: Session, settings: Settings, row: OutboundMessage, now: 
         text = details.OPTED_OUT.text() if patient.opted_out else details.NO_CONSENT.text()
         return _end(session, row, MessageStatus.CANCELLED, now, text)
     if find_recording(session, row.kind, row.voice_language or row.language) is None:
+        if row.alert_id is not None:  # the alert's SMS went out beside this call: nothing to resend
+            text = details.NO_RECORDING_ALERT.text(voice=row.voice_language or row.language)
+            return _end(session, row, MessageStatus.CANCELLED, now, text)
         # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
         row.channel = Channel.SMS
         text = details.NO_RECORDING.text(voice=row.voice_language or row.language)
@@ -98,6 +101,11 @@ def end_call(
     if end is CallEnd.ANSWERED:
         move(session, row.id, sent, MessageStatus.DELIVERED, now, delivered_at=now)
         return MessageStatus.DELIVERED
+    if row.alert_id is not None and end is not CallEnd.ANSWERED:
+        # An emergency does not wait half an hour: the escalation calls the next clinician on its own,
+        # and the alert's SMS went out beside this call.
+        move(session, row.id, sent, MessageStatus.FAILED, now, last_error=cause or end)
+        return MessageStatus.FAILED
     if end is CallEnd.UNREACHED and row.attempts < settings.voice_max_attempts:
         patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
         again = now + timedelta(seconds=settings.voice_retry_seconds)

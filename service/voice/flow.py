@@ -6,7 +6,8 @@ Talking's XML). The step travels in the callback's address, so nothing about a c
 anywhere but on its row:
 
 - `start`: the person picked up: the kind's recording and the keys prompt, waiting for one key;
-- `keys`: 1 confirms (an appointment, as the SMS reply 1 does), 0 plays it again, 9 asks to press 9 again;
+- `keys`: 1 confirms (an appointment, as the SMS reply 1 does; an emergency alert: the on-call clinician
+  takes it in charge, as `OK <ref>` does), 0 plays it again, 9 asks to press 9 again;
 - `stop`: 9 again opts the phone out of every message, as an SMS STOP does;
 - `silence`: no key after the message: played once more; after that, `goodbye`.
 
@@ -24,9 +25,10 @@ from sqlalchemy.orm import Session
 from service.care.appointments import confirm_appointment
 from service.care.patients import opt_out
 from service.config import Settings
-from service.models import Appointment, OutboundMessage
+from service.models import Appointment, EmergencyAlert, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import record_events
+from service.referrals.alerts import acknowledge_alert
 from service.voice.recordings import find_recording, recording_url
 
 MAX_DIGITS = 64
@@ -81,6 +83,10 @@ def answer(
         _record_key(session, row, key, now)
     message = play(row.kind) + play("voice_keys")
     if step == Step.KEYS and key == "1":
+        if row.alert_id is not None:
+            alert = session.get(EmergencyAlert, row.alert_id)
+            if alert is not None:
+                acknowledge_alert(session, alert.referral.reference, row.recipient, now)
         if row.appointment_id is not None:
             appointment = session.get(Appointment, row.appointment_id)
             if appointment is not None:
