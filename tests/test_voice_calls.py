@@ -369,3 +369,29 @@ def test_an_unanswered_emergency_call_is_not_retried_nor_resent_by_sms(db, demo,
     rows = voice_rows(db)
     assert [row.status for row in rows if row.channel == "voice"] == ["failed"]
     assert len([row for row in rows if row.channel == "sms"]) == 1
+
+
+def test_a_patient_who_rings_jigi_hears_their_next_reminder_and_can_confirm_it(db, live, voice_server):
+    token = record(db, live, "appointment_day_before")
+    _patient, appointment_id = voice_patient(db, live)
+
+    call = voice_server.ring_jigi(PHONE, Pickup(keys=("1",)))
+
+    assert call.played[0].endswith(token) and call.pressed == ["1"]
+    with db.session() as session:
+        assert session.get(Appointment, appointment_id).status == "confirmed"
+
+
+def test_a_missed_call_from_a_patient_is_called_back_once_with_their_reminder(db, live, voice_server):
+    record(db, live, "appointment_day_before")
+    voice_patient(db, live)
+    before = len(voice_rows(db))
+
+    voice_server.ring_jigi(PHONE, Pickup(answer=False))
+    voice_server.ring_jigi(PHONE, Pickup(answer=False))
+
+    rows = voice_rows(db)
+    (callback,) = [row for row in rows if (row.dedupe_key or "").startswith("callback:")]
+    assert len(rows) == before + 1 and callback.kind == "appointment_day_before"
+    assert callback.due_at <= utcnow() and callback.channel == "voice"
+    assert voice_server.ring_jigi("+22376999999", Pickup(answer=False)).answers == []

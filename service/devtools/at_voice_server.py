@@ -68,6 +68,7 @@ class Call:
     pressed: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # Jigi's XML, step by step
     done: threading.Event = field(default_factory=threading.Event)
+    direction: str = "Outbound"
 
 
 class ATVoiceServer(LocalServer):
@@ -103,6 +104,16 @@ class ATVoiceServer(LocalServer):
         """Answer the next /call with this entry status (InsufficientCredit...) or HTTP status."""
         with self._lock:
             self._status, self._http_status = status or None, http_status
+
+    def ring_jigi(self, caller: str, pickup: Pickup | None = None, number: str = "+22320000000") -> Call:
+        """A patient calls Jigi's number: Jigi answers and the call goes on as `pickup` says (its keys), or,
+        with `Pickup(answer=False)`, the patient hangs up before anyone answers (a "missed call").
+        Returns the call once it has ended."""
+        call = Call(
+            f"ATVId_{uuid.uuid4().hex[:16]}", caller, number, "", pickup or Pickup(), direction="Inbound"
+        )
+        self._ring(call)
+        return call
 
     def calls(self) -> list[Call]:
         with self._lock:
@@ -209,7 +220,7 @@ class ATVoiceServer(LocalServer):
             raise RuntimeError("no service URL: start the server with service_url=")
         common = {
             "sessionId": call.session_id,
-            "direction": "Outbound",
+            "direction": call.direction,
             "callerNumber": call.to,
             "destinationNumber": call.caller,
             "clientRequestId": call.reference,

@@ -36,7 +36,7 @@ from service.models import Channel, MessageStatus, OutboundMessage
 from service.phones import InvalidPhone
 from service.timeutil import utcnow
 from service.voice import flow
-from service.voice.calls import CallEnd, end_call
+from service.voice.calls import CallEnd, call_back, end_call, reminder_for
 from service.voice.flow import Step
 from service.webhook_auth import require_callback_token
 
@@ -294,23 +294,32 @@ def voice_step() -> Response:
     if not session_id or len(session_id) > 64:
         return plain("missing or too long: sessionId", 400)
     settings = get_settings()
+    reference = form.get("clientRequestId", "") or request.args.get("call", "")
     with get_db().session() as session:
-        row = call_row(session, form.get("clientRequestId", ""), session_id)
+        row = call_row(session, reference, session_id)
+        caller = form.get("callerNumber", "")[:20]
+        inbound = form.get("direction") == "Inbound" and row is None
         if form.get("isActive") == "0":
-            if row is not None:
+            duration = _whole(form.get("durationInSeconds"))
+            if inbound and not duration:  # a patient rang and hung up: the usual way to ask for a call
+                call_back(session, caller, utcnow())
+            elif row is not None:
                 end = HANGUP_CAUSES.get(form.get("hangupCause", ""), CallEnd.UNREACHED)
                 end_call(
                     session, settings, row, end, utcnow(),
-                    duration=_whole(form.get("durationInSeconds")),
+                    duration=duration,
                     cost=form.get("amount", "")[:32] or None,
                     currency=form.get("currencyCode", "")[:8] or None,
                     cause=form.get("hangupCause", "")[:40] or None,
                 )  # fmt: skip
             return _xml([], settings)
+        if inbound:  # a patient calling Jigi's number hears their next reminder
+            row = reminder_for(session, caller)
         digits = form.get("dtmfDigits", "").strip()
         key = digits[:1] if digits[:1] in KEYS else ""
         step = request.args.get("step", Step.START)
-        return _xml(flow.answer(session, settings, row, step, key, utcnow()), settings)
+        instructions = flow.answer(session, settings, row, step, key, utcnow())
+        return _xml(instructions, settings, f"jigi-{row.id}" if row is not None else "")
 
 
 def call_row(session: Session, reference: str, session_id: str) -> OutboundMessage | None:
@@ -325,14 +334,16 @@ def call_row(session: Session, reference: str, session_id: str) -> OutboundMessa
     return session.scalar(query.limit(1))
 
 
-def _xml(instructions: list[flow.Instruction], settings: Settings) -> Response:
-    """The instructions in AT's voice XML."""
+def _xml(instructions: list[flow.Instruction], settings: Settings, reference: str = "") -> Response:
+    """The instructions in AT's voice XML; each step's address names the call's row (`reference`), which
+    an inbound call's later steps need (AT gives them no clientRequestId)."""
     root = ElementTree.Element("Response")
 
     def step_url(step: str) -> str:
-        return f"{settings.public_url or ''}/at/voice?" + urlencode(
-            {"token": settings.at_callback_token, "step": step}
+        query = {"token": settings.at_callback_token, "step": step} | (
+            {"call": reference} if reference else {}
         )
+        return f"{settings.public_url or ''}/at/voice?" + urlencode(query)
 
     for instruction in instructions:
         if isinstance(instruction, flow.Play):

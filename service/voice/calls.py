@@ -20,6 +20,7 @@ from service.outbox import details
 from service.outbox.lifecycle import move, record_events
 from service.outbox.quiet_hours import Window, patient_window, quiet_until
 from service.outbox.rows import schedule_message
+from service.phones import InvalidPhone, normalize_phone
 from service.voice.recordings import find_recording
 
 SKIPPED = "skipped"
@@ -27,6 +28,7 @@ BY_SMS = "by_sms"
 # A call the gateway took; its last callback can come before the worker has recorded the gateway's answer
 # (a phone that does not ring), so a `sending` row may end too.
 PLACED = (MessageStatus.SENT, MessageStatus.SENDING)
+PLAYED = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 class CallEnd(StrEnum):
@@ -146,3 +148,44 @@ def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> O
 def _end(session: Session, row: OutboundMessage, to: str, now: datetime, reason: str) -> str:
     done = move(session, row.id, (MessageStatus.QUEUED,), to, now, reason, last_error=reason)
     return to if done else SKIPPED
+
+
+def reminder_for(session: Session, phone: str) -> OutboundMessage | None:
+    """The call a patient who rings Jigi's number hears: their next reminder call, else their last one."""
+    try:
+        phone = normalize_phone(phone)
+    except InvalidPhone:
+        return None
+    mine = select(OutboundMessage).where(
+        OutboundMessage.recipient == phone,
+        OutboundMessage.channel == Channel.VOICE,
+        OutboundMessage.patient_id.is_not(None),
+    )
+    waiting = mine.where(OutboundMessage.status == MessageStatus.SCHEDULED).order_by(OutboundMessage.due_at)
+    played = mine.where(OutboundMessage.status.in_(PLAYED)).order_by(OutboundMessage.due_at.desc())
+    return session.scalar(waiting.limit(1)) or session.scalar(played.limit(1))
+
+
+def call_back(session: Session, phone: str, now: datetime) -> OutboundMessage | None:
+    """A patient rang and hung up (a "missed call", the usual way to ask to be called in Mali): call them
+    back at once with their reminder, once a day at most."""
+    reminder = reminder_for(session, phone)
+    if reminder is None:
+        return None
+    key = f"callback:{reminder.patient_id}:{now:%Y%m%d}"
+    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+        return None
+    return schedule_message(
+        session,
+        kind=reminder.kind,
+        recipient=reminder.recipient,
+        language=reminder.language,
+        params=dict(reminder.params or {}),
+        due_at=now,
+        dedupe_key=key,
+        channel=Channel.VOICE,
+        voice_language=reminder.voice_language,
+        patient_id=reminder.patient_id,
+        appointment_id=reminder.appointment_id,
+        medication_plan_id=reminder.medication_plan_id,
+    )
