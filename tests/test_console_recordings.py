@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from html import unescape
 
 from console_support import sign_in
+from sms_fixtures import add_message
 from sqlalchemy import select
 from test_voice_calls import wav
 
-from service.models import AuditEntry, Recording
+from service.models import AuditEntry, OutboundMessage, Recording
+from service.timeutil import utcnow
 
 
 def test_a_coordinator_uploads_a_recording_and_hears_it_on_the_page(app, client, db):
@@ -41,3 +44,29 @@ def test_a_file_that_is_not_audio_is_refused_next_to_the_field_in_french(app, cl
     assert sent.status_code == 400
     assert "n'est pas un enregistrement WAV ou MP3" in unescape(sent.get_data(as_text=True))
     assert client.get("/console/recordings/medicine/fr").status_code == 404
+
+
+def test_the_sms_page_counts_calls_minutes_and_cost_per_month_beside_sms(app, client, db):
+    now = utcnow()
+    for channel, status, seconds, cost in (
+        ("voice", "delivered", 90, "25.0"),
+        ("voice", "failed", 0, "0"),
+        ("sms", "sent", None, None),
+    ):
+        message_id = add_message(db, channel=channel, due_at=now - timedelta(minutes=5))
+        with db.session() as session:
+            row = session.get(OutboundMessage, message_id)
+            row.status, row.sent_at, row.duration_seconds, row.cost, row.currency = (
+                status,
+                now,
+                seconds,
+                cost,
+                "XOF",
+            )
+    sign_in(app, client, db, "coordinator")
+
+    page = unescape(client.get("/console/messages").get_data(as_text=True))
+
+    row = page[page.index("Par mois : SMS et appels") :].split("<tbody>")[1].split("</tr>")[0]
+    cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
+    assert cells[1:] == ["1", "2", "1", "1.5", "25.0 XOF"]

@@ -13,7 +13,8 @@ from service.accounts import AuditAction, record_audit
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
-from service.console.web import actor, paginate, requested_range, settings, t
+from service.console.stats import messages_by_month
+from service.console.web import actor, day_label, local_today, paginate, requested_range, settings, t
 from service.db import get_db
 from service.gateways.chain import read_health
 from service.gsm7 import for_sms
@@ -52,6 +53,10 @@ def messages():
             kinds=MESSAGE_KINDS,
             labels=labels,
             gateways=gateway_health(),
+            months=[
+                (day_label(month.month, "MMMM y"), month)
+                for month in messages_by_month(session, settings().tz, local_today())
+            ],
         )
 
 

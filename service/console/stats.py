@@ -132,3 +132,55 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
         reminders_delivered=delivered,
         opt_outs=opt_outs,
     )
+
+
+@dataclass
+class MonthOfMessages:
+    """One month's outbound messages by channel: SMS sent, calls placed and answered, minutes, cost."""
+
+    month: date
+    sms: int = 0
+    calls: int = 0
+    answered: int = 0
+    seconds: int = 0
+    cost: float = 0.0
+    currency: str = ""
+
+
+def messages_by_month(session: Session, tz: ZoneInfo, today: date, months: int = 6) -> list[MonthOfMessages]:
+    """SMS and calls the gateways took, per local month, newest first (the last `months` months)."""
+    first = date(today.year, today.month, 1)
+    for _month in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    since = datetime.combine(first, datetime.min.time(), tz)
+    query = select(
+        OutboundMessage.channel,
+        OutboundMessage.status,
+        OutboundMessage.sent_at,
+        OutboundMessage.duration_seconds,
+        OutboundMessage.cost,
+        OutboundMessage.currency,
+    ).where(OutboundMessage.sent_at >= since, OutboundMessage.status.in_(ACCEPTED))
+    found: dict[date, MonthOfMessages] = {}
+    for channel, status, sent_at, seconds, cost, currency in session.execute(query):
+        if sent_at is None:
+            continue
+        local = sent_at.astimezone(tz).date()
+        month = found.setdefault(local.replace(day=1), MonthOfMessages(local.replace(day=1)))
+        if channel != "voice":
+            month.sms += 1
+            continue
+        month.calls += 1
+        month.answered += status == MessageStatus.DELIVERED
+        month.seconds += seconds or 0
+        month.cost += _amount(cost)
+        month.currency = currency or month.currency
+    return sorted(found.values(), key=lambda month: month.month, reverse=True)
+
+
+def _amount(cost: str | None) -> float:
+    """A gateway's cost as a number (`XOF 12.5` or `12.5`); 0 when unreadable."""
+    try:
+        return float((cost or "0").split()[-1])
+    except ValueError:
+        return 0.0
