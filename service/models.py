@@ -51,6 +51,9 @@ class Kind(StrEnum):
     VISIT_CONFIRMATION = "visit_confirmation"
     VISIT_MOVED = "visit_moved"
     VISIT_CANCELLED = "visit_cancelled"
+    NOT_REACHED = (
+        "not_reached"  # to the volunteer: please visit a person whose reminder calls went unanswered
+    )
 
 
 class PlaceLevel(StrEnum):

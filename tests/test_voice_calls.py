@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from conftest import free_port
+from console_support import make_referral, sign_in
 from sms_fixtures import NOON, add_message, served
 from sqlalchemy import select
 from test_referrals_alerts import FIRST, emergency
@@ -24,12 +25,12 @@ from service.devtools.at_voice_server import ATVoiceServer, Pickup
 from service.errors import ImportRefused
 from service.gateways.africastalking import AfricasTalkingVoice
 from service.gateways.registry import check_settings
-from service.models import Appointment, EmergencyAlert, MessageEvent, OutboundMessage, Patient
+from service.models import Appointment, EmergencyAlert, MessageEvent, OutboundMessage, Patient, Referral
 from service.sms.calls import place_call
 from service.sms.jobs import send_job
 from service.sms.sweeper import claim_due
 from service.timeutil import utcnow
-from service.voice.calls import calling_moment
+from service.voice.calls import CallEnd, calling_moment, end_call
 from service.voice.recordings import RecordingError, save_recording
 
 PHONE = "+22376123456"
@@ -395,3 +396,29 @@ def test_a_missed_call_from_a_patient_is_called_back_once_with_their_reminder(db
     assert len(rows) == before + 1 and callback.kind == "appointment_day_before"
     assert callback.due_at <= utcnow() and callback.channel == "voice"
     assert voice_server.ring_jigi("+22376999999", Pickup(answer=False)).answers == []
+
+
+def test_after_two_reminders_no_call_reached_the_volunteer_is_asked_once_to_visit(
+    db, demo, voice_settings, client
+):
+    referral_id = make_referral(db).id
+    with db.session() as session:
+        patient = add_patient(
+            session, PHONE, "fr", channel="voice", voice_languages=voice_settings.voice_languages
+        )
+        referral = session.get(Referral, referral_id)
+        referral.patient_id = patient.id
+        volunteer_phone, reference, patient_id = referral.volunteer.phone, referral.reference, patient.id
+    calls = [add_message(db, channel="voice", patient_id=patient_id, due_at=utcnow()) for _ in range(3)]
+    for message_id in calls:
+        with db.session() as session:
+            row = session.get(OutboundMessage, message_id)
+            row.status, row.attempts = "sent", voice_settings.voice_max_attempts
+            session.flush()
+            end_call(session, voice_settings, row, CallEnd.UNREACHED, utcnow(), cause="NO_ANSWER")
+
+    with db.session() as session:
+        asked = session.scalars(select(OutboundMessage).where(OutboundMessage.kind == "not_reached")).all()
+        assert [(row.recipient, row.params["reference"]) for row in asked] == [(volunteer_phone, reference)]
+    sign_in(client.application, client, db, "coordinator")
+    assert "pas joint" in client.get(f"/console/patients/{patient_id}").get_data(as_text=True)

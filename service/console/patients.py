@@ -39,6 +39,7 @@ from service.db import get_db
 from service.errors import DomainError
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient, Place, Referral
 from service.timeutil import at_local, utcnow
+from service.voice.calls import UNREACHED_REMINDERS, unreached_reminders
 
 CONSOLE_SOURCE = "console"
 
@@ -134,6 +135,7 @@ def _record(session: Session, person: Patient, status: int = 200, **forms):
     )
     html = render_template(
         "console/patient.html",
+        not_reached=unreached_reminders(session, person.id, utcnow()) >= UNREACHED_REMINDERS,
         patient=person,
         appointments=appointments,
         plans=plans,

@@ -106,6 +106,13 @@ KINDS: dict[str, MessageKind] = {
             {"reference": "R4M9"},
         ),
         MessageKind(
+            Kind.NOT_REACHED,
+            Priority.OTHER,
+            _("Demande de visite : patient pas joint"),
+            ("reference",),
+            {"reference": "R4M9"},
+        ),
+        MessageKind(
             Kind.VISIT_CONFIRMATION,
             Priority.OTHER,
             _("Confirmation de visite"),

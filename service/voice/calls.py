@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.models import Channel, MessageStatus, OutboundMessage, Patient
+from service.models import Channel, Kind, MessageStatus, OutboundMessage, Patient, Referral
 from service.outbox import details
 from service.outbox.lifecycle import move, record_events
 from service.outbox.quiet_hours import Window, patient_window, quiet_until
@@ -29,6 +29,10 @@ BY_SMS = "by_sms"
 # (a phone that does not ring), so a `sending` row may end too.
 PLACED = (MessageStatus.SENT, MessageStatus.SENDING)
 PLAYED = (MessageStatus.SENT, MessageStatus.DELIVERED)
+# A patient with this many reminders that no call reached in UNREACHED_WINDOW is "not reached": their
+# volunteer is asked to visit.
+UNREACHED_REMINDERS = 2
+UNREACHED_WINDOW = timedelta(days=30)
 
 
 class CallEnd(StrEnum):
@@ -116,7 +120,46 @@ def end_call(
         return MessageStatus.SCHEDULED
     move(session, row.id, sent, MessageStatus.FAILED, now, last_error=cause or end)
     by_sms(session, row, now, details.NOT_REACHED.text(n=row.attempts))
+    session.flush()
+    ask_for_visit(session, row, now)
     return MessageStatus.FAILED
+
+
+def unreached_reminders(session: Session, patient_id: int, now: datetime) -> int:
+    """How many of the patient's reminders in the last UNREACHED_WINDOW no call reached."""
+    query = select(func.count()).where(
+        OutboundMessage.patient_id == patient_id,
+        OutboundMessage.channel == Channel.VOICE,
+        OutboundMessage.status == MessageStatus.FAILED,
+        OutboundMessage.alert_id.is_(None),
+        OutboundMessage.updated_at >= now - UNREACHED_WINDOW,
+    )
+    return session.scalar(query) or 0
+
+
+def ask_for_visit(session: Session, row: OutboundMessage, now: datetime) -> OutboundMessage | None:
+    """After UNREACHED_REMINDERS reminders no call reached, one discreet SMS asks the volunteer who reported
+    the person (when a volunteer did) to visit them; once a month at most."""
+    if row.patient_id is None or unreached_reminders(session, row.patient_id, now) < UNREACHED_REMINDERS:
+        return None
+    referral = session.scalar(
+        select(Referral).where(Referral.patient_id == row.patient_id).order_by(Referral.id.desc()).limit(1)
+    )
+    if referral is None or referral.volunteer is None:
+        return None
+    key = f"not-reached:{row.patient_id}:{now:%Y%m}"
+    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+        return None
+    return schedule_message(
+        session,
+        kind=Kind.NOT_REACHED,
+        recipient=referral.volunteer.phone,
+        language=referral.volunteer.language,
+        params={"reference": referral.reference},
+        due_at=now,
+        dedupe_key=key,
+        referral_id=referral.id,
+    )
 
 
 def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> OutboundMessage | None:
