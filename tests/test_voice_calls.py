@@ -422,3 +422,16 @@ def test_after_two_reminders_no_call_reached_the_volunteer_is_asked_once_to_visi
         assert [(row.recipient, row.params["reference"]) for row in asked] == [(volunteer_phone, reference)]
     sign_in(client.application, client, db, "coordinator")
     assert "pas joint" in client.get(f"/console/patients/{patient_id}").get_data(as_text=True)
+
+
+def test_a_patient_reminded_both_ways_without_a_recording_gets_each_sms_once(db, live, voice_server):
+    voice_patient(db, live, channel="both")  # no recording at all
+
+    outcomes = call_due(db, live, first_call_due(db))
+
+    day_before = [row for row in voice_rows(db) if row.kind == "appointment_day_before"]
+    assert "cancelled" in outcomes and voice_server.calls() == []
+    assert sorted((row.channel, row.status) for row in day_before) == [
+        ("sms", "queued"),
+        ("voice", "cancelled"),
+    ]

@@ -57,9 +57,10 @@ CALLING_HOURS = Detail("calling hours: held until %(when)s", _("heures d'appel :
 NO_RECORDING = Detail(
     "no recording for %(voice)s: sent by SMS", _("pas d'enregistrement en %(voice)s : envoyé par SMS")
 )
-NO_RECORDING_ALERT = Detail(
-    "no recording for %(voice)s: the alert's SMS alone",
-    _("pas d'enregistrement en %(voice)s : le SMS d'alerte seul"),
+# A call whose SMS goes out beside it (an alert, a patient reminded both ways).
+SMS_ALONE = Detail(
+    "no recording for %(voice)s: its SMS alone",
+    _("pas d'enregistrement en %(voice)s : son SMS seul"),
 )
 KEY = Detail("key %(key)s pressed", _("touche %(key)s appuyée"))
 CALL_ENDED = Detail("call ended: %(cause)s", _("appel terminé : %(cause)s"))
@@ -86,7 +87,7 @@ DETAILS = (
     ALERT_STEP,
     CALLING_HOURS,
     NO_RECORDING,
-    NO_RECORDING_ALERT,
+    SMS_ALONE,
     KEY,
     CALL_ENDED,
     NOT_REACHED,

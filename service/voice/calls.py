@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.models import Channel, Kind, MessageStatus, OutboundMessage, Patient, Referral
+from service.models import Channel, Kind, MessageStatus, OutboundMessage, Patient, PatientChannel, Referral
 from service.outbox import details
 from service.outbox.lifecycle import move, record_events
 from service.outbox.quiet_hours import Window, patient_window, quiet_until
@@ -54,8 +54,8 @@ def check_call(session: Session, settings: Settings, row: OutboundMessage, now: 
         text = details.OPTED_OUT.text() if patient.opted_out else details.NO_CONSENT.text()
         return _end(session, row, MessageStatus.CANCELLED, now, text)
     if find_recording(session, row.kind, row.voice_language or row.language) is None:
-        if row.alert_id is not None:  # the alert's SMS went out beside this call: nothing to resend
-            text = details.NO_RECORDING_ALERT.text(voice=row.voice_language or row.language)
+        if row.alert_id is not None or _sms_too(patient):  # its SMS goes out beside this call anyway
+            text = details.SMS_ALONE.text(voice=row.voice_language or row.language)
             return _end(session, row, MessageStatus.CANCELLED, now, text)
         # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
         row.channel = Channel.SMS
@@ -165,7 +165,7 @@ def ask_for_visit(session: Session, row: OutboundMessage, now: datetime) -> Outb
 def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> OutboundMessage | None:
     """The same reminder as an SMS, now, when the patient consented to SMS (once: its own dedupe key)."""
     patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
-    if patient is not None and (patient.opted_out or not patient.sms_consent):
+    if patient is not None and (patient.opted_out or not patient.sms_consent or _sms_too(patient)):
         return None
     key = f"{row.dedupe_key}:sms" if row.dedupe_key else f"call:{row.id}:sms"
     if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
@@ -186,6 +186,11 @@ def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> O
         referral_id=row.referral_id,
         alert_id=row.alert_id,
     )
+
+
+def _sms_too(patient: Patient | None) -> bool:
+    """Whether the patient gets each reminder by SMS beside the call (channel `both`)."""
+    return patient is not None and patient.channel == PatientChannel.BOTH
 
 
 def _end(session: Session, row: OutboundMessage, to: str, now: datetime, reason: str) -> str:
