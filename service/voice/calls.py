@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -148,7 +149,7 @@ def ask_for_visit(session: Session, row: OutboundMessage, now: datetime) -> Outb
     if referral is None or referral.volunteer is None:
         return None
     key = f"not-reached:{row.patient_id}:{now:%Y%m}"
-    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+    if _taken(session, key):
         return None
     return schedule_message(
         session,
@@ -168,24 +169,38 @@ def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> O
     if patient is not None and (patient.opted_out or not patient.sms_consent or _sms_too(patient)):
         return None
     key = f"{row.dedupe_key}:sms" if row.dedupe_key else f"call:{row.id}:sms"
-    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+    if _taken(session, key):
         return None
     record_events(session, [row.id], "by_sms", now, why)
     return schedule_message(
         session,
-        kind=row.kind,
-        recipient=row.recipient,
-        language=row.language,
-        params=dict(row.params or {}),
+        **_same_reminder(row),
         due_at=now,
         expires_at=row.expires_at,
         dedupe_key=key,
-        patient_id=row.patient_id,
-        appointment_id=row.appointment_id,
-        medication_plan_id=row.medication_plan_id,
         referral_id=row.referral_id,
         alert_id=row.alert_id,
     )
+
+
+def _taken(session: Session, dedupe_key: str) -> bool:
+    """Whether a row was already made for `dedupe_key` (what makes each of these messages go once)."""
+    return (
+        session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == dedupe_key)) is not None
+    )
+
+
+def _same_reminder(row: OutboundMessage) -> dict[str, Any]:
+    """The fields of a new row that carries the same reminder as `row` to the same person."""
+    return {
+        "kind": row.kind,
+        "recipient": row.recipient,
+        "language": row.language,
+        "params": dict(row.params or {}),
+        "patient_id": row.patient_id,
+        "appointment_id": row.appointment_id,
+        "medication_plan_id": row.medication_plan_id,
+    }
 
 
 def _sms_too(patient: Patient | None) -> bool:
@@ -221,19 +236,13 @@ def call_back(session: Session, phone: str, now: datetime) -> OutboundMessage | 
     if reminder is None:
         return None
     key = f"callback:{reminder.patient_id}:{now:%Y%m%d}"
-    if session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedupe_key == key)) is not None:
+    if _taken(session, key):
         return None
     return schedule_message(
         session,
-        kind=reminder.kind,
-        recipient=reminder.recipient,
-        language=reminder.language,
-        params=dict(reminder.params or {}),
+        **_same_reminder(reminder),
         due_at=now,
         dedupe_key=key,
         channel=Channel.VOICE,
         voice_language=reminder.voice_language,
-        patient_id=reminder.patient_id,
-        appointment_id=reminder.appointment_id,
-        medication_plan_id=reminder.medication_plan_id,
     )
