@@ -69,4 +69,4 @@ def test_the_sms_page_counts_calls_minutes_and_cost_per_month_beside_sms(app, cl
 
     row = page[page.index("Par mois : SMS et appels") :].split("<tbody>")[1].split("</tr>")[0]
     cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
-    assert cells[1:] == ["1", "2", "1", "1.5", "25.0 XOF"]
+    assert cells[1:] == ["1", "2", "1", "1.5", "25.0 XOF", "0"]

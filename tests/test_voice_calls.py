@@ -221,6 +221,10 @@ def test_without_a_recording_in_the_voice_language_the_reminder_goes_by_sms(db, 
 
     assert outcomes == ["by_sms"] and voice_server.calls() == []
     assert [row.channel for row in voice_rows(db) if row.kind == "appointment_day_before"] == ["sms"]
+    with db.session() as session:
+        assert session.scalars(select(MessageEvent.status).where(MessageEvent.status == "by_sms")).all() == [
+            "by_sms"
+        ]
 
 
 def test_reminder_calls_wait_for_calling_hours_and_the_patients_quiet_hours(settings):

@@ -12,7 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.models import CATEGORIES, URGENCIES, MessageStatus, OutboundMessage, Patient, Place, Referral
+from service.models import (
+    CATEGORIES,
+    URGENCIES,
+    MessageEvent,
+    MessageStatus,
+    OutboundMessage,
+    Patient,
+    Place,
+    Referral,
+)
 from service.outbox.kinds import Kind
 
 REMINDER_KINDS = (Kind.APPOINTMENT_DAY_BEFORE, Kind.APPOINTMENT_SAME_DAY, Kind.MEDICATION)
@@ -145,6 +154,7 @@ class MonthOfMessages:
     seconds: int = 0
     cost: float = 0.0
     currency: str = ""
+    by_sms: int = 0  # reminder calls that went by SMS instead (no recording in the language, not reached)
 
 
 def messages_by_month(session: Session, tz: ZoneInfo, today: date, months: int = 6) -> list[MonthOfMessages]:
@@ -175,6 +185,12 @@ def messages_by_month(session: Session, tz: ZoneInfo, today: date, months: int =
         month.seconds += seconds or 0
         month.cost += _amount(cost)
         month.currency = currency or month.currency
+    instead = select(MessageEvent.created_at).where(
+        MessageEvent.status == "by_sms", MessageEvent.created_at >= since
+    )
+    for moment in session.scalars(instead):
+        local = moment.astimezone(tz).date().replace(day=1)
+        found.setdefault(local, MonthOfMessages(local)).by_sms += 1
     return sorted(found.values(), key=lambda month: month.month, reverse=True)
 
 

@@ -61,7 +61,8 @@ def check_call(session: Session, settings: Settings, row: OutboundMessage, now: 
         # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
         row.channel = Channel.SMS
         text = details.NO_RECORDING.text(voice=row.voice_language or row.language)
-        move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, text, due_at=now)
+        if move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, due_at=now):
+            record_events(session, [row.id], BY_SMS, now, text)
         return BY_SMS
     if not row.ignore_quiet_hours:
         ring_at = calling_moment(settings, patient.quiet_hours if patient else None, now)
@@ -171,7 +172,7 @@ def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> O
     key = f"{row.dedupe_key}:sms" if row.dedupe_key else f"call:{row.id}:sms"
     if _taken(session, key):
         return None
-    record_events(session, [row.id], "by_sms", now, why)
+    record_events(session, [row.id], BY_SMS, now, why)
     return schedule_message(
         session,
         **_same_reminder(row),
