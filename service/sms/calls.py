@@ -20,8 +20,7 @@ from service.gateways.port import Outcome, OutgoingCall, SendResult, VoiceGatewa
 from service.models import Channel, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import move
-from service.sms.sender import HOLD, backoff
-from service.system_alerts import AlertKind
+from service.sms.sender import HOLD, HOLDING_ALERTS, backoff
 from service.timeutil import utcnow
 from service.voice.calls import SKIPPED, by_sms, check_call
 
@@ -92,15 +91,9 @@ def _record(
         due = now + backoff(attempt)
         move(session, row.id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=due, **values)
         return MessageStatus.SCHEDULED
-    if result.outcome in (Outcome.CONFIG_ERROR, Outcome.INSUFFICIENT_BALANCE):
-        kind = (
-            AlertKind.INSUFFICIENT_BALANCE
-            if result.outcome is Outcome.INSUFFICIENT_BALANCE
-            else AlertKind.GATEWAY_CONFIG
-        )
-        system_alerts.raise_alert(
-            session, kind, f"The voice gateway refuses to call ({result.reason}); calls wait."
-        )
+    if result.outcome in HOLDING_ALERTS:
+        message = f"The voice gateway refuses to call ({result.reason}); calls wait."
+        system_alerts.raise_alert(session, HOLDING_ALERTS[result.outcome], message)
         move(
             session, row.id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=now + HOLD, **values
         )

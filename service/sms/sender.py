@@ -304,16 +304,19 @@ def record(
     )
 
 
+# A gateway answer that holds rows back, and the alert it raises for coordinators (SMS and calls alike).
+HOLDING_ALERTS = {
+    gw.Outcome.INSUFFICIENT_BALANCE: AlertKind.INSUFFICIENT_BALANCE,
+    gw.Outcome.CONFIG_ERROR: AlertKind.GATEWAY_CONFIG,
+}
+
+
 def _alert_for(result: gw.SendResult) -> tuple[AlertKind, str]:
     if result.outcome == gw.Outcome.INSUFFICIENT_BALANCE:
-        return (
-            AlertKind.INSUFFICIENT_BALANCE,
-            f"The SMS account has no credit left ({result.reason}): messages are waiting. Top it up.",
-        )
-    return (
-        AlertKind.GATEWAY_CONFIG,
-        f"The SMS gateway refuses to send ({result.reason}); messages are waiting.",
-    )
+        message = f"The SMS account has no credit left ({result.reason}): messages are waiting. Top it up."
+    else:
+        message = f"The SMS gateway refuses to send ({result.reason}); messages are waiting."
+    return HOLDING_ALERTS[result.outcome], message
 
 
 def _finish(session: Session, claimed: Claimed, to: str, now: datetime, detail: str | None, **values) -> str:
