@@ -7,7 +7,7 @@ URL ?= http://127.0.0.1:8000
 
 FUZZ_FACTOR ?= 10
 
-.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server bench screenshots clean
+.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server twiml-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,9 @@ android-server: $(VENV)/.runtime
 
 at-voice-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.at_voice_server
+
+twiml-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.twiml_server
 
 screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q

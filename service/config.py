@@ -111,6 +111,10 @@ class Settings:
     voice_gateway: str = "console"
     at_voice_number: str | None = None  # the Africa's Talking number calls come from
     at_voice_api_url: str = "https://voice.africastalking.com"
+    twiml_api_url: str = "https://api.twilio.com"  # Twilio, or a Somleng or SignalWire space
+    twiml_account_sid: str | None = None
+    twiml_auth_token: str | None = None
+    twiml_number: str | None = None  # the TwiML provider's number calls come from
     # Local hours in which reminder calls may ring (emergencies ring at any hour); None: any hour.
     calling_hours: tuple[time, time] | None = (time(9, 0), time(19, 0))
     voice_languages: tuple[str, ...] = ("fr", "bm")
@@ -257,6 +261,10 @@ VARIABLES = (
     Variable("VOICE_GATEWAY", "voice_gateway", lambda reader, name, default: reader.gateways(name, default)),
     Variable("AT_VOICE_NUMBER", "at_voice_number", lambda reader, name, default: reader.optional_phone(name)),
     Variable("AT_VOICE_API_URL", "at_voice_api_url", lambda reader, name, default: reader.url(name, default)),
+    Variable("TWIML_API_URL", "twiml_api_url", lambda reader, name, default: reader.url(name, default)),
+    Variable("TWIML_ACCOUNT_SID", "twiml_account_sid", _text),
+    Variable("TWIML_AUTH_TOKEN", "twiml_auth_token", _text, secret=True),
+    Variable("TWIML_NUMBER", "twiml_number", _text),
     Variable(
         "CALLING_HOURS", "calling_hours", lambda reader, name, default: reader.quiet_hours(name, default)
     ),

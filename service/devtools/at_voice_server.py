@@ -12,13 +12,10 @@ press keys, be busy, never answer); developers run `make at-voice-server`.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
-import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
@@ -27,51 +24,17 @@ from werkzeug.wrappers import Request, Response
 
 from service import logs
 from service.config import DEV_CALLBACK_TOKEN
-from service.devtools.serving import LocalServer, jigi_url, json_response
+from service.devtools.serving import jigi_url, json_response
+from service.devtools.voice_phone import Call, Pickup, Turn, VoicePhoneServer
 
-log = logging.getLogger(__name__)
+__all__ = ["ATVoiceServer", "Pickup"]
 PHONE = re.compile(r"^\+\d{6,15}$")
-MAX_STEPS = 12  # a call that never ends is Jigi's bug: the phone hangs up after this many steps
 COST_PER_MINUTE = 50  # XOF
+# Pickup's provider-neutral causes in AT's words.
+CAUSES = {"": "NORMAL_CLEARING", "busy": "USER_BUSY", "no_answer": "NO_ANSWER"}
 
 
-@dataclass(frozen=True)
-class Pickup:
-    """What the phone at the other end does with the next call: `keys` are pressed one per GetDigits,
-    in order ("" stays silent); `cause` is AT's hangupCause of the last post."""
-
-    answer: bool = True
-    keys: tuple[str, ...] = ()
-    cause: str = ""
-    seconds: int = 25
-
-    @classmethod
-    def busy(cls) -> Pickup:
-        return cls(answer=False, cause="USER_BUSY")
-
-    @classmethod
-    def no_answer(cls) -> Pickup:
-        return cls(answer=False, cause="NO_ANSWER")
-
-
-@dataclass
-class Call:
-    """One call placed, and what happened in it."""
-
-    session_id: str
-    to: str
-    caller: str
-    reference: str
-    pickup: Pickup
-    played: list[str] = field(default_factory=list)  # recording URLs, in order
-    fetched: list[tuple[str, int, str]] = field(default_factory=list)  # (url, status, content type)
-    pressed: list[str] = field(default_factory=list)
-    answers: list[str] = field(default_factory=list)  # Jigi's XML, step by step
-    done: threading.Event = field(default_factory=threading.Event)
-    direction: str = "Outbound"
-
-
-class ATVoiceServer(LocalServer):
+class ATVoiceServer(VoicePhoneServer):
     """The server; `start()` runs it in a thread on 127.0.0.1 (port 0 picks a free port)."""
 
     def __init__(
@@ -81,59 +44,10 @@ class ATVoiceServer(LocalServer):
         api_key: str = "local",
         service_url: str | None = None,
         token: str = DEV_CALLBACK_TOKEN,
+        number: str = "+22320000000",
     ) -> None:
-        self.api_key = api_key
-        self.service_url = service_url.rstrip("/") if service_url else None
-        self.token = token
-        self._lock = threading.Lock()
-        self._placed = threading.Condition(self._lock)
-        self._pickups: list[Pickup] = []
-        self._calls: list[Call] = []
-        self._status: str | None = None  # answer the next /call with this entry status
-        self._http_status: int | None = None
-        super().__init__(host, port)
-
-    # Control, from Python.
-
-    def next_calls(self, *pickups: Pickup) -> None:
-        """What the phones do with the next calls, in order; then they answer and press nothing."""
-        with self._lock:
-            self._pickups.extend(pickups)
-
-    def refuse_next(self, status: str = "", http_status: int | None = None) -> None:
-        """Answer the next /call with this entry status (InsufficientCredit...) or HTTP status."""
-        with self._lock:
-            self._status, self._http_status = status or None, http_status
-
-    def ring_jigi(self, caller: str, pickup: Pickup | None = None, number: str = "+22320000000") -> Call:
-        """A patient calls Jigi's number: Jigi answers and the call goes on as `pickup` says (its keys), or,
-        with `Pickup(answer=False)`, the patient hangs up before anyone answers (a "missed call").
-        Returns the call once it has ended."""
-        call = Call(
-            f"ATVId_{uuid.uuid4().hex[:16]}", caller, number, "", pickup or Pickup(), direction="Inbound"
-        )
-        self._ring(call)
-        return call
-
-    def calls(self) -> list[Call]:
-        with self._lock:
-            return list(self._calls)
-
-    def wait_calls(self, count: int, timeout: float = 20.0) -> list[Call]:
-        """The first `count` calls, each finished (its last post answered)."""
-        for number in range(count):
-            call = self._wait_for_call(number, timeout)
-            if not call.done.wait(timeout):
-                raise TimeoutError(f"call {number + 1} did not end within {timeout} s")
-        return self.calls()[:count]
-
-    def _wait_for_call(self, number: int, timeout: float) -> Call:
-        with self._placed:
-            if not self._placed.wait_for(lambda: len(self._calls) > number, timeout):
-                raise TimeoutError(f"no call {number + 1} within {timeout} s")
-            return self._calls[number]
-
-    # HTTP.
+        self.api_key, self.token, self.number = api_key, token, number
+        super().__init__(host, port, service_url)
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -150,82 +64,61 @@ class ATVoiceServer(LocalServer):
         to, caller = form.get("to", ""), form.get("from", "")
         if not form.get("username") or not caller:
             return json_response({"entries": [], "errorMessage": "Missing username or from"}, 400)
-        with self._lock:
-            status, http_status = self._status, self._http_status
-            self._status = self._http_status = None
-            pickup = self._pickups.pop(0) if self._pickups else Pickup()
+        pickup, refusal = self._take_call()
+        status, http_status = refusal or ("", None)
         if http_status is not None:
             return Response("Internal Server Error", http_status, content_type="text/plain")
         status = status or ("Queued" if PHONE.match(to) else "InvalidPhoneNumber")
         if status != "Queued":
             return json_response({"entries": [{"phoneNumber": to, "status": status}], "errorMessage": "None"})
         call = Call(f"ATVId_{uuid.uuid4().hex[:16]}", to, caller, form.get("clientRequestId", ""), pickup)
-        with self._placed:
-            self._calls.append(call)
-            self._placed.notify_all()
-        threading.Thread(target=self._ring, args=(call,), daemon=True).start()
+        self._placed_call(call)
         entry = {"phoneNumber": to, "status": "Queued", "sessionId": call.session_id}
         return json_response({"entries": [entry], "errorMessage": "None"}, 201)
 
-    # The phone at the other end.
+    # The phone at the other end, in AT's words.
 
-    def _ring(self, call: Call) -> None:
-        try:
-            if call.pickup.answer:
-                self._converse(call)
-            cause = call.pickup.cause or ("NORMAL_CLEARING" if call.pickup.answer else "NO_ANSWER")
-            seconds = call.pickup.seconds if call.pickup.answer else 0
-            self._post(
-                call,
-                None,
-                isActive="0",
-                durationInSeconds=str(seconds),
-                currencyCode="XOF",
-                amount=f"{COST_PER_MINUTE * -(-seconds // 60):.4f}",
-                status="Success" if call.pickup.answer else "Failed",
-                hangupCause=cause,
-            )
-        except requests.RequestException as error:
-            log.warning("the voice callback could not be reached: %s", error)
-        finally:
-            call.done.set()
+    def _inbound_call(self, caller: str, pickup: Pickup) -> Call:
+        return Call(f"ATVId_{uuid.uuid4().hex[:16]}", caller, self.number, "", pickup, inbound=True)
 
-    def _converse(self, call: Call) -> None:
-        keys = list(call.pickup.keys)
-        url: str | None = None  # None: the number's callback (Jigi's /at/voice)
-        form: dict[str, str] = {"isActive": "1", "callSessionState": "Answered"}
-        for _step in range(MAX_STEPS):
-            xml = self._post(call, url, **form).text
-            call.answers.append(xml)
-            root = ElementTree.fromstring(xml)
-            for play in root.iter("Play"):
-                call.played.append(play.get("url", ""))
-                self._fetch(call, play.get("url", ""))
-            gather, redirect = root.find("GetDigits"), root.find("Redirect")
-            key = keys.pop(0) if keys else ""
-            if gather is not None and key:
-                call.pressed.append(key)
-                url, form = gather.get("callbackUrl"), {"isActive": "1", "dtmfDigits": key}
-            elif redirect is not None and redirect.text:
-                url, form = redirect.text.strip(), {"isActive": "1"}
-            else:
-                return
+    def _step(self, call: Call, url: str | None, key: str | None) -> str:
+        form = {"isActive": "1"} | ({"dtmfDigits": key} if key else {"callSessionState": "Answered"})
+        return self._post(call, url, **form).text
 
-    def _fetch(self, call: Call, url: str) -> None:
-        answer = requests.get(url, timeout=10)
-        call.fetched.append((url, answer.status_code, answer.headers.get("Content-Type", "")))
+    def _read(self, xml: str) -> Turn:
+        root = ElementTree.fromstring(xml)
+        gather, redirect = root.find("GetDigits"), root.find("Redirect")
+        return Turn(
+            plays=[play.get("url", "") for play in root.iter("Play")],
+            gather=gather.get("callbackUrl") if gather is not None else None,
+            redirect=redirect.text.strip() if redirect is not None and redirect.text else None,
+        )
+
+    def _hang_up(self, call: Call) -> None:
+        seconds = call.pickup.seconds if call.pickup.answer else 0
+        cause = CAUSES.get(call.pickup.cause, call.pickup.cause)
+        if not call.pickup.answer and not call.pickup.cause:
+            cause = "NO_ANSWER"
+        self._post(
+            call,
+            None,
+            isActive="0",
+            durationInSeconds=str(seconds),
+            currencyCode="XOF",
+            amount=f"{COST_PER_MINUTE * -(-seconds // 60):.4f}",
+            status="Success" if call.pickup.answer else "Failed",
+            hangupCause=cause,
+        )
 
     def _post(self, call: Call, url: str | None, **fields: str) -> requests.Response:
-        if not self.service_url:
-            raise RuntimeError("no service URL: start the server with service_url=")
         common = {
             "sessionId": call.session_id,
-            "direction": call.direction,
+            "direction": "Inbound" if call.inbound else "Outbound",
             "callerNumber": call.to,
             "destinationNumber": call.caller,
             "clientRequestId": call.reference,
         }
-        target = url or f"{self.service_url}/at/voice?token={self.token}"
+        target = url or f"{self._jigi()}/at/voice?token={self.token}"
         answer = requests.post(target, data={**common, **fields}, timeout=10)
         answer.raise_for_status()
         return answer

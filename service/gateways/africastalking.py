@@ -22,8 +22,6 @@ import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
 from flask import Blueprint, Response, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from service.care.patients import opt_out
 from service.config import Settings, get_settings
@@ -32,11 +30,12 @@ from service.gateways.callbacks import plain, receive, store_report
 from service.gateways.port import Outcome, Outgoing, OutgoingCall, SendResult, transport_failure
 from service.i18n import _
 from service.inbox.replies import InboundSms, gateway_time
-from service.models import Channel, MessageStatus, OutboundMessage
+from service.models import MessageStatus
 from service.phones import InvalidPhone
 from service.timeutil import utcnow
 from service.voice import flow
-from service.voice.calls import CallEnd, call_back, end_call, reminder_for
+from service.voice.callbacks import MAX_SESSION_ID, CallStep, answer_step, call_ended, seconds_of
+from service.voice.calls import CallEnd
 from service.voice.flow import Step
 from service.webhook_auth import require_callback_token
 
@@ -229,7 +228,6 @@ HANGUP_CAUSES = {
     "UNALLOCATED_NUMBER": CallEnd.UNREACHABLE,
     "INVALID_NUMBER_FORMAT": CallEnd.UNREACHABLE,
 }
-KEYS = frozenset("0123456789*#")
 GATHER_TIMEOUT_SECONDS = 15
 
 
@@ -291,47 +289,30 @@ def voice_step() -> Response:
     ended. A call Jigi does not know gets a neutral greeting; nothing well formed gets a 5xx."""
     form = request.form
     session_id = form.get("sessionId", "").strip()
-    if not session_id or len(session_id) > 64:
+    if not session_id or len(session_id) > MAX_SESSION_ID:
         return plain("missing or too long: sessionId", 400)
     settings = get_settings()
-    reference = form.get("clientRequestId", "") or request.args.get("call", "")
-    with get_db().session() as session:
-        row = call_row(session, reference, session_id)
-        caller = form.get("callerNumber", "")[:20]
-        inbound = form.get("direction") == "Inbound" and row is None
-        if form.get("isActive") == "0":
-            duration = _whole(form.get("durationInSeconds"))
-            if inbound and not duration:  # a patient rang and hung up: the usual way to ask for a call
-                call_back(session, caller, utcnow())
-            elif row is not None:
-                end = HANGUP_CAUSES.get(form.get("hangupCause", ""), CallEnd.UNREACHED)
-                end_call(
-                    session, settings, row, end, utcnow(),
-                    duration=duration,
-                    cost=form.get("amount", "")[:32] or None,
-                    currency=form.get("currencyCode", "")[:8] or None,
-                    cause=form.get("hangupCause", "")[:40] or None,
-                )  # fmt: skip
-            return _xml([], settings)
-        if inbound:  # a patient calling Jigi's number hears their next reminder
-            row = reminder_for(session, caller)
-        digits = form.get("dtmfDigits", "").strip()
-        key = digits[:1] if digits[:1] in KEYS else ""
-        step = request.args.get("step", Step.START)
-        instructions = flow.answer(session, settings, row, step, key, utcnow())
-        return _xml(instructions, settings, f"jigi-{row.id}" if row is not None else "")
-
-
-def call_row(session: Session, reference: str, session_id: str) -> OutboundMessage | None:
-    """The call row a step is about: by Jigi's own reference, else by AT's session id."""
-    if reference.startswith("jigi-") and reference[5:].isdigit() and len(reference) <= 15:
-        row = session.get(OutboundMessage, int(reference[5:]))
-        if row is not None and row.channel == Channel.VOICE:
-            return row
-    query = select(OutboundMessage).where(
-        OutboundMessage.gateway_message_id == session_id, OutboundMessage.channel == Channel.VOICE
+    step = CallStep(
+        reference=form.get("clientRequestId", "") or request.args.get("call", ""),
+        session_id=session_id,
+        inbound=form.get("direction") == "Inbound",
+        caller=form.get("callerNumber", ""),
+        step=request.args.get("step", Step.START),
+        digits=form.get("dtmfDigits", ""),
     )
-    return session.scalar(query.limit(1))
+    with get_db().session() as session:
+        if form.get("isActive") == "0":
+            cause = form.get("hangupCause", "")[:40]
+            call_ended(
+                session, settings, step, HANGUP_CAUSES.get(cause, CallEnd.UNREACHED), utcnow(),
+                duration=seconds_of(form.get("durationInSeconds")),
+                cost=form.get("amount", "")[:32] or None,
+                currency=form.get("currencyCode", "")[:8] or None,
+                cause=cause or None,
+            )  # fmt: skip
+            return _xml([], settings)
+        row, instructions = answer_step(session, settings, step, utcnow())
+        return _xml(instructions, settings, f"jigi-{row.id}" if row is not None else "")
 
 
 def _xml(instructions: list[flow.Instruction], settings: Settings, reference: str = "") -> Response:
@@ -362,12 +343,3 @@ def _xml(instructions: list[flow.Instruction], settings: Settings, reference: st
             ElementTree.SubElement(root, "Redirect").text = step_url(instruction.step)
     body = b'<?xml version="1.0" encoding="UTF-8"?>' + ElementTree.tostring(root)
     return Response(body, 200, mimetype="application/xml")
-
-
-def _whole(raw: str | None) -> int | None:
-    """A duration as AT writes it; None when it is not a sensible whole number of seconds."""
-    try:
-        value = int(float(raw or ""))
-    except (ValueError, OverflowError):
-        return None
-    return value if 0 <= value <= 24 * 3600 else None

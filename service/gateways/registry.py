@@ -10,7 +10,7 @@ from flask import Flask
 
 from service.cli import Commands
 from service.config import ConfigError, Settings, check_secret, get_settings, value_of
-from service.gateways import africastalking, android, console, orange
+from service.gateways import africastalking, android, console, orange, twiml
 from service.gateways.chain import GatewayChain, GatewayHealth
 from service.gateways.port import Gateway, VoiceGateway
 from service.redis_conn import get_redis
@@ -27,6 +27,7 @@ GATEWAYS: dict[str, tuple[ModuleType, type]] = {
 VOICE_GATEWAYS: dict[str, tuple[ModuleType, type]] = {
     console.NAME: (console, console.ConsoleVoice),
     africastalking.NAME: (africastalking, africastalking.AfricasTalkingVoice),
+    twiml.NAME: (twiml, twiml.TwimlVoice),
 }
 
 gateways_cli = Commands("gateways", help="SMS gateways: register Jigi's callback addresses with them.")
@@ -95,7 +96,8 @@ def get_voice_gateway(app: Flask) -> VoiceGateway:
 def init_app(app: Flask) -> None:
     """Check the chosen gateways' settings; register every gateway's callbacks and the commands."""
     check_settings(get_settings(app))
-    for module, _adapter in GATEWAYS.values():
+    modules = {module.__name__: module for module, _adapter in [*GATEWAYS.values(), *VOICE_GATEWAYS.values()]}
+    for module in modules.values():
         blueprint = getattr(module, "bp", None)
         if blueprint is not None:
             app.register_blueprint(blueprint)
