@@ -70,3 +70,19 @@ def test_the_sms_page_counts_calls_minutes_and_cost_per_month_beside_sms(app, cl
     row = page[page.index("Par mois : SMS et appels") :].split("<tbody>")[1].split("</tr>")[0]
     cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
     assert cells[1:] == ["1", "2", "1", "1.5", "25.0 XOF", "0"]
+
+
+def test_the_pieces_of_dates_are_counted_per_language_and_named_in_the_consoles_language(app, client, db):
+    sign_in(app, client, db, "coordinator")
+    sent = client.post(
+        "/console/recordings/weekday_1/bm",
+        data={"audio": (io.BytesIO(wav()), "ntenen.wav"), "transcript": "ntɛnɛ"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302
+
+    page = unescape(client.get("/console/recordings").get_data(as_text=True))
+    assert "Dates et heures" in page and "1 / 102" in page and "0 / 102" in page
+    assert "Jour : lundi" in page and "Mois : décembre" in page and "Heure : 14 h" in page
+    edit = unescape(client.get("/console/recordings/weekday_1/bm?lang=bm").get_data(as_text=True))
+    assert "Don : ntɛnɛ" in edit

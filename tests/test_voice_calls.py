@@ -455,3 +455,51 @@ def test_a_patient_reminded_both_ways_without_a_recording_gets_each_sms_once(db,
         ("sms", "queued"),
         ("voice", "cancelled"),
     ]
+
+
+def test_a_reminder_call_says_its_date_and_hour_from_recorded_pieces(db, live, voice_server):
+    kind = record(db, live, "appointment_day_before")
+    _patient, appointment_id = voice_patient(db, live)
+    with db.session() as session:
+        starts = session.get(Appointment, appointment_id).starts_at.astimezone(live.tz)
+    date = (f"weekday_{starts.isoweekday()}", f"number_{starts.day}", f"month_{starts.month}")
+    hour = (f"hour_{starts.hour}",) + ((f"number_{starts.minute}",) if starts.minute else ())
+    tokens = {piece: record(db, live, piece, transcript=piece) for piece in {*date, *hour}}
+    voice_server.next_calls(Pickup(keys=("1",)))
+
+    call_due(db, live, first_call_due(db))
+    (call,) = voice_server.wait_calls(1)
+
+    played = [url.rsplit("/", 1)[1] for url in call.played]
+    assert played == [kind, *(tokens[piece] for piece in (*date, *hour))]
+
+
+def test_a_date_missing_one_piece_is_left_out_whole_and_the_hour_still_said(db, live, voice_server):
+    kind = record(db, live, "appointment_day_before")
+    _patient, appointment_id = voice_patient(db, live)
+    with db.session() as session:
+        starts = session.get(Appointment, appointment_id).starts_at.astimezone(live.tz)
+    record(db, live, f"weekday_{starts.isoweekday()}", transcript="weekday")  # no day number, no month
+    hour = (f"hour_{starts.hour}",) + ((f"number_{starts.minute}",) if starts.minute else ())
+    tokens = [record(db, live, piece, transcript=piece) for piece in hour]
+    voice_server.next_calls(Pickup(keys=("1",)))
+
+    call_due(db, live, first_call_due(db))
+    (call,) = voice_server.wait_calls(1)
+
+    assert [url.rsplit("/", 1)[1] for url in call.played] == [kind, *tokens]
+
+
+def test_the_pieces_of_dates_are_added_from_a_folder_and_counted(runner, tmp_path):
+    for name in ("weekday_1", "month_5", "hour_9", "number_30"):
+        (tmp_path / f"{name}.wav").write_bytes(wav(1.0))
+    (tmp_path / "number_31.wav").write_bytes(b"not audio")
+    (tmp_path / "notes.txt").write_text("ignored")
+
+    added = runner.invoke(args=["recordings", "add-pieces", "bm", str(tmp_path)])
+
+    assert added.exit_code == 1 and "Refused number_31.wav" in added.output
+    assert "4 pieces stored in bm" in added.output
+    listed = runner.invoke(args=["recordings", "list"]).output.splitlines()
+    assert "pieces\tbm\t4/102" in listed and not any(line.startswith("weekday_1") for line in listed)
+    assert "weekday_1\tbm\t1.0 s" in runner.invoke(args=["recordings", "list", "--pieces"]).output

@@ -3,6 +3,7 @@ the form that uploads (or replaces) one, listened to in the page."""
 
 from __future__ import annotations
 
+from babel.dates import get_day_names, get_month_names
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from service.accounts import AuditAction, record_audit
@@ -10,9 +11,11 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.forms import RecordingForm
-from service.console.web import actor, settings, show_refusal, t
+from service.console.web import actor, language, settings, show_refusal, t
 from service.db import get_db
+from service.i18n import BABEL_LOCALES
 from service.timeutil import utcnow
+from service.voice.pieces import PIECES, kind_of_piece
 from service.voice.recordings import (
     MAX_BYTES,
     PROMPTS,
@@ -25,7 +28,19 @@ from service.voice.recordings import (
 
 
 def _label(name: str) -> str:
-    return labels.MESSAGE_KIND.get(name) or labels.PROMPT.get(name) or name
+    """What the console calls a recordable name, in its language."""
+    piece = kind_of_piece(name)
+    if piece is None:
+        return t(labels.MESSAGE_KIND.get(name) or labels.PROMPT.get(name) or name)
+    group, value = piece
+    locale = BABEL_LOCALES[language()]
+    if group == "weekday":
+        return t("Jour : %(day)s", day=get_day_names("wide", locale=locale)[value - 1])
+    if group == "month":
+        return t("Mois : %(month)s", month=get_month_names("wide", locale=locale)[value])
+    if group == "hour":
+        return t("Heure : %(hour)s h", hour=value)
+    return t("Nombre : %(n)s", n=value)
 
 
 @bp.get("/recordings")
@@ -38,8 +53,13 @@ def recordings():
         (name, _label(name), [have[(name, language)] for language in current.voice_languages])
         for name in recordable()
     ]
+    pieces = [row for row in rows if row[0] in PIECES]
     return render_template(
-        "console/recordings.html", rows=rows, languages=current.voice_languages, prompts=PROMPTS
+        "console/recordings.html",
+        rows=[row for row in rows if row[0] not in PIECES],
+        pieces=pieces,
+        pieces_done=[sum(row[2][index] for row in pieces) for index in range(len(current.voice_languages))],
+        languages=current.voice_languages,
     )
 
 

@@ -173,7 +173,7 @@ def _values(kind: str, language: str, params: dict[str, Any], settings: Settings
     values: dict[str, str] = {}
     for name in KINDS[kind].placeholders:
         if name in ("date", "time"):
-            moment = _moment(kind, params, tz)
+            moment = moment_of(kind, params, tz)
             values[name] = format_local(
                 moment, DATE_PATTERN if name == "date" else TIME_PATTERN, language, tz
             )
@@ -184,7 +184,7 @@ def _values(kind: str, language: str, params: dict[str, Any], settings: Settings
     return values
 
 
-def _moment(kind: str, params: dict[str, Any], tz: Any) -> datetime:
+def moment_of(kind: str, params: dict[str, Any], tz: Any) -> datetime:
     """The local moment a date or time placeholder shows (a visit date is shown at local noon)."""
     try:
         if kind in (Kind.VISIT_CONFIRMATION, Kind.VISIT_MOVED):

@@ -5,7 +5,8 @@ answer is a short list of instructions that its own module writes in its provide
 Talking's XML). The step travels in the callback's address, so nothing about a call in progress is kept
 anywhere but on its row:
 
-- `start`: the person picked up: the kind's recording and the keys prompt, waiting for one key;
+- `start`: the person picked up: the kind's recording, its date and hour from recorded pieces
+  (`service/voice/pieces.py`), and the keys prompt, waiting for one key;
 - `keys`: 1 confirms (an appointment, as the SMS reply 1 does; an emergency alert: the on-call clinician
   takes it in charge, as `OK <ref>` does), 0 plays it again, 9 asks to press 9 again;
 - `stop`: 9 again opts the phone out of every message, as an SMS STOP does;
@@ -29,6 +30,7 @@ from service.models import Appointment, EmergencyAlert, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import record_events
 from service.referrals.alerts import acknowledge_alert
+from service.voice.pieces import spoken_parts
 from service.voice.recordings import find_recording, recording_url
 
 MAX_DIGITS = 64
@@ -73,15 +75,19 @@ def answer(
     """The instructions for one step of the call on `row` (None: a call Jigi does not know)."""
     language = (row.voice_language or row.language) if row is not None else "fr"
 
-    def play(name: str) -> tuple[Play, ...]:
-        recording = find_recording(session, name, language)
-        return (Play(recording_url(settings, recording)),) if recording is not None else ()
+    def play(*names: str) -> tuple[Play, ...]:
+        """All of these recordings, or none when one is missing."""
+        recordings = [find_recording(session, name, language) for name in names]
+        if None in recordings:
+            return ()
+        return tuple(Play(recording_url(settings, recording)) for recording in recordings if recording)
 
     if row is None:
         return list(play("voice_greeting"))
     if key:
         _record_key(session, row, key, now)
-    message = play(row.kind) + play("voice_keys")
+    parts = spoken_parts(row.kind, row.params or {}, settings.tz)
+    message = play(row.kind) + sum((play(*part) for part in parts), ()) + play("voice_keys")
     if step == Step.KEYS and key == "1":
         if row.alert_id is not None:
             alert = session.get(EmergencyAlert, row.alert_id)

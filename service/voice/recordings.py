@@ -23,6 +23,7 @@ from service.errors import DomainError
 from service.models import Recording
 from service.outbox.discretion import as_written
 from service.outbox.kinds import KINDS
+from service.voice.pieces import PIECES
 
 MAX_BYTES = 5 * 1024 * 1024
 MIN_MS, MAX_MS = 500, 120_000
@@ -45,8 +46,8 @@ class RecordingError(DomainError):
 
 
 def recordable() -> tuple[str, ...]:
-    """What can be recorded: every message kind, then every prompt."""
-    return (*KINDS, *PROMPTS)
+    """What can be recorded: every message kind, every prompt, then the pieces of dates and hours."""
+    return (*KINDS, *PROMPTS, *PIECES)
 
 
 def check_audio(data: bytes) -> tuple[str, int]:
@@ -87,7 +88,9 @@ def save_recording(
 ) -> Recording:
     """Store (or replace) the recording of `name` in `language`."""
     if name not in recordable():
-        raise RecordingError("%(name)s is not a message kind or a call prompt.", field="name", name=name)
+        raise RecordingError(
+            "%(name)s is not a message kind, a call prompt or a piece of a date.", field="name", name=name
+        )
     if language not in settings.voice_languages:
         raise RecordingError(
             "%(code)s is not a voice language (VOICE_LANGUAGES: %(known)s).",
