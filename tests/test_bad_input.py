@@ -219,6 +219,7 @@ def test_no_json_callback_body_makes_a_server_error(client, path, body):
     "path",
     [
         "/console/phone/dial",
+        "/console/phone/call",
         "/console/templates/referral_ack/preview",
         "/console/translations/preview?m=Jigi",
     ],

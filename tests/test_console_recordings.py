@@ -11,8 +11,10 @@ from sms_fixtures import add_message
 from sqlalchemy import select
 from test_voice_calls import wav
 
-from service.models import AuditEntry, OutboundMessage, Recording
+from service.care.patients import add_patient
+from service.models import AuditEntry, OutboundMessage, Patient, Recording
 from service.timeutil import utcnow
+from service.voice.recordings import save_recording
 
 
 def test_a_coordinator_uploads_a_recording_and_hears_it_on_the_page(app, client, db):
@@ -86,3 +88,28 @@ def test_the_pieces_of_dates_are_counted_per_language_and_named_in_the_consoles_
     assert "Jour : lundi" in page and "Mois : décembre" in page and "Heure : 14 h" in page
     edit = unescape(client.get("/console/recordings/weekday_1/bm?lang=bm").get_data(as_text=True))
     assert "Don : ntɛnɛ" in edit
+
+
+def test_the_demo_call_plays_the_real_flow_but_stops_and_confirms_no_one(app, client, db, settings):
+    sign_in(app, client, db, "coordinator")
+    with db.session() as session:
+        patient = add_patient(session, "+22376123456", "fr")
+        patient_id = patient.id
+    for name in ("medication", "voice_keys", "voice_stop_check", "voice_stopped"):
+        with db.session() as session:
+            save_recording(session, settings, name, "fr", wav(), "Jigi.", "test", utcnow())
+
+    def step(**body):
+        return client.post("/console/phone/call", json={"kind": "medication", "language": "fr", **body})
+
+    start = step(step="start").get_json()
+    assert start["recorded"] and len(start["plays"]) == 2 and start["gather"] == "keys"
+    assert start["plays"][0].startswith("/voice/recordings/") and start["redirect"] == "silence"
+    assert step(step="keys", key="9").get_json()["gather"] == "stop"
+    assert step(step="stop", key="9").get_json()["plays"]
+    with db.session() as session:
+        assert not session.get(Patient, patient_id).opted_out
+        assert session.scalars(select(OutboundMessage)).all() == []
+    assert step(step="start", language="xx").status_code == 400
+    assert step(step="dance").status_code == 400 and step(step="keys", key="12").status_code == 400
+    assert client.post("/console/phone/call", json={"kind": "bulk", "language": "fr"}).status_code == 400

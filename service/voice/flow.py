@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from service.care.appointments import confirm_appointment
 from service.care.patients import opt_out
 from service.config import Settings
-from service.models import Appointment, EmergencyAlert, OutboundMessage
+from service.models import Appointment, Channel, EmergencyAlert, OutboundMessage
 from service.outbox import details
+from service.outbox.kinds import KINDS
 from service.outbox.lifecycle import record_events
 from service.referrals.alerts import acknowledge_alert
 from service.voice.pieces import spoken_parts
@@ -70,9 +71,17 @@ Instruction = Play | Gather | Redirect
 
 
 def answer(
-    session: Session, settings: Settings, row: OutboundMessage | None, step: str, key: str, now: datetime
+    session: Session,
+    settings: Settings,
+    row: OutboundMessage | None,
+    step: str,
+    key: str,
+    now: datetime,
+    *,
+    effects: bool = True,
 ) -> list[Instruction]:
-    """The instructions for one step of the call on `row` (None: a call Jigi does not know)."""
+    """The instructions for one step of the call on `row` (None: a call Jigi does not know). Without
+    `effects` (a demonstration call) nothing is kept: no key recorded, nothing confirmed or stopped."""
     language = (row.voice_language or row.language) if row is not None else "fr"
 
     def play(*names: str) -> tuple[Play, ...]:
@@ -84,11 +93,13 @@ def answer(
 
     if row is None:
         return list(play("voice_greeting"))
-    if key:
+    if key and effects:
         _record_key(session, row, key, now)
     parts = spoken_parts(row.kind, row.params or {}, settings.tz)
     message = play(row.kind) + sum((play(*part) for part in parts), ()) + play("voice_keys")
     if step == Step.KEYS and key == "1":
+        if not effects:
+            return list(play("voice_thanks"))
         if row.alert_id is not None:
             alert = session.get(EmergencyAlert, row.alert_id)
             if alert is not None:
@@ -101,7 +112,8 @@ def answer(
     if step == Step.KEYS and key == "9":
         return [Gather(play("voice_stop_check"), Step.STOP), Redirect(Step.GOODBYE)]
     if step == Step.STOP and key == "9":
-        opt_out(session, row.recipient, source="voice", now=now)
+        if effects:
+            opt_out(session, row.recipient, source="voice", now=now)
         return list(play("voice_stopped"))
     if step in (Step.START, Step.KEYS) or (step == Step.SILENCE and not key):
         after = Step.SILENCE if step != Step.SILENCE else Step.GOODBYE
@@ -113,3 +125,16 @@ def _record_key(session: Session, row: OutboundMessage, key: str, now: datetime)
     """Keep the key on the row (in order) and in its history."""
     row.digits = ((row.digits or "") + key)[-MAX_DIGITS:]
     record_events(session, [row.id], f"key:{key}", now, details.KEY.text(key=key))
+
+
+def demo_row(kind: str, language: str) -> OutboundMessage:
+    """A call of `kind` in `language` to a demo patient, with the kind's sample date and hour, for the
+    trainers' phone: never stored, and played with `effects=False`."""
+    return OutboundMessage(
+        kind=kind,
+        channel=Channel.VOICE,
+        language="fr",
+        voice_language=language,
+        recipient="",
+        params=dict(KINDS[kind].sample),
+    )

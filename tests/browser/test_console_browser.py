@@ -337,6 +337,40 @@ def test_trainers_phone_dials_the_real_service_with_the_keypad(page, live_url, d
     screenshot(page, "training-phone")
 
 
+
+def test_trainers_phone_rings_a_demo_patient_and_plays_the_call_with_its_keys(page, live_url, db, settings):
+    from test_voice_calls import wav
+
+    from service.voice.recordings import save_recording
+
+    with db.session() as session:
+        tokens = {
+            name: save_recording(session, settings, name, "fr", wav(0.6), text, "test", utcnow()).token
+            for name, text in (
+                ("medication", "Jigi : c'est l'heure."),
+                ("voice_keys", "Appuyez sur 1."),
+                ("voice_thanks", "Merci."),
+            )
+        }
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url.rsplit("/", 1)[1]))
+    log_in(page, live_url, db)
+    page.goto(f"{live_url}/console/phone")
+
+    page.select_option("#call-kind", "medication")
+    page.select_option("#call-language", "fr")
+    page.click("#call-ring")
+    expect(page.locator("#call-screen")).to_contain_text("Appel entrant")
+    page.click("#call-pickup")
+    expect(page.locator("#call-screen")).to_contain_text("Appuyez sur une touche", timeout=15_000)
+    page.click(".call-key[data-key='1']")
+    expect(page.locator("#call-screen")).to_contain_text("Appel terminé", timeout=15_000)
+
+    played = [token for token in fetched if token in tokens.values()]
+    assert played[:2] == [tokens["medication"], tokens["voice_keys"]] and tokens["voice_thanks"] in played
+    with db.session() as session:
+        assert session.scalars(select(OutboundMessage)).all() == []
+
 # Chromium's "2G" preset (DevTools): 300 ms of latency, 250 kbit/s down, 50 kbit/s up.
 TWO_G = {"offline": False, "latency": 300, "downloadThroughput": 250_000 / 8, "uploadThroughput": 50_000 / 8}
 # What the page fetched: its document and each file, bytes over the wire and decoded.

@@ -1,6 +1,6 @@
 // The trainers' phone: each answer is added to the session's `text` (joined by `*`), as a network does.
 (function () {
-  var phone = document.querySelector(".phone");
+  var phone = document.querySelector(".phone[data-dial-url]");
   if (!phone) return;
   var screen = document.getElementById("screen"), entry = document.getElementById("entry");
   var ended = document.getElementById("ended"), trainee = document.getElementById("trainee");
