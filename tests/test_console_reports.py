@@ -81,7 +81,7 @@ def test_dashboard_counts_per_week_district_and_contact_time(db, data):
 def test_dashboard_page_shows_charts_and_their_numbers(app, client, db, data):
     sign_in(app, client, db, "viewer")
     page = client.get("/console/?since=2030-03-01&until=2030-03-17").get_data(as_text=True)
-    assert page.count("<svg") == 5 and "<title" in page
+    assert page.count("<svg") == 6 and "<title" in page
     assert (
         "Délai médian jusqu&#39;au premier contact" in page or "Délai médian jusqu'au premier contact" in page
     )
@@ -131,3 +131,32 @@ def test_a_bar_of_one_reaches_the_line_labelled_one():
 
     first_bar = re.search(r'<rect x="[\d.]+" y="([\d.]+)"', svg)
     assert first_bar is not None and float(first_bar.group(1)) == pytest.approx(y_axis(svg)[1], abs=0.1)
+
+
+def test_the_dashboard_counts_reminder_calls_answered_and_their_minutes_beside_sms(app, client, db, data):
+    with db.session() as session:
+        for status, seconds in (("delivered", 90), ("failed", 0)):
+            session.add(
+                OutboundMessage(
+                    kind="appointment_day_before",
+                    recipient="+22376555555",
+                    language="fr",
+                    params={},
+                    due_at=MONDAY,
+                    sent_at=MONDAY + timedelta(days=7),
+                    status=status,
+                    channel="voice",
+                    duration_seconds=seconds,
+                    cost="75.0000",
+                    currency="XOF",
+                )
+            )
+    with db.session() as session:
+        result = dashboard(session, MONDAY - timedelta(hours=10), MONDAY + timedelta(days=14), BAMAKO)
+    assert result.sms_reminders[:2] == [4, 0] and result.calls[:2] == [0, 2]
+    assert result.calls_answered[:2] == [0, 1] and result.call_minutes[:2] == [0.0, 1.5]
+    assert (result.call_cost, result.call_currency) == (150.0, "XOF")
+
+    sign_in(app, client, db, "viewer")
+    page = client.get("/console/?since=2030-03-01&until=2030-03-17").get_data(as_text=True)
+    assert "Rappels par semaine : SMS et appels" in page and "1,5 minutes, coût 150,00 XOF" in page

@@ -44,6 +44,15 @@ def dashboard():
             [Series(t("Remis / envoyés (%)"), data.weekly_rate())],
             y_max=100,
         ),
+        "channels": bar_chart(
+            t("Rappels par semaine : SMS et appels"),
+            week_labels,
+            [
+                Series(t("SMS"), data.sms_reminders),
+                Series(t("Appels"), data.calls),
+                Series(t("Décrochés"), data.calls_answered),
+            ],
+        ),
         "optouts": bar_chart(
             t("Désinscriptions (STOP) par semaine"), week_labels, [Series(t("STOP"), data.opt_outs)]
         ),

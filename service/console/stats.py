@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from service.models import (
     CATEGORIES,
     URGENCIES,
+    Channel,
     MessageEvent,
     MessageStatus,
     OutboundMessage,
@@ -41,6 +42,13 @@ class Dashboard:
     reminders_sent: list[int]
     reminders_delivered: list[int]
     opt_outs: list[int]
+    # Reminders by channel, per week: SMS the gateways took; calls placed, answered, and their minutes.
+    sms_reminders: list[int]
+    calls: list[int]
+    calls_answered: list[int]
+    call_minutes: list[float]
+    call_cost: float = 0.0
+    call_currency: str = ""
 
     @property
     def delivery_rate(self) -> float | None:
@@ -107,20 +115,37 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
             waits.append((first_contact_at - created_at).total_seconds() / 3600)
 
     sent, delivered = per_week(), per_week()
+    sms, calls, answered, minutes = per_week(), per_week(), per_week(), [0.0] * len(weeks)
+    cost, currency = 0.0, ""
     messages = session.execute(
-        select(OutboundMessage.sent_at, OutboundMessage.status).where(
+        select(
+            OutboundMessage.sent_at,
+            OutboundMessage.status,
+            OutboundMessage.channel,
+            OutboundMessage.duration_seconds,
+            OutboundMessage.cost,
+            OutboundMessage.currency,
+        ).where(
             OutboundMessage.kind.in_(REMINDER_KINDS),
             OutboundMessage.status.in_(ACCEPTED),
             OutboundMessage.sent_at >= since,
             OutboundMessage.sent_at < until,
         )
     ).all()
-    for sent_at, status in messages:
+    for sent_at, status, channel, seconds, amount, unit in messages:
         if sent_at is None:
             continue
         index = slot[week_of(sent_at, tz)]
         sent[index] += 1
         delivered[index] += status == MessageStatus.DELIVERED
+        if channel != Channel.VOICE:
+            sms[index] += 1
+            continue
+        calls[index] += 1
+        answered[index] += status == MessageStatus.DELIVERED
+        minutes[index] = round(minutes[index] + (seconds or 0) / 60, 1)
+        cost += _amount(amount)
+        currency = unit or currency
 
     opt_outs = per_week()
     for (opted_out_at,) in session.execute(
@@ -140,6 +165,12 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
         reminders_sent=sent,
         reminders_delivered=delivered,
         opt_outs=opt_outs,
+        sms_reminders=sms,
+        calls=calls,
+        calls_answered=answered,
+        call_minutes=minutes,
+        call_cost=round(cost, 2),
+        call_currency=currency,
     )
 
 
