@@ -337,7 +337,6 @@ def test_trainers_phone_dials_the_real_service_with_the_keypad(page, live_url, d
     screenshot(page, "training-phone")
 
 
-
 def test_trainers_phone_rings_a_demo_patient_and_plays_the_call_with_its_keys(page, live_url, db, settings):
     from test_voice_calls import wav
 
@@ -370,6 +369,7 @@ def test_trainers_phone_rings_a_demo_patient_and_plays_the_call_with_its_keys(pa
     assert played[:2] == [tokens["medication"], tokens["voice_keys"]] and tokens["voice_thanks"] in played
     with db.session() as session:
         assert session.scalars(select(OutboundMessage)).all() == []
+
 
 # Chromium's "2G" preset (DevTools): 300 ms of latency, 250 kbit/s down, 50 kbit/s up.
 TWO_G = {"offline": False, "latency": 300, "downloadThroughput": 250_000 / 8, "uploadThroughput": 50_000 / 8}
