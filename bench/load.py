@@ -1,7 +1,9 @@
-"""A closed-loop HTTP load generator for USSD sessions: several client processes, asyncio, raw sockets.
+"""A closed-loop HTTP load generator for sessions of form POSTs: several client processes, asyncio, raw
+sockets.
 
-Each lane runs one session after another, each step a form POST carrying the accumulated `text` as
-Africa's Talking sends it, and waits for the answer before the next step (no think time). Lanes are
+Each lane runs one session after another and waits for each answer before the next step (no think
+time). A USSD session's steps carry the accumulated `text` as Africa's Talking sends it; another script
+(a voice call's steps) gives its own bodies. Lanes are
 spread over client processes so that the client is not the bottleneck; gunicorn's sync workers close
 every connection, so each request opens its own (the same for the endpoint and its baseline).
 """
@@ -12,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -31,6 +34,9 @@ class Plan:
     lanes: int
     seconds: float
     processes: int
+    # The bodies of one session from (session id, the lane's phone or reference); None: USSD steps.
+    script: Callable[[str, str], list[bytes]] | None = None
+    accepts: Callable[[str], bool] = lambda body: body.startswith(("CON ", "END "))
 
 
 @dataclass
@@ -107,15 +113,18 @@ async def lane(plan: Plan, number: int, deadline: float, outcome: Outcome, check
         count += 1
         last = ""
         ok = True
-        for text in texts:
-            payload = request_bytes(plan.host, plan.port, plan.path, form(session_id, phone, text))
+        bodies = (
+            plan.script(session_id, phone) if plan.script else [form(session_id, phone, t) for t in texts]
+        )
+        for body in bodies:
+            payload = request_bytes(plan.host, plan.port, plan.path, body)
             start = time.perf_counter()
             try:
                 status, last = await post(plan.host, plan.port, payload)
             except OSError as error:
                 status, last = 0, f"connection error: {error}"
             outcome.latencies.append(time.perf_counter() - start)
-            if status != 200 or not last.startswith(("CON ", "END ")):
+            if status != 200 or not plan.accepts(last):
                 ok = False
                 break
         if ok and check(last):

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
@@ -102,8 +103,16 @@ def cpu_seconds(processes: list[psutil.Process]) -> float:
     return sum(sum(process.cpu_times()[:2]) for process in processes)
 
 
-def pipeline_run(environment: Environment, env: dict[str, str], workers: int, at_server: int) -> PipelineRun:
-    """Send ROWS due rows with `workers` worker processes; see PipelineRun for what is measured."""
+def pipeline_run(
+    environment: Environment,
+    env: dict[str, str],
+    workers: int,
+    at_server: int,
+    rows: int = ROWS,
+    add_rows: Callable[[Environment, int], None] = add_due_rows,
+) -> PipelineRun:
+    """Send `rows` due rows (made by `add_rows`) with `workers` worker processes; see PipelineRun for what
+    is measured."""
     clear_rows(environment)
     connection = redis.Redis.from_url(environment.redis_url)
     with ExitStack() as stack:
@@ -112,14 +121,14 @@ def pipeline_run(environment: Environment, env: dict[str, str], workers: int, at
             raise RuntimeError("the workers did not start")
         watched = [psutil.Process(process.pid) for process in processes]
         server = [psutil.Process(at_server)]
-        add_due_rows(environment, ROWS)
+        add_rows(environment, rows)
         start = time.perf_counter()
         cpu_before = cpu_seconds(watched), cpu_seconds(server)
 
         def progress() -> None:
             done = counts(environment).get("sent", 0)
             print(
-                f"    {workers} worker(s): {done}/{ROWS} sent, {done / (time.perf_counter() - start):.0f}/s"
+                f"    {workers} worker(s): {done}/{rows} sent, {done / (time.perf_counter() - start):.0f}/s"
             )
 
         with CpuMeter(f"{workers} worker(s)") as cpu:
@@ -128,7 +137,7 @@ def pipeline_run(environment: Environment, env: dict[str, str], workers: int, at
         worker_cpu = 100 * (cpu_seconds(watched) - cpu_before[0]) / elapsed
         server_cpu = 100 * (cpu_seconds(server) - cpu_before[1]) / elapsed
     final = counts(environment)
-    if not finished or final != {"sent": ROWS}:
+    if not finished or final != {"sent": rows}:
         print(f"    not all rows sent within {RUN_DEADLINE_S} s: {final}")
     with environment.database.session() as session:
         first_claim, last_sent = session.execute(

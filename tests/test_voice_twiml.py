@@ -25,7 +25,7 @@ def twiml_settings(settings) -> Settings:
         voice_gateway="twiml",
         twiml_account_sid="ACedge",
         twiml_auth_token=TOKEN,
-        twiml_number="+22320000000",
+        twiml_number="+22320220000",
         public_url=PUBLIC,
     )
 

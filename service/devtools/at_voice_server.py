@@ -44,10 +44,11 @@ class ATVoiceServer(VoicePhoneServer):
         api_key: str = "local",
         service_url: str | None = None,
         token: str = DEV_CALLBACK_TOKEN,
-        number: str = "+22320000000",
+        number: str = "+22320220000",
+        ring: bool = True,
     ) -> None:
         self.api_key, self.token, self.number = api_key, token, number
-        super().__init__(host, port, service_url)
+        super().__init__(host, port, service_url, ring)
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -137,7 +138,7 @@ def main() -> None:
     server = ATVoiceServer(args.host, args.port, args.api_key, args.service_url, args.token).start()
     print(f"Africa's Talking-compatible voice server at {server.url}; each call is answered, no key pressed.")
     print(
-        f"Run Jigi with: VOICE_GATEWAY=africastalking AT_API_KEY={args.api_key} AT_VOICE_NUMBER=+22320000000 "
+        f"Run Jigi with: VOICE_GATEWAY=africastalking AT_API_KEY={args.api_key} AT_VOICE_NUMBER=+22320220000 "
         f"AT_VOICE_API_URL={server.url} PUBLIC_URL={args.service_url} make run"
     )
     server.serve_until_stopped()

@@ -53,7 +53,7 @@ class TwimlServer(VoicePhoneServer):
         account_sid: str = "AClocal",
         auth_token: str = "local-token",
         service_url: str | None = None,
-        number: str = "+22320000000",
+        number: str = "+22320220000",
     ) -> None:
         self.account_sid, self.auth_token, self.number = account_sid, auth_token, number
         super().__init__(host, port, service_url)
@@ -176,7 +176,7 @@ def main() -> None:
     print(f"TwiML-compatible voice server at {server.url}; each call is answered, no key pressed.")
     print(
         f"Run Jigi with: VOICE_GATEWAY=twiml TWIML_API_URL={server.url} TWIML_ACCOUNT_SID={args.account_sid} "
-        f"TWIML_AUTH_TOKEN={args.auth_token} TWIML_NUMBER=+22320000000 PUBLIC_URL={args.service_url} make run"
+        f"TWIML_AUTH_TOKEN={args.auth_token} TWIML_NUMBER=+22320220000 PUBLIC_URL={args.service_url} make run"
     )
     server.serve_until_stopped()
 
