@@ -503,3 +503,33 @@ def test_the_pieces_of_dates_are_added_from_a_folder_and_counted(runner, tmp_pat
     listed = runner.invoke(args=["recordings", "list"]).output.splitlines()
     assert "pieces\tbm\t4/102" in listed and not any(line.startswith("weekday_1") for line in listed)
     assert "weekday_1\tbm\t1.0 s" in runner.invoke(args=["recordings", "list", "--pieces"]).output
+
+
+def test_a_patient_switched_to_calls_gets_their_waiting_doses_as_calls_and_no_dose_twice(db, voice_settings):
+    from service.care.medication import add_medication_plan, replan_medication
+
+    with db.session() as session:
+        patient = add_patient(session, PHONE, "fr", voice_languages=voice_settings.voice_languages)
+        today = utcnow().date()
+        plan = add_medication_plan(
+            session, voice_settings, patient, [time(8), time(20)], None, today + timedelta(days=1),
+            today + timedelta(days=3),
+        )  # fmt: skip
+        first = session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.medication_plan_id == plan.id)
+            .order_by(OutboundMessage.due_at)
+        ).first()
+        first.status = "sent"  # this dose already went by SMS
+        patient.channel, patient.voice_language = "voice", "khq"
+        replan_medication(session, voice_settings, patient)
+        patient.voice_language = "bm"
+        replan_medication(session, voice_settings, patient)
+        rows = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.medication_plan_id == plan.id)
+        ).all()
+        by_state = sorted({(row.channel, row.status, row.voice_language) for row in rows})
+        waiting_calls = [row for row in rows if row.channel == "voice" and row.status == "scheduled"]
+        sent_dose = first.params["dose_at"]
+    assert by_state == [("sms", "cancelled", None), ("sms", "sent", None), ("voice", "scheduled", "bm")]
+    assert len(waiting_calls) == 5 and sent_dose not in {row.params["dose_at"] for row in waiting_calls}

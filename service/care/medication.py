@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.care.dates import parse_weekdays
 from service.care.errors import CareError
 from service.care.patients import require_reminders_allowed
 from service.config import Settings
-from service.models import MedicationPlan, OutboundMessage, Patient
+from service.models import MedicationPlan, MessageStatus, OutboundMessage, Patient
 from service.outbox.kinds import Kind
-from service.outbox.rows import cancel_rows, on_channels, schedule_message
+from service.outbox.rows import cancel_rows, ensure_row, on_channels, schedule_message
 from service.timeutil import at_local, utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)
@@ -78,19 +80,55 @@ def add_medication_plan(
     session.add(plan)
     session.flush()
     for dose in doses:
-        fields = {
-            "kind": Kind.MEDICATION,
-            "recipient": patient.phone,
-            "language": patient.language,
-            "params": {"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},
-            "expires_at": dose + DOSE_VALID_FOR,
-            "patient_id": patient.id,
-            "medication_plan_id": plan.id,
-        }
-        for key, row in on_channels(patient, f"med:{plan.id}:{dose:%Y%m%dT%H%M}", fields):
+        for key, row in _dose_rows(patient, plan, dose):
             schedule_message(session, dedupe_key=key, due_at=dose, **row)
     session.flush()
     return plan
+
+
+def replan_medication(
+    session: Session, settings: Settings, patient: Patient, now: datetime | None = None
+) -> None:
+    """Plan again the waiting doses of a patient's active plans, on their channels as they are now (after
+    the channel or the voice language changed): a dose already sent stays, and is not sent again."""
+    now = now or utcnow()
+    plans = select(MedicationPlan).where(
+        MedicationPlan.patient_id == patient.id, MedicationPlan.active.is_(True)
+    )
+    for plan in session.scalars(plans):
+        cancel_rows(session, OutboundMessage.medication_plan_id == plan.id)
+        gone = {  # doses whose reminder already left on some channel: never planned again
+            params["dose_at"]
+            for params, status in session.execute(
+                select(OutboundMessage.params, OutboundMessage.status).where(
+                    OutboundMessage.medication_plan_id == plan.id
+                )
+            )
+            if status not in (MessageStatus.SCHEDULED, MessageStatus.CANCELLED)
+        }
+        times = [time.fromisoformat(part) for part in plan.times.split(",")]
+        for dose in dose_times(settings, times, plan.days_of_week, plan.start_date, plan.end_date, now):
+            if dose.astimezone(UTC).isoformat() in gone:
+                continue
+            for key, row in _dose_rows(patient, plan, dose):
+                ensure_row(session, dedupe_key=key or "", due_at=dose, **row)  # dose rows always have a key
+    session.flush()
+
+
+def _dose_rows(
+    patient: Patient, plan: MedicationPlan, dose: datetime
+) -> list[tuple[str | None, dict[str, Any]]]:
+    """The rows of one dose's reminder, one per channel of the patient, each with its dedupe key."""
+    fields = {
+        "kind": Kind.MEDICATION,
+        "recipient": patient.phone,
+        "language": patient.language,
+        "params": {"reference": patient.reference, "dose_at": dose.astimezone(UTC).isoformat()},
+        "expires_at": dose + DOSE_VALID_FOR,
+        "patient_id": patient.id,
+        "medication_plan_id": plan.id,
+    }
+    return on_channels(patient, f"med:{plan.id}:{dose:%Y%m%dT%H%M}", fields)
 
 
 def cancel_medication_plan(session: Session, plan: MedicationPlan) -> MedicationPlan:

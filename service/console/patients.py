@@ -18,7 +18,7 @@ from service.care.appointments import (
 from service.care.dates import parse_times
 from service.care.erasure import erase_patient
 from service.care.errors import CareError
-from service.care.medication import add_medication_plan, cancel_medication_plan
+from service.care.medication import add_medication_plan, cancel_medication_plan, replan_medication
 from service.care.patients import add_patient, opt_in, opt_out, place_for, update_patient
 from service.console import labels
 from service.console.auth import requires
@@ -169,6 +169,7 @@ def patient_edit(patient_id: int):
                     update_patient(session, person, phone=form.phone.data, **_patient_fields(form))
                     if (person.quiet_hours, person.channel, person.voice_language) != before:
                         replan_reminders(session, settings(), person)
+                        replan_medication(session, settings(), person)
             except DomainError as error:
                 show_refusal(form, error, "phone")
             else:

@@ -110,6 +110,8 @@ def ensure_row(session: Session, *, dedupe_key: str, due_at: datetime, **fields:
         row.recipient = fields["recipient"]
         row.language = fields["language"]
         row.params = fields["params"]
+        if "voice_language" in fields:  # a call row follows the patient's voice language
+            row.voice_language = fields["voice_language"]
     return row
 
 
