@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from console_support import make_referral, sign_in
+from sqlalchemy import select
 
 from service.console.charts import Series, bar_chart, line_chart
 from service.console.stats import dashboard
-from service.models import OutboundMessage, Patient
+from service.models import MessageEvent, OutboundMessage, Patient
 
 MONDAY = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
 BAMAKO = ZoneInfo("Africa/Bamako")
@@ -152,8 +153,11 @@ def test_the_dashboard_counts_reminder_calls_answered_and_their_minutes_beside_s
                 )
             )
     with db.session() as session:
+        call = session.scalars(select(OutboundMessage).where(OutboundMessage.channel == "voice")).first()
+        session.add(MessageEvent(message_id=call.id, status="by_sms", created_at=MONDAY + timedelta(days=8)))
+    with db.session() as session:
         result = dashboard(session, MONDAY - timedelta(hours=10), MONDAY + timedelta(days=14), BAMAKO)
-    assert result.sms_reminders[:2] == [4, 0] and result.calls[:2] == [0, 2]
+    assert result.sms_reminders[:2] == [4, 0] and result.calls[:2] == [0, 2] and result.by_sms[:2] == [0, 1]
     assert result.calls_answered[:2] == [0, 1] and result.call_minutes[:2] == [0.0, 1.5]
     assert (result.call_cost, result.call_currency) == (150.0, "XOF")
 

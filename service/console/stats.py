@@ -47,6 +47,7 @@ class Dashboard:
     calls: list[int]
     calls_answered: list[int]
     call_minutes: list[float]
+    by_sms: list[int]  # reminder calls that went by SMS instead (no recording in the language, not reached)
     call_cost: float = 0.0
     call_currency: str = ""
 
@@ -147,6 +148,13 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
         cost += _amount(amount)
         currency = unit or currency
 
+    by_sms = per_week()
+    instead = select(MessageEvent.created_at).where(
+        MessageEvent.status == "by_sms", MessageEvent.created_at >= since, MessageEvent.created_at < until
+    )
+    for moment in session.scalars(instead):
+        by_sms[slot[week_of(moment, tz)]] += 1
+
     opt_outs = per_week()
     for (opted_out_at,) in session.execute(
         select(Patient.opted_out_at).where(Patient.opted_out_at >= since, Patient.opted_out_at < until)
@@ -169,6 +177,7 @@ def dashboard(session: Session, since: datetime, until: datetime, tz: ZoneInfo) 
         calls=calls,
         calls_answered=answered,
         call_minutes=minutes,
+        by_sms=by_sms,
         call_cost=round(cost, 2),
         call_currency=currency,
     )
