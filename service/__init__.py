@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         care,
         cli,
         console,
+        consults,
         db,
         headers,
         health,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     sms.init_app(app)
     worker.init_app(app)
     voice.init_app(app)
+    consults.init_app(app)
     registry.init_app(app)
     care.init_app(app)
     api.init_app(app)

@@ -121,6 +121,8 @@ class Settings:
     voice_retry_seconds: int = 1800
     voice_max_attempts: int = 3
     oncall_voice: bool = False  # an emergency alert also calls the on-call clinician
+    consult_soon_minutes: int = 60  # the health worker's message before each remote consultation
+    consult_confirm_hours: int = 3  # coordinators are alerted when the specialist has not confirmed by then
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -276,6 +278,8 @@ VARIABLES = (
     Variable("VOICE_RETRY_SECONDS", "voice_retry_seconds", _bounded("integer", 60, 86_400)),
     Variable("VOICE_MAX_ATTEMPTS", "voice_max_attempts", _bounded("integer", 1, 10)),
     Variable("ONCALL_VOICE", "oncall_voice", lambda reader, name, default: reader.boolean(name, default)),
+    Variable("CONSULT_SOON_MINUTES", "consult_soon_minutes", _bounded("integer", 5, 24 * 60)),
+    Variable("CONSULT_CONFIRM_HOURS", "consult_confirm_hours", _bounded("integer", 1, 72)),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

@@ -54,6 +54,16 @@ class Kind(StrEnum):
     NOT_REACHED = (
         "not_reached"  # to the volunteer: please visit a person whose reminder calls went unanswered
     )
+    # Remote consultations: the patient's reminders and changes; the clinicians' agenda and changes.
+    CONSULT_DAY_BEFORE = "consult_day_before"
+    CONSULT_SAME_DAY = "consult_same_day"
+    CONSULT_MOVED = "consult_moved"
+    CONSULT_CANCELLED = "consult_cancelled"
+    CONSULT_AGENDA = "consult_agenda"  # to the health worker, the morning of the day
+    CONSULT_SPECIALIST_AGENDA = "consult_specialist_agenda"  # the day before and the morning
+    CONSULT_SOON = "consult_soon"  # to the health worker, before each consultation
+    CONSULT_STAFF_MOVED = "consult_staff_moved"
+    CONSULT_STAFF_CANCELLED = "consult_staff_cancelled"
 
 
 class PlaceLevel(StrEnum):
@@ -131,6 +141,27 @@ class AppointmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SpecialistRole(StrEnum):
+    PSYCHIATRIST = "psychiatrist"
+    PSYCHOLOGIST = "psychologist"
+
+
+class ConsultMode(StrEnum):
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class ConsultStatus(StrEnum):
+    """A remote consultation: booked, confirmed by the specialist (`OK <ref>`), then attended or missed;
+    or cancelled."""
+
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    ATTENDED = "attended"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
 class MessageStatus(StrEnum):
     """Outbound SMS life cycle. `scheduled` waits for due_at; the sweeper claims due rows as `queued` and
     enqueues their ids; a worker claims `queued` -> `sending`, then records the gateway's answer."""
@@ -168,6 +199,7 @@ class InboundKind(StrEnum):
     OPTOUT = "optout"
     ALERT_ACK = "alert_ack"
     CONFIRM = "confirm"
+    CONSULT_CONFIRM = "consult_confirm"  # a specialist's OK <ref> for a remote consultation
     POSSIBLE_OPTOUT = "possible_optout"  # almost an opt-out (a typo): first in the inbox, a person decides
     OTHER = "other"
 
@@ -456,6 +488,120 @@ class MedicationPlan(Base):
     patient: Mapped[Patient] = relationship()
 
 
+class Specialist(Base):
+    """A psychiatrist or psychologist of a referral hospital who sees patients remotely at their CSCom."""
+
+    __tablename__ = "specialists"
+    __table_args__ = (
+        one_of("language", LANGUAGES, "specialists"),
+        one_of("role", values(SpecialistRole), "specialists"),
+    )
+    id: Mapped[int] = _id()
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    hospital: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16), default="psychiatrist")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class HealthWorker(Base):
+    """A CSCom's health worker, who sits with the patient during a remote consultation."""
+
+    __tablename__ = "health_workers"
+    __table_args__ = (one_of("language", LANGUAGES, "health_workers"),)
+    id: Mapped[int] = _id()
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="fr")
+    area_id: Mapped[int] = mapped_column(ForeignKey("places.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    area: Mapped[Place] = relationship()
+
+
+class ClinicSession(Base):
+    """A specialist's remote clinic: every `weekday` (0 = Monday) from `first_date` to `last_date`, or
+    on `first_date` alone when `weekday` is None; local times, slots of `slot_minutes`, for `areas`."""
+
+    __tablename__ = "clinic_sessions"
+    id: Mapped[int] = _id()
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"), index=True)
+    weekday: Mapped[int | None] = mapped_column(Integer)
+    first_date: Mapped[date] = mapped_column(Date)
+    last_date: Mapped[date] = mapped_column(Date)
+    starts: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    ends: Mapped[str] = mapped_column(String(5))
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # Local dates on which this session does not take place, comma separated (YYYY-MM-DD).
+    cancelled_dates: Mapped[str] = mapped_column(Text, default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _created()
+
+    specialist: Mapped[Specialist] = relationship()
+    areas: Mapped[list[Place]] = relationship(secondary="clinic_session_areas")
+
+
+class ClinicSessionArea(Base):
+    __tablename__ = "clinic_session_areas"
+    session_id: Mapped[int] = mapped_column(ForeignKey("clinic_sessions.id"), primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"), primary_key=True)
+
+
+# A specialist, a health worker or a patient is in one consultation at a time: a second booking at the
+# same start is refused by the database too, whatever the race.
+_OPEN_CONSULT = text("status != 'cancelled'")
+
+
+class Consultation(Base):
+    """A remote consultation: the patient at their CSCom with its health worker, the specialist by phone
+    or video, at `starts_at` (UTC) for `minutes`."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (
+        one_of("status", values(ConsultStatus), "consultations"),
+        one_of("mode", values(ConsultMode), "consultations"),
+        *(
+            Index(
+                f"uq_consultations_{who}_start",
+                f"{who}_id",
+                "starts_at",
+                unique=True,
+                postgresql_where=_OPEN_CONSULT,
+                sqlite_where=_OPEN_CONSULT,
+            )
+            for who in ("specialist", "health_worker", "patient")
+        ),
+    )
+    id: Mapped[int] = _id()
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    specialist_id: Mapped[int] = mapped_column(ForeignKey("specialists.id"))
+    health_worker_id: Mapped[int | None] = mapped_column(ForeignKey("health_workers.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=30)
+    mode: Mapped[str] = mapped_column(String(8), default="phone")
+    status: Mapped[str] = mapped_column(String(12), default="booked")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unconfirmed_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    followup_date: Mapped[date | None] = mapped_column(Date)
+    treatment_started: Mapped[bool | None] = mapped_column(Boolean)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    patient: Mapped[Patient] = relationship()
+    specialist: Mapped[Specialist] = relationship()
+    health_worker: Mapped[HealthWorker | None] = relationship()
+    area: Mapped[Place] = relationship()
+
+
 class EmergencyAlert(Base):
     """The alert raised by an emergency referral, escalated until a clinician acknowledges it."""
 
@@ -483,7 +629,13 @@ class AlertStep(Base):
     created_at: Mapped[datetime] = _created()
 
 
-SPARSE_OUTBOUND_COLUMNS = ("gateway_message_id", "appointment_id", "medication_plan_id", "alert_id")
+SPARSE_OUTBOUND_COLUMNS = (
+    "gateway_message_id",
+    "appointment_id",
+    "medication_plan_id",
+    "alert_id",
+    "consultation_id",
+)
 
 
 class OutboundMessage(Base):
@@ -543,6 +695,7 @@ class OutboundMessage(Base):
     medication_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medication_plans.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("emergency_alerts.id"))
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultations.id"))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -22,6 +22,8 @@ class AlertKind(StrEnum):
     UNKNOWN_SENDS = "unknown_sends"
     HELD_SMS = "held_sms"
     NO_ONCALL = "no_oncall"  # an emergency alerted nobody: first among the alerts
+    CONSULT_UNCONFIRMED = "consult_unconfirmed"  # a specialist has not confirmed a remote consultation
+    CONSULT_MISSED = "consult_missed"  # a patient missed a remote consultation: book another
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,17 @@ KINDS: dict[AlertKind, AlertKindInfo] = {
     AlertKind.NO_ONCALL: AlertKindInfo(
         _("District sans médecin de garde"),
         _("Une urgence n'a pu alerter aucun médecin. Ajoutez un médecin de garde pour ce district."),
+    ),
+    AlertKind.CONSULT_UNCONFIRMED: AlertKindInfo(
+        _("Consultation à distance non confirmée"),
+        _(
+            "Le spécialiste n'a pas répondu OK à cette consultation. Appelez-le ; s'il ne peut pas venir, "
+            "déplacez ou annulez la consultation depuis Consultations."
+        ),
+    ),
+    AlertKind.CONSULT_MISSED: AlertKindInfo(
+        _("Consultation à distance manquée"),
+        _("Le patient n'est pas venu. Reprenez contact avec lui et réservez une nouvelle consultation."),
     ),
 }
 # Alerts that a later accepted message proves resolved.

@@ -48,6 +48,10 @@ def plan_rows(
     starts_at: datetime,
     now: datetime,
     quiet: Window = None,
+    *,
+    kinds: tuple[Kind, Kind] = (Kind.APPOINTMENT_DAY_BEFORE, Kind.APPOINTMENT_SAME_DAY),
+    prefix: str = "appt",
+    followup: bool = True,
 ) -> list[PlannedRow]:
     """The reminders and follow-up check-in of an appointment, as planned at `now` for a patient whose
     quiet hours are `quiet`.
@@ -58,7 +62,8 @@ def plan_rows(
     nothing is due at or after the appointment; when every configured time has passed, one reminder
     leaves as soon as quiet hours allow, so an appointment booked ahead always gets one unless quiet hours
     cover all the time left. Keys carry the kind and the start time, so a moved appointment gets new rows,
-    and moving it back revives the old ones.
+    and moving it back revives the old ones. A remote consultation is reminded by the same rule, with its
+    own `kinds` (day before, same day) and key `prefix`, and no follow-up check-in.
     """
     tz = settings.tz
     stamp = f"{starts_at.astimezone(UTC):%Y%m%dT%H%M}"
@@ -74,9 +79,11 @@ def plan_rows(
         if due >= starts_at:
             return  # a reminder after the appointment has nothing to remind
         same_day = local_date(due, tz) == day
-        kind = Kind.APPOINTMENT_SAME_DAY if same_day else Kind.APPOINTMENT_DAY_BEFORE
+        kind = kinds[1] if same_day else kinds[0]
         expires = starts_at if same_day else min(starts_at, day_starts)
-        reminders.setdefault(kind, PlannedRow(kind, f"appt:{appointment_id}:{kind}:{stamp}", due, expires))
+        reminders.setdefault(
+            kind, PlannedRow(kind, f"{prefix}:{appointment_id}:{kind}:{stamp}", due, expires)
+        )
 
     configured = [
         at_local(day + timedelta(days=offset), at, tz) for offset, at in settings.appointment_reminders
@@ -86,9 +93,12 @@ def plan_rows(
             plan(leaving(due))
     if configured and not reminders:
         plan(leaving(now))
-    followup_at = starts_at + timedelta(hours=settings.followup_after_missed_hours)
     rows = sorted(reminders.values(), key=lambda row: row.due_at)
-    rows.append(PlannedRow(Kind.FOLLOWUP_CHECKIN, f"followup:{appointment_id}:{stamp}", followup_at, None))
+    if followup:
+        followup_at = starts_at + timedelta(hours=settings.followup_after_missed_hours)
+        rows.append(
+            PlannedRow(Kind.FOLLOWUP_CHECKIN, f"followup:{appointment_id}:{stamp}", followup_at, None)
+        )
     return rows
 
 

@@ -53,6 +53,7 @@ INBOUND_KIND = {
     "optout": _("Désinscription"),
     "alert_ack": _("Alerte prise en charge"),
     "confirm": _("Confirmation"),
+    "consult_confirm": _("Consultation à distance confirmée"),
     "possible_optout": _("Demande peut-être d'arrêter les SMS"),
     "other": _("Autre"),
 }

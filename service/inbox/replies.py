@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from service.care.appointments import confirm_appointment, reminded_appointment
 from service.care.patients import opt_out
 from service.config import Settings
+from service.consults.booking import confirm as confirm_consultation
 from service.gsm7 import plain_letters
 from service.inbox.optout_words import Intent, optout_intent
 from service.models import InboundKind, InboundMessage
@@ -111,6 +112,8 @@ def _act(session: Session, settings: Settings, message: InboundMessage, now: dat
     acknowledged = ACKNOWLEDGE.fullmatch(text)
     if acknowledged and acknowledge_alert(session, acknowledged.group(1), phone, now):
         return InboundKind.ALERT_ACK
+    if acknowledged and confirm_consultation(session, acknowledged.group(1), phone, now):
+        return InboundKind.CONSULT_CONFIRM
     if text in CONFIRM_WORDS:
         appointment = reminded_appointment(session, phone, now)
         if appointment is not None:

@@ -49,6 +49,13 @@ _APPOINTMENT_SAMPLE = {"reference": "P7K2", "starts_at": "2025-05-13T09:30:00+00
 _ALERT_PLACEHOLDERS = ("reference", "village", "volunteer_phone")
 _ALERT_SAMPLE = {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"}
 _APPOINTMENT_PLACEHOLDERS = ("reference", "date", "time", "place")
+_CONSULT_SAMPLE = {"reference": "P7K2", "starts_at": "2025-05-13T09:30:00+00:00", "place": "CSCom de Bourem"}
+_STAFF_SAMPLE = {"reference": "C4K7", "patient": "P7K2", "starts_at": "2025-05-13T09:30:00+00:00"}
+_AGENDA_SAMPLE = {
+    "reference": "C4K7",
+    "starts_at": "2025-05-13T09:30:00+00:00",
+    "agenda": "09:30 C4K7 P7K2, 10:00 C8M3 P9T4",
+}
 
 KINDS: dict[str, MessageKind] = {
     kind.name: kind
@@ -111,6 +118,71 @@ KINDS: dict[str, MessageKind] = {
             _("Demande de visite : patient pas joint"),
             ("reference",),
             {"reference": "R4M9"},
+        ),
+        MessageKind(
+            Kind.CONSULT_DAY_BEFORE,
+            Priority.APPOINTMENT,
+            _("Consultation à distance : la veille"),
+            _APPOINTMENT_PLACEHOLDERS,
+            _CONSULT_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_SAME_DAY,
+            Priority.APPOINTMENT,
+            _("Consultation à distance : le jour même"),
+            _APPOINTMENT_PLACEHOLDERS,
+            _CONSULT_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_MOVED,
+            Priority.APPOINTMENT,
+            _("Consultation à distance déplacée (patient)"),
+            _APPOINTMENT_PLACEHOLDERS,
+            _CONSULT_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_CANCELLED,
+            Priority.APPOINTMENT,
+            _("Consultation à distance annulée (patient)"),
+            ("reference", "date", "place"),
+            _CONSULT_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_AGENDA,
+            Priority.APPOINTMENT,
+            _("Agenda du jour de l'agent de santé"),
+            ("date", "agenda"),
+            _AGENDA_SAMPLE,
+            segment_budget=3,
+        ),
+        MessageKind(
+            Kind.CONSULT_SPECIALIST_AGENDA,
+            Priority.APPOINTMENT,
+            _("Agenda du spécialiste"),
+            ("reference", "date", "agenda"),
+            _AGENDA_SAMPLE,
+            segment_budget=3,
+        ),
+        MessageKind(
+            Kind.CONSULT_SOON,
+            Priority.APPOINTMENT,
+            _("Consultation à distance : bientôt (agent de santé)"),
+            ("reference", "time", "patient"),
+            _STAFF_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_STAFF_MOVED,
+            Priority.APPOINTMENT,
+            _("Consultation à distance déplacée (soignants)"),
+            ("reference", "date", "time", "patient"),
+            _STAFF_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_STAFF_CANCELLED,
+            Priority.APPOINTMENT,
+            _("Consultation à distance annulée (soignants)"),
+            ("reference", "date", "patient"),
+            _STAFF_SAMPLE,
         ),
         MessageKind(
             Kind.VISIT_CONFIRMATION,

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import redis
 
+from service.consults.booking import unconfirmed_pass
 from service.gateways.chain import alert_on_gateways_down
 from service.gateways.reports import store_kept_reports
 from service.periodic import Pass, PassContext
@@ -29,6 +30,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("sending", sending_pass),  # due SMS are queued for the workers (escalations of this pass included)
     ("kept_reports", store_kept_reports),  # delivery reports kept in Redis during a database outage
     ("gateway_health", alert_on_gateways_down),  # a gateway failing for 10 minutes alerts coordinators
+    ("consults_unconfirmed", unconfirmed_pass),  # a remote consultation its specialist has not confirmed
 )
 LOCK_KEY = "jigi:periodic-lock"
 
