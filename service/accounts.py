@@ -89,6 +89,14 @@ class AuditAction(StrEnum):
     TRANSLATION_SAVED = "translation_saved"
     TRANSLATIONS_IMPORTED = "translations_imported"
     RECORDING_SAVED = "recording_saved"
+    CLINICIAN_ADDED = "clinician_added"
+    CLINICIAN_DEACTIVATED = "clinician_deactivated"
+    CLINIC_SESSION_ADDED = "clinic_session_added"
+    CLINIC_SESSION_CANCELLED = "clinic_session_cancelled"
+    CONSULT_BOOKED = "consult_booked"
+    CONSULT_MOVED = "consult_moved"
+    CONSULT_CANCELLED = "consult_cancelled"
+    CONSULT_OUTCOME = "consult_outcome"
     API_TOKEN_CREATE = "api.token.create"
     API_TOKEN_REVOKE = "api.token.revoke"
     API_PATIENT_CREATE = "api.patient.create"
@@ -96,6 +104,8 @@ class AuditAction(StrEnum):
     API_APPOINTMENT_CANCEL = "api.appointment.cancel"
     API_APPOINTMENT_MOVE = "api.appointment.move"
     API_MEDICATION_PLAN_CREATE = "api.medication_plan.create"
+    API_CONSULT_CREATE = "api.consultation.create"
+    API_CONSULT_UPDATE = "api.consultation.update"
 
 
 # Outside the ranks: a translator may use the translation pages (with admins), and nothing else.

@@ -121,3 +121,39 @@ def console_page_paths(app, ids: dict[str, int]) -> list[str]:
             path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
         paths.append(path)
     return sorted(set(paths))
+
+
+def make_consultation(db: Database, settings, patient_id: int, referral_id: int | None = None) -> str:
+    """A specialist with a session next week for Gourma-Rharous Central, its health worker, and a booked
+    remote consultation for the patient; returns its reference."""
+    from datetime import time as time_of_day
+
+    from service.consults.booking import book
+    from service.consults.people import add_health_worker, add_specialist
+    from service.consults.sessions import add_session
+    from service.models import Patient
+    from service.places import by_code
+    from service.timeutil import at_local
+
+    day = utcnow().astimezone(settings.tz).date() + timedelta(days=7)
+    with db.session() as session:
+        specialist = add_specialist(session, "+22376300001", "Dr Traoré", "fr", "Hôpital de Gao")
+        add_health_worker(session, "+22376300002", "Aminata Maïga", "TBK-A3", "bm")
+        add_session(
+            session,
+            specialist,
+            first_date=day,
+            starts=time_of_day(9),
+            ends=time_of_day(11),
+            area_codes=["TBK-A3"],
+        )
+        consult = book(
+            session,
+            settings,
+            patient=session.get(Patient, patient_id),
+            specialist=specialist,
+            area=by_code(session, "TBK-A3"),
+            starts_at=at_local(day, time_of_day(9), settings.tz),
+            referral=session.get(Referral, referral_id) if referral_id else None,
+        )
+        return consult.reference

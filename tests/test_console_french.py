@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from console_support import console_page_paths, make_referral, make_visit_request, sign_in
+from console_support import console_page_paths, make_consultation, make_referral, make_visit_request, sign_in
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -80,7 +80,9 @@ def records(app, db, demo, settings):
             )
         )
         system_alerts.raise_alert(session, AlertKind.UNKNOWN_SENDS, "Some SMS may or may not have been sent.")
-    return {"referral": referral.id, "patient": patient.id, "message": message.id}
+        patient_id = patient.id
+    consult = make_consultation(db, settings, patient_id, referral.id)
+    return {"referral": referral.id, "patient": patient_id, "message": message.id, "consult": consult}
 
 
 # The translations page lists French texts by design; the SMS area's holds no console word.
@@ -93,7 +95,8 @@ QUERIES = {
 def every_page(app, client, db, records) -> dict[str, str]:
     """Every console page a GET opens (the URL map's), rendered with the records in their states."""
     with db.session() as session:
-        ids = {f"{name}_id": value for name, value in records.items()}
+        ids = {f"{name}_id": value for name, value in records.items() if name != "consult"}
+        ids["reference"] = records["consult"]
         ids["volunteer_id"] = session.scalars(select(Volunteer.id)).first()
         ids["user_id"] = session.scalars(select(User.id)).first()
     paths = console_page_paths(app, ids)

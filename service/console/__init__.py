@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         assets,
         auth,
         cli,
+        consults,
         editor,
         exports,
         messages,
@@ -199,6 +200,7 @@ def tel(phone: str | None) -> Markup:
 
 bp.add_app_template_filter(local, "local")
 bp.add_app_template_filter(lambda day: day_label(day, "d MMM y") if day else "", "day")
+bp.add_app_template_filter(lambda day: day_label(day, "MMMM y"), "month")
 bp.add_app_template_filter(number, "number")
 bp.add_app_template_filter(percent, "percent")
 bp.add_app_template_global(tn, "_n")

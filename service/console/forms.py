@@ -211,3 +211,68 @@ class RecordingForm(ConsoleForm):
     transcript = TextAreaField(
         _("Ce que dit l'enregistrement (vérifié comme un SMS)"), validators=[DataRequired(REQUIRED)]
     )
+
+
+class SpecialistForm(ConsoleForm):
+    phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    role = SelectField(_("Métier"), choices=labels.SPECIALIST_ROLE)
+    hospital = StringField(_("Hôpital"), validators=[Optional(), Length(max=120)])
+    language = SelectField(_("Langue des SMS"), choices=LANGUAGE_CHOICES)
+
+
+class HealthWorkerForm(ConsoleForm):
+    phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
+    name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    area = SelectField(_("Aire de santé (CSCom)"), choices=[], validate_choice=False)
+    language = SelectField(_("Langue des SMS"), choices=LANGUAGE_CHOICES)
+
+
+class ClinicSessionForm(ConsoleForm):
+    specialist = SelectField(_("Spécialiste"), choices=[], validate_choice=False)
+    first_date = DateField(
+        _("Date (la première, si chaque semaine)"), validators=[InputRequired(REQUIRED), Plausible()]
+    )
+    weekly_until = DateField(
+        _("Chaque semaine jusqu'au (vide : une seule date)"), validators=[Optional(), Plausible()]
+    )
+    starts = StringField(_("Début (HH:MM)"), validators=[DataRequired(REQUIRED)])
+    ends = StringField(_("Fin (HH:MM)"), validators=[DataRequired(REQUIRED)])
+    slot_minutes = SelectField(
+        _("Durée d'une consultation"),
+        choices={
+            "15": _("15 min"),
+            "20": _("20 min"),
+            "30": _("30 min"),
+            "45": _("45 min"),
+            "60": _("60 min"),
+        },
+        default="30",
+    )
+    areas = MultiCheckboxField(_("Aires de santé desservies"), choices=[], validate_choice=False)
+
+
+class CancelSessionDayForm(ConsoleForm):
+    day = DateField(_("Date sans séance"), validators=[InputRequired(REQUIRED), Plausible()])
+    reason = StringField(_("Raison"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class BookConsultForm(ConsoleForm):
+    patient = StringField(_("Patient (référence ou téléphone)"), validators=[DataRequired(REQUIRED)])
+    slot = SelectField(_("Créneau"), choices=[], validate_choice=False)
+    health_worker = SelectField(_("Agent de santé"), choices=[], validate_choice=False)
+    mode = SelectField(_("Par"), choices=labels.CONSULT_MODE, default="phone")
+
+
+class MoveConsultForm(ConsoleForm):
+    slot = SelectField(_("Nouveau créneau"), choices=[], validate_choice=False)
+
+
+class CancelConsultForm(ConsoleForm):
+    reason = StringField(_("Raison"), validators=[DataRequired(REQUIRED), Length(max=200)])
+
+
+class ConsultOutcomeForm(ConsoleForm):
+    attended = SelectField(_("Le patient est-il venu ?"), choices={"yes": _("Venu"), "no": _("Absent")})
+    followup_date = DateField(_("Date de suivi (s'il est venu)"), validators=[Optional(), Plausible()])
+    treatment_started = BooleanField(_("Un traitement a commencé"))

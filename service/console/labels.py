@@ -58,6 +58,15 @@ INBOUND_KIND = {
     "other": _("Autre"),
 }
 MESSAGE_KIND = {name: kind.label for name, kind in KINDS.items()}
+SPECIALIST_ROLE = {"psychiatrist": _("Psychiatre"), "psychologist": _("Psychologue")}
+CONSULT_MODE = {"phone": _("Téléphone"), "video": _("Vidéo")}
+CONSULT_STATUS = {
+    "booked": _("Réservée"),
+    "confirmed": _("Confirmée"),
+    "attended": _("Venu"),
+    "missed": _("Absent"),
+    "cancelled": _("Annulée"),
+}
 VISIT_WEEK = {"this_week": _("Cette semaine"), "next_week": _("Semaine prochaine"), "later": _("Plus tard")}
 APPOINTMENT_STATUS = {
     "scheduled": _("Prévu"),
@@ -115,6 +124,14 @@ AUDIT_ACTION = {
     AuditAction.TRANSLATION_SAVED: _("Traduction enregistrée"),
     AuditAction.TRANSLATIONS_IMPORTED: _("Traductions importées"),
     AuditAction.RECORDING_SAVED: _("Enregistrement vocal déposé"),
+    AuditAction.CLINICIAN_ADDED: _("Soignant de consultation à distance ajouté"),
+    AuditAction.CLINICIAN_DEACTIVATED: _("Soignant de consultation à distance désactivé"),
+    AuditAction.CLINIC_SESSION_ADDED: _("Séance de consultation à distance ajoutée"),
+    AuditAction.CLINIC_SESSION_CANCELLED: _("Séance de consultation à distance annulée pour une date"),
+    AuditAction.CONSULT_BOOKED: _("Consultation à distance réservée"),
+    AuditAction.CONSULT_MOVED: _("Consultation à distance déplacée"),
+    AuditAction.CONSULT_CANCELLED: _("Consultation à distance annulée"),
+    AuditAction.CONSULT_OUTCOME: _("Issue d'une consultation à distance"),
     AuditAction.API_TOKEN_CREATE: _("API : jeton créé"),
     AuditAction.API_TOKEN_REVOKE: _("API : jeton révoqué"),
     AuditAction.API_PATIENT_CREATE: _("API : patient ajouté"),
@@ -122,6 +139,8 @@ AUDIT_ACTION = {
     AuditAction.API_APPOINTMENT_CANCEL: _("API : rendez-vous annulé"),
     AuditAction.API_APPOINTMENT_MOVE: _("API : rendez-vous déplacé"),
     AuditAction.API_MEDICATION_PLAN_CREATE: _("API : traitement ajouté"),
+    AuditAction.API_CONSULT_CREATE: _("API : consultation à distance réservée"),
+    AuditAction.API_CONSULT_UPDATE: _("API : consultation à distance modifiée"),
 }
 AUDIT_DETAIL = {
     "patient": _("patient"),

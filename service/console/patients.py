@@ -23,6 +23,7 @@ from service.care.patients import add_patient, opt_in, opt_out, place_for, updat
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
+from service.console.consults import consults_of
 from service.console.forms import AppointmentForm, MedicationForm, MoveAppointmentForm, PatientForm
 from service.console.referrals import facility_choices
 from service.console.web import (
@@ -140,6 +141,7 @@ def _record(session: Session, person: Patient, status: int = 200, **forms):
         appointments=appointments,
         plans=plans,
         referrals=referrals,
+        consults=consults_of(session, patient_id=person.id),
         messages=messages,
         edit_form=edit_form,
         appointment_form=appointment_form,

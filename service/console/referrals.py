@@ -11,6 +11,7 @@ from service.care.erasure import erase_referral_contact
 from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
+from service.console.consults import consults_of
 from service.console.forms import CloseReferralForm, ReferralAppointmentForm
 from service.console.web import (
     actor,
@@ -132,6 +133,7 @@ def _referral_page(session: Session, referral_id: int, appointment_form, close_f
     html = render_template(
         "console/referral.html",
         referral=item,
+        consults=consults_of(session, referral_id=item.id),
         district=_safe_ancestor(item.place, "district"),
         events=events,
         followups=followups,

@@ -9,9 +9,11 @@ from service.console import labels
 from service.console.auth import requires
 from service.console.blueprint import bp
 from service.console.charts import Series, bar_chart, line_chart
+from service.console.stats import consults_by_month
 from service.console.stats import dashboard as compute_dashboard
 from service.console.web import day_label, requested_range, settings, t
 from service.db import get_db
+from service.timeutil import utcnow
 
 DEFAULT_DAYS = 84
 
@@ -22,6 +24,7 @@ def dashboard():
     days = requested_range(DEFAULT_DAYS)
     with get_db().session() as session:
         data = compute_dashboard(session, days.since, days.until, settings().tz)
+        consult_months = consults_by_month(session, settings().tz, utcnow().astimezone(settings().tz).date())
         words = translations.completeness(session)
     week_labels = [day_label(week) for week in data.weeks]
     category_series = [Series(t(labels.CATEGORY.get(k, k)), v) for k, v in data.by_category.items() if any(v)]
@@ -67,4 +70,5 @@ def dashboard():
         urgency_series=urgency_series,
         labels=labels,
         words=words,
+        consult_months=consult_months,
     )

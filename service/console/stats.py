@@ -16,6 +16,8 @@ from service.models import (
     CATEGORIES,
     URGENCIES,
     Channel,
+    Consultation,
+    ConsultStatus,
     MessageEvent,
     MessageStatus,
     OutboundMessage,
@@ -240,3 +242,22 @@ def _amount(cost: str | None) -> float:
         return float((cost or "0").split()[-1])
     except ValueError:
         return 0.0
+
+
+def consults_by_month(
+    session: Session, tz: ZoneInfo, today: date, months: int = 6
+) -> list[tuple[date, int, int]]:
+    """Remote consultations done and missed per local month (the last `months` months), newest first."""
+    first = date(today.year, today.month, 1)
+    for _month in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    found: dict[date, list[int]] = {}
+    query = select(Consultation.starts_at, Consultation.status).where(
+        Consultation.status.in_((ConsultStatus.ATTENDED, ConsultStatus.MISSED)),
+        Consultation.starts_at >= datetime.combine(first, datetime.min.time(), tz),
+    )
+    for starts_at, status in session.execute(query):
+        month = starts_at.astimezone(tz).date().replace(day=1)
+        counts = found.setdefault(month, [0, 0])
+        counts[0 if status == ConsultStatus.ATTENDED else 1] += 1
+    return [(month, done, missed) for month, (done, missed) in sorted(found.items(), reverse=True)]
