@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from service.api import reads, writes  # noqa: F401  (their routes join the blueprint)
+    from service.api import consultations, reads, writes  # noqa: F401  (their routes join the blueprint)
     from service.api.blueprint import bp
     from service.api.cli import tokens_cli
 

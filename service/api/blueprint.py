@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.accounts import AuditAction, record_audit
 from service.api import errors, idempotency
 from service.api.auth import check_bearer
 from service.api.errors import ApiError
@@ -47,3 +48,16 @@ def by_id(session: Session, model: type, row_id: int, what: str) -> Any:
     if row is None:
         raise ApiError(404, "not_found", f"no {what} with id {row_id}")
     return row
+
+
+def audit(session: Session, action: AuditAction, detail: dict[str, Any]) -> None:
+    """Record a write in the audit log, in the calling token's name."""
+    record_audit(session, f"token:{g.api_caller.name}", action, detail)
+
+
+def created(body: dict[str, Any], location: str) -> Response:
+    """A 201 answer with the new resource and where it lives."""
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response

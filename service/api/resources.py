@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, object_session
 from service.api import schemas
 from service.models import (
     Appointment,
+    Consultation,
     MedicationPlan,
     MessageEvent,
     OutboundMessage,
@@ -86,6 +87,29 @@ def appointment_json(appointment: Appointment, tz: ZoneInfo) -> schemas.Appointm
         confirmed_at=appointment.confirmed_at,
         created_at=appointment.created_at,
         updated_at=appointment.updated_at,
+    )
+
+
+def consultation_json(consult: Consultation, tz: ZoneInfo) -> schemas.Consultation:
+    referral = _session(consult).get(Referral, consult.referral_id) if consult.referral_id else None
+    return schemas.Consultation(
+        reference=consult.reference,
+        patient=consult.patient.reference,
+        referral=referral.reference if referral else None,
+        psychiatrist=consult.specialist.phone,
+        health_worker=consult.health_worker.phone if consult.health_worker else None,
+        area_code=consult.area.code,
+        starts_at=consult.starts_at,
+        starts_at_local=as_utc(consult.starts_at).astimezone(tz).strftime(LOCAL_MINUTE),
+        minutes=consult.minutes,
+        mode=consult.mode,
+        status=consult.status,
+        confirmed_at=consult.confirmed_at,
+        cancel_reason=consult.cancel_reason,
+        followup_date=consult.followup_date,
+        treatment_started=consult.treatment_started,
+        created_at=consult.created_at,
+        updated_at=consult.updated_at,
     )
 
 

@@ -132,6 +132,14 @@ class ReferralQuery(PageQuery):
     since: DayOrMoment | SkipJsonSchema[None] = Field(None, description="Only referrals changed since then.")
 
 
+class ConsultationQuery(PageQuery):
+    status: Literal["booked", "confirmed", "attended", "missed", "cancelled"] | SkipJsonSchema[None] = Field(
+        None, description="Only this status."
+    )
+    patient: str | SkipJsonSchema[None] = Field(None, min_length=1, description="Only this patient's.")
+    since: DayOrMoment | SkipJsonSchema[None] = Field(None, description="Only those changed since then.")
+
+
 class VisitRequestQuery(PageQuery):
     status: VisitStatus | SkipJsonSchema[None] = Field(None, description="Only this status.")
     since: DayOrMoment | SkipJsonSchema[None] = Field(None, description="Only requests made since then.")
@@ -167,6 +175,56 @@ class AppointmentCreate(Input):
     place_code: str | None = None
     mobile_unit: bool | None = Field(None, description="false when left out.")
     referral: str | None = Field(None, description="Reference of the referral it answers.")
+
+
+class ConsultationCreate(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "patient": "P7K2",
+                "psychiatrist": "+22376300001",
+                "starts_at": "2030-12-03T09:30",
+                "area_code": "TBK-A3",
+            }
+        },
+    )
+
+    patient: str = Field(min_length=1, description="The patient's reference.")
+    psychiatrist: str = Field(min_length=1, description="The specialist's phone.")
+    starts_at: Moment = Field(description="The start of a free slot of one of the specialist's sessions.")
+    area_code: str = Field(min_length=1, description="The CSCom's health area, one the session serves.")
+    health_worker: str | None = Field(
+        None, description="The health worker's phone; the area's when left out."
+    )
+    mode: Literal["phone", "video"] | None = Field(None, description="phone when left out.")
+    referral: str | None = Field(None, description="Reference of the referral it answers.")
+
+
+class ConsultationChange(Input):
+    """Exactly one change: `starts_at` moves the consultation; `status: cancelled` (with a `reason`) cancels
+    it; `status: attended` (with `followup_date`, `treatment_started`) or `missed` records its outcome."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"status": "cancelled", "reason": "Dr absent"}})
+
+    starts_at: Moment | SkipJsonSchema[None] = Field(None, description="Move the consultation.")
+    status: Literal["cancelled", "attended", "missed"] | SkipJsonSchema[None] = None
+    reason: Annotated[str, Field(max_length=200)] | SkipJsonSchema[None] = Field(
+        None, description="Why it is cancelled."
+    )
+    followup_date: date | SkipJsonSchema[None] = Field(None, description="Attended: the follow-up date.")
+    treatment_started: bool | SkipJsonSchema[None] = Field(None, description="Attended: a treatment started.")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ConsultationChange:
+        if (self.starts_at is None) == (self.status is None):
+            raise ValueError("send either starts_at (to move) or a status (cancelled, attended, missed)")
+        if self.status == "cancelled" and not (self.reason or "").strip():
+            raise ValueError("a cancellation needs a reason")
+        if self.status != "attended" and (
+            self.followup_date is not None or self.treatment_started is not None
+        ):
+            raise ValueError("followup_date and treatment_started go with status: attended")
+        return self
 
 
 class AppointmentChange(Input):
@@ -227,6 +285,26 @@ class Appointment(Output):
     starts_at_local: str = Field(description="YYYY-MM-DDTHH:MM in the service's time zone.")
     status: str
     confirmed_at: Instant | None
+    created_at: Instant
+    updated_at: Instant
+
+
+class Consultation(Output):
+    reference: str
+    patient: str = Field(description="Patient reference.")
+    referral: str | None = Field(description="Referral reference.")
+    psychiatrist: str = Field(description="The specialist's phone.")
+    health_worker: str | None = Field(description="The health worker's phone.")
+    area_code: str
+    starts_at: Instant
+    starts_at_local: str = Field(description="YYYY-MM-DDTHH:MM in the service's time zone.")
+    minutes: int
+    mode: str = Field(description="phone or video.")
+    status: str = Field(description="booked, confirmed (by the specialist), attended, missed or cancelled.")
+    confirmed_at: Instant | None
+    cancel_reason: str | None
+    followup_date: date | None
+    treatment_started: bool | None
     created_at: Instant
     updated_at: Instant
 
@@ -320,6 +398,10 @@ class PatientPage(Page):
 
 class ReferralPage(Page):
     items: list[Referral]
+
+
+class ConsultationPage(Page):
+    items: list[Consultation]
 
 
 class VisitRequestPage(Page):

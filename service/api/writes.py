@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from flask import Response, g, jsonify, url_for
+from flask import Response, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from service.accounts import AuditAction, record_audit
+from service.accounts import AuditAction
 from service.api import schemas
-from service.api.blueprint import ID, bp, by_id, by_reference
+from service.api.blueprint import ID, audit, bp, by_id, by_reference, created
 from service.api.errors import invalid
 from service.api.openapi import operation
 from service.api.resources import appointment_json, medication_plan_json, patient_json
@@ -28,17 +27,6 @@ from service.care.patients import add_patient, place_for
 from service.config import get_settings
 from service.db import get_db
 from service.models import Appointment, Patient, Referral
-
-
-def _audit(session: Session, action: AuditAction, detail: dict[str, Any]) -> None:
-    record_audit(session, f"token:{g.api_caller.name}", action, detail)
-
-
-def _created(body: dict[str, Any], location: str) -> Response:
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = location
-    return response
 
 
 @bp.post("/patients")
@@ -64,8 +52,8 @@ def create_patient(body: schemas.PatientCreate) -> Response:
             voice_language=body.voice_language,
             voice_languages=get_settings().voice_languages,
         )
-        _audit(session, AuditAction.API_PATIENT_CREATE, {"patient": patient.reference})
-        return _created(dump(patient_json(patient)), url_for("api.get_patient", reference=patient.reference))
+        audit(session, AuditAction.API_PATIENT_CREATE, {"patient": patient.reference})
+        return created(dump(patient_json(patient)), url_for("api.get_patient", reference=patient.reference))
 
 
 @bp.post("/patients/<reference>/appointments")
@@ -96,12 +84,12 @@ def create_appointment(reference: str, body: schemas.AppointmentCreate) -> Respo
             mobile_unit=bool(body.mobile_unit),
             referral=referral,
         )
-        _audit(
+        audit(
             session,
             AuditAction.API_APPOINTMENT_CREATE,
             {"appointment": appointment.id, "patient": patient.reference},
         )
-        return _created(
+        return created(
             dump(appointment_json(appointment, settings.tz)),
             url_for("api.get_appointment", appointment_id=appointment.id),
         )
@@ -122,11 +110,11 @@ def change_appointment(appointment_id: int, body: schemas.AppointmentChange) -> 
         appointment = by_id(session, Appointment, appointment_id, "appointment")
         if body.starts_at is None:
             cancel_appointment(session, appointment)
-            _audit(session, AuditAction.API_APPOINTMENT_CANCEL, {"appointment": appointment.id})
+            audit(session, AuditAction.API_APPOINTMENT_CANCEL, {"appointment": appointment.id})
         else:
             starts_at = local_moment(body.starts_at, settings.tz)
             move_appointment(session, settings, appointment, starts_at)
-            _audit(
+            audit(
                 session,
                 AuditAction.API_APPOINTMENT_MOVE,
                 {"appointment": appointment.id, "starts_at": starts_at},
@@ -156,9 +144,9 @@ def create_medication_plan(reference: str, body: schemas.MedicationPlanCreate) -
             body.start_date,
             body.end_date,
         )
-        _audit(
+        audit(
             session,
             AuditAction.API_MEDICATION_PLAN_CREATE,
             {"medication_plan": plan.id, "patient": patient.reference},
         )
-        return _created(dump(medication_plan_json(plan)), url_for("api.get_medication_plan", plan_id=plan.id))
+        return created(dump(medication_plan_json(plan)), url_for("api.get_medication_plan", plan_id=plan.id))

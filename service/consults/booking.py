@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from service import system_alerts
 from service.config import Settings
-from service.consults.messages import notify_change, plan_agendas, plan_consultation, unplan_consultation
+from service.consults.messages import (
+    cancel_reminders,
+    notify_change,
+    plan_agendas,
+    plan_consultation,
+    unplan_consultation,
+)
 from service.consults.people import ConsultError
 from service.consults.sessions import cancelled_dates, serves, session_at, slot_starts
 from service.db import rowcount
@@ -24,14 +30,13 @@ from service.models import (
     ConsultStatus,
     HealthWorker,
     Kind,
-    OutboundMessage,
     Patient,
     Place,
     Referral,
     Specialist,
     values,
 )
-from service.outbox.rows import cancel_rows, schedule_message
+from service.outbox.rows import schedule_message
 from service.periodic import PassContext
 from service.references import unique_reference
 from service.timeutil import local_date, utcnow
@@ -106,7 +111,7 @@ def move(
         now,
         consult,
     )
-    cancel_rows(session, OutboundMessage.consultation_id == consult.id)
+    cancel_reminders(session, consult)
     old_day = local_date(consult.starts_at, settings.tz)
     consult.starts_at, consult.minutes = starts_at, clinic.slot_minutes
     consult.status, consult.confirmed_at, consult.unconfirmed_alerted_at = ConsultStatus.BOOKED, None, None

@@ -75,9 +75,18 @@ def plan_consultation(session: Session, settings: Settings, consult: Consultatio
     plan_agendas(session, settings, consult, now)
 
 
+# The reminders of a consultation, cancelled when it moves, is cancelled or has taken place; its change
+# notices still leave.
+REMINDERS = (Kind.CONSULT_DAY_BEFORE, Kind.CONSULT_SAME_DAY, Kind.CONSULT_SOON)
+
+
+def cancel_reminders(session: Session, consult: Consultation) -> None:
+    cancel_rows(session, OutboundMessage.consultation_id == consult.id, OutboundMessage.kind.in_(REMINDERS))
+
+
 def unplan_consultation(session: Session, settings: Settings, consult: Consultation, now: datetime) -> None:
     """Cancel the consultation's waiting reminders (at its current time) and plan its agendas again."""
-    cancel_rows(session, OutboundMessage.consultation_id == consult.id)
+    cancel_reminders(session, consult)
     plan_agendas(session, settings, consult, now)
 
 
