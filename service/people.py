@@ -16,14 +16,15 @@ from service.places import by_code
 
 @dataclass
 class Caller:
-    """The columns of a volunteer that a request from their phone uses (a USSD step, what they report),
-    read without building an ORM object."""
+    """The columns of a volunteer (or a CSCom health worker) that a request from their phone uses (a USSD
+    step, what they report), read without building an ORM object; `menu` is the USSD menu they get."""
 
     id: int
     phone: str
     language: str
     area_id: int | None
     training: bool = False  # a trainee's phone: see Volunteer.training
+    menu: str = "volunteer"
 
 
 class PeopleError(DomainError):

@@ -333,3 +333,38 @@ def test_the_command_line_registers_clinicians_books_and_cancels(runner, db, dem
     assert cancelled.exit_code == 0 and "cancelled" in cancelled.output
     assert runner.invoke(args=["psychiatrists", "deactivate", SPECIALIST]).exit_code == 0
     assert "inactive" in runner.invoke(args=["psychiatrists", "list"]).output
+
+
+def test_a_health_worker_dials_in_and_records_who_came_to_todays_consultations(
+    db, app, consult_settings, clinic
+):
+    from service.ussd.handler import UssdRequest, handle_ussd
+
+    first = book(db, consult_settings, slot(consult_settings, clinic, 9))
+    with db.session() as session:
+        add_patient(session, "+22376300013", "fr")
+    later = book(db, consult_settings, slot(consult_settings, clinic, 10), "+22376300013")
+    during = slot(consult_settings, clinic, 9, 20)
+
+    def dial(text: str, session_id: str) -> str:
+        reply = handle_ussd(
+            UssdRequest(session_id, WORKER, text),
+            db=db,
+            client=redis.Redis.from_url(consult_settings.redis_url),
+            settings=consult_settings,
+            menus=app.extensions["jigi.ussd.menus"],
+            now=during,
+        )
+        return reply.wire()
+
+    assert dial("", "ATUid_hw1").startswith("CON ")
+    todays = dial("1", "ATUid_hw1")
+    assert first in todays and later in todays and "09:00" in todays
+    assert first in dial("1*1", "ATUid_hw1")
+    done = dial("1*1*2", "ATUid_hw1")
+    assert done.startswith("END ") and first in done
+    not_yet = dial("1*1*1", "ATUid_hw2")  # 10:00 has not come at 09:20; the list now holds it alone
+    assert not_yet.startswith("END ") and later in not_yet
+    with db.session() as session:
+        statuses = dict(session.execute(select(Consultation.reference, Consultation.status)).all())
+    assert statuses == {first: "missed", later: "booked"}

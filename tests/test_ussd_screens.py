@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from service.gsm7 import is_gsm7, measure
 from service.i18n import LANGUAGES
-from service.models import CATEGORIES, Place, Referral, Volunteer
+from service.models import CATEGORIES, HealthWorker, Place, Referral, Volunteer
 from service.people import add_oncall, add_volunteer
 from service.ussd.engine import MORE, Reply, State, advance, begin
 from service.ussd.handler import FAILED, NOT_REGISTERED, bilingual
@@ -26,6 +26,7 @@ from service.ussd.registry import Ctx
 NOW = datetime(2026, 3, 11, 9, 30, tzinfo=UTC)
 LONGEST_NAME = "Tin-Aïcha " + "Kel Ansar Hamabangou Bellafarandi " * 4
 PHONE = "+22376555555"
+WORKER = "+22376555556"  # the area's health worker, with consultations on NOW's day
 # Values that make the longest screens come first; wrong values check the error lines.
 INPUTS = {"age": ["120", "121"], "people_waiting": ["500", "0x"], "phone": ["76123456", "12"]}
 # Answers whose value only changes a name or a number on later screens: one value is enough.
@@ -33,7 +34,7 @@ FREE_ANSWERS = {"age", "people", "contact_phone", "village", "referral", "refere
 
 
 @pytest.fixture
-def crowded_area(db):
+def crowded_area(db, settings):
     """A health area with 60 villages (one with a 120-character name) and 40 referrals of one volunteer."""
     with db.session() as session:
         region = Place(code="XR", name="Région de Tombouctou", level="region")
@@ -69,6 +70,31 @@ def crowded_area(db):
                     created_at=NOW - timedelta(days=n),
                 )
             )
+        _todays_consultations(session, settings)
+
+
+def _todays_consultations(session, settings) -> None:
+    """The area's health worker with twelve consultations on NOW's day, some past and some to come."""
+    from datetime import time
+
+    from service.care.patients import add_patient
+    from service.consults.booking import book
+    from service.consults.people import add_health_worker, add_specialist
+    from service.consults.sessions import add_session
+    from service.timeutil import at_local
+
+    add_health_worker(session, WORKER, "Aminata Maïga", "XA", "fr")
+    specialist = add_specialist(session, "+22376555557", "Dr Traoré")
+    day = NOW.astimezone(settings.tz).date()
+    add_session(session, specialist, first_date=day, starts=time(8), ends=time(14), area_codes=["XA"])
+    area = session.scalars(select(Place).where(Place.code == "XA")).one()
+    for n in range(12):
+        patient = add_patient(session, f"+2237650{n:04d}", "fr")
+        starts = at_local(day, time(8 + n // 2, 30 * (n % 2)), settings.tz)
+        book(
+            session, settings, patient=patient, specialist=specialist, area=area, starts_at=starts,
+            now=NOW - timedelta(days=1),
+        )  # fmt: skip
 
 
 def check(reply: Reply, where: str) -> None:
@@ -104,15 +130,25 @@ def signature(state: State) -> tuple:
 def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings, crowded_area):
     with db.session() as session:
         volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
-
-        def ctx() -> Ctx:
-            return Ctx(session, settings, volunteer, f"walk-{uuid.uuid4().hex}", volunteer.language, NOW, {})
+        worker = session.scalars(select(HealthWorker).where(HealthWorker.phone == WORKER)).one()
+        callers = {"volunteer": volunteer, "health_worker": worker}
+        # A trainee's emergency ends on a screen of its own; the health workers' menu has no language
+        # screen, so it is walked in each language.
+        variants = {
+            "volunteer": [(False, "fr"), (True, "fr")],
+            "health_worker": [(False, "fr"), (False, "bm")],
+        }
 
         for name, menu in load_menus().items():
+            caller = callers[name]
+
+            def ctx(caller=caller) -> Ctx:
+                return Ctx(session, settings, caller, f"walk-{uuid.uuid4().hex}", caller.language, NOW, {})
+
             visited = set()
-            for training in (False, True):  # a trainee's emergency ends on a screen of its own
-                volunteer.training = training
-                volunteer.language = "fr"
+            for training, language in variants[name]:
+                caller.training = training
+                caller.language = language
                 first = begin(menu, ctx())
                 queue, seen = deque([first]), {signature(first.state)}
                 while queue:

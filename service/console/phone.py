@@ -24,7 +24,6 @@ from service.outbox.kinds import KINDS
 from service.redis_conn import get_redis
 from service.timeutil import utcnow
 from service.ussd.handler import UssdRequest, handle_ussd
-from service.ussd.views import MENU
 from service.voice import flow
 from service.voice.callbacks import KEYS
 from service.voice.recordings import find_recording
@@ -73,7 +72,7 @@ def phone_dial():
         db=get_db(),
         client=get_redis(),
         settings=settings(),
-        menu=current_app.extensions["jigi.ussd.menus"][MENU],
+        menus=current_app.extensions["jigi.ussd.menus"],
         now=utcnow(),
     )
     return jsonify(reply=reply.text, end=reply.end)

@@ -6,14 +6,27 @@ Each is a plain function of the request's Ctx, registered under the name a menu 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select, update
 
+from service.consults.booking import record_outcome
+from service.consults.people import ConsultError
 from service.i18n import LANGUAGES, _, format_local
-from service.models import CATEGORIES, FOLLOWUP_OUTCOMES, RED_FLAGS, Place, Referral, Urgency, Volunteer
+from service.models import (
+    CATEGORIES,
+    FOLLOWUP_OUTCOMES,
+    RED_FLAGS,
+    Consultation,
+    ConsultStatus,
+    Place,
+    Referral,
+    Urgency,
+    Volunteer,
+)
 from service.phones import InvalidPhone, normalize_phone
 from service.places import children
 from service.referrals.intake import (
@@ -24,6 +37,7 @@ from service.referrals.intake import (
     volunteer_referral,
     week_start_for,
 )
+from service.timeutil import at_local
 from service.ussd import labels
 from service.ussd.registry import Ctx, InvalidInput, registered
 
@@ -231,3 +245,64 @@ def _place_name(ctx: Ctx, place_id: int) -> str:
 
 def _day(ctx: Ctx, moment: datetime) -> str:
     return format_local(moment, DAY_PATTERN, ctx.language, ctx.settings.tz)
+
+
+# The CSCom health workers' menu (menus/health_worker.toml): `ctx.volunteer` is the health worker.
+
+
+def _todays(ctx: Ctx) -> list[Consultation]:
+    tz = ctx.settings.tz
+    day = ctx.now.astimezone(tz).date()
+    query = (
+        select(Consultation)
+        .where(
+            Consultation.health_worker_id == ctx.volunteer.id,
+            Consultation.status.in_((ConsultStatus.BOOKED, ConsultStatus.CONFIRMED)),
+            Consultation.starts_at >= at_local(day, dt_time(0), tz),
+            Consultation.starts_at < at_local(day + timedelta(days=1), dt_time(0), tz),
+        )
+        .order_by(Consultation.starts_at)
+    )
+    return list(ctx.session.scalars(query))
+
+
+@registered("source", "todays_consults")
+def todays_consults(ctx: Ctx) -> list[tuple[str, str]]:
+    """The health worker's open consultations of today: time, code, patient code."""
+    tz = ctx.settings.tz
+    return [
+        (str(item.id), f"{item.starts_at.astimezone(tz):%H:%M} {item.reference} {item.patient.reference}")
+        for item in _todays(ctx)
+    ]
+
+
+def _consult(ctx: Ctx) -> Consultation:
+    consult = ctx.session.get(Consultation, int(ctx.answers["consult"]))
+    if consult is None or consult.health_worker_id != ctx.volunteer.id:
+        raise ValueError("not this health worker's consultation")
+    return consult
+
+
+@registered("context", "consult_detail")
+def consult_detail(ctx: Ctx) -> dict[str, Any]:
+    consult = _consult(ctx)
+    when = consult.starts_at.astimezone(ctx.settings.tz)
+    return {"reference": consult.reference, "time": f"{when:%H:%M}", "patient": consult.patient.reference}
+
+
+@registered("action", "record_consult")
+def record_consult_action(ctx: Ctx) -> dict[str, Any]:
+    """Seen or absent; a consultation whose time has not come is not recorded (`recorded: no`)."""
+    consult = _consult(ctx)
+    try:
+        record_outcome(
+            ctx.session,
+            ctx.settings,
+            consult,
+            attended=ctx.answers["seen"] == "yes",
+            by=f"ussd:{ctx.volunteer.phone}",
+            now=ctx.now,
+        )
+    except ConsultError:
+        return {"reference": consult.reference, "recorded": "no"}
+    return {"reference": consult.reference, "recorded": "yes"}

@@ -7,6 +7,7 @@ for the step before; if Redis lost that state, the whole `text` is replayed (wri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from service.config import Settings
 from service.db import Database
 from service.i18n import LANGUAGES, _, gettext
-from service.models import Volunteer
+from service.models import HealthWorker, Volunteer
 from service.people import Caller
 from service.ussd.engine import Reply, advance, begin
 from service.ussd.menu import Menu
@@ -36,6 +37,11 @@ MAX_STEPS = 100
 CALLER_QUERY = select(
     Volunteer.id, Volunteer.phone, Volunteer.language, Volunteer.area_id, Volunteer.training
 ).where(Volunteer.phone == bindparam("phone"), Volunteer.active.is_(True))
+# A phone that is no volunteer's may be a CSCom health worker's: their own menu (today's consultations).
+HEALTH_WORKER_QUERY = select(
+    HealthWorker.id, HealthWorker.phone, HealthWorker.language, HealthWorker.area_id
+).where(HealthWorker.phone == bindparam("phone"), HealthWorker.active.is_(True))
+HEALTH_WORKER_MENU = "health_worker"
 
 
 @dataclass(frozen=True)
@@ -46,9 +52,15 @@ class UssdRequest:
 
 
 def handle_ussd(
-    request: UssdRequest, *, db: Database, client: redis.Redis, settings: Settings, menu: Menu, now: datetime
+    request: UssdRequest,
+    *,
+    db: Database,
+    client: redis.Redis,
+    settings: Settings,
+    menus: Mapping[str, Menu],
+    now: datetime,
 ) -> Reply:
-    """The screen answering `request`, from the database and Redis only."""
+    """The screen answering `request` in the caller's menu, from the database and Redis only."""
     if len(request.text) > MAX_TEXT_LENGTH or request.text.count(SEPARATOR) >= MAX_STEPS:
         return bilingual(TOO_LONG)
     store = UssdStore(client)
@@ -60,6 +72,7 @@ def handle_ussd(
         volunteer = load_caller(session, request.phone)
         if volunteer is None:
             return bilingual(NOT_REGISTERED, hotline=settings.hotline)
+        menu = menus[volunteer.menu]
         ctx = Ctx(session, settings, volunteer, request.session_id, volunteer.language, now, {})
         if before is not None:
             turn = advance(menu, before.state, request.text.rpartition(SEPARATOR)[2], ctx)
@@ -67,14 +80,17 @@ def handle_ussd(
             turn = begin(menu, ctx, store.unfinished(request.phone, request.session_id))
             for raw in request.text.split(SEPARATOR) if request.text else []:
                 turn = advance(menu, turn.state, raw, ctx)
-    store.save(request.phone, request.session_id, request.text, turn, menu.start)
+    store.save(request.phone, request.session_id, request.text, turn, menus[volunteer.menu].start)
     return turn.reply
 
 
 def load_caller(session: Session, phone: str) -> Caller | None:
-    """The active volunteer using `phone`, if any."""
+    """The active volunteer (else health worker) using `phone`, if any."""
     row = session.connection().execute(CALLER_QUERY, {"phone": phone}).first()
-    return Caller(*row) if row is not None else None
+    if row is not None:
+        return Caller(*row)
+    worker = session.connection().execute(HEALTH_WORKER_QUERY, {"phone": phone}).first()
+    return Caller(*worker, menu=HEALTH_WORKER_MENU) if worker is not None else None
 
 
 def bilingual(message: str, **params: object) -> Reply:

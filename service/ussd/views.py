@@ -19,7 +19,6 @@ bp = Blueprint("ussd", __name__)
 
 REQUIRED_FIELDS = ("sessionId", "serviceCode", "phoneNumber", "text")  # networkCode is not used
 MAX_SESSION_ID = 64
-MENU = "volunteer"
 
 
 @bp.post("/at/ussd")
@@ -42,7 +41,7 @@ def ussd_callback() -> Response:
             db=get_db(),
             client=get_redis(),
             settings=get_settings(),
-            menu=current_app.extensions["jigi.ussd.menus"][MENU],
+            menus=current_app.extensions["jigi.ussd.menus"],
             now=utcnow(),
         )
     except Exception:
