@@ -123,6 +123,7 @@ class Settings:
     oncall_voice: bool = False  # an emergency alert also calls the on-call clinician
     consult_soon_minutes: int = 60  # the health worker's message before each remote consultation
     consult_confirm_hours: int = 3  # coordinators are alerted when the specialist has not confirmed by then
+    consult_calls: bool = False  # at the slot time, call the specialist and connect them to the CSCom
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -280,6 +281,7 @@ VARIABLES = (
     Variable("ONCALL_VOICE", "oncall_voice", lambda reader, name, default: reader.boolean(name, default)),
     Variable("CONSULT_SOON_MINUTES", "consult_soon_minutes", _bounded("integer", 5, 24 * 60)),
     Variable("CONSULT_CONFIRM_HOURS", "consult_confirm_hours", _bounded("integer", 1, 72)),
+    Variable("CONSULT_CALLS", "consult_calls", lambda reader, name, default: reader.boolean(name, default)),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

@@ -64,6 +64,7 @@ class Kind(StrEnum):
     CONSULT_SOON = "consult_soon"  # to the health worker, before each consultation
     CONSULT_STAFF_MOVED = "consult_staff_moved"
     CONSULT_STAFF_CANCELLED = "consult_staff_cancelled"
+    CONSULT_BRIDGE = "consult_bridge"  # a call to the specialist at the slot time, connected to the CSCom
 
 
 class PlaceLevel(StrEnum):

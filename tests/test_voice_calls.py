@@ -533,3 +533,31 @@ def test_a_patient_switched_to_calls_gets_their_waiting_doses_as_calls_and_no_do
         sent_dose = first.params["dose_at"]
     assert by_state == [("sms", "cancelled", None), ("sms", "sent", None), ("voice", "scheduled", "bm")]
     assert len(waiting_calls) == 5 and sent_dose not in {row.params["dose_at"] for row in waiting_calls}
+
+
+def test_at_a_consultations_time_the_specialist_is_called_and_connected_to_the_cscom(
+    db, demo, live, voice_server
+):
+    from console_support import make_consultation
+
+    settings = replace(live, consult_calls=True)
+    with db.session() as session:
+        patient_id = add_patient(session, PHONE, "fr").id
+    make_consultation(db, settings, patient_id)
+    with db.session() as session:
+        bridge = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.kind == "consult_bridge")
+        ).one()
+        assert (bridge.channel, bridge.recipient, bridge.ignore_quiet_hours) == (
+            "voice",
+            "+22376300001",
+            True,
+        )
+        starts_at = bridge.due_at
+
+    outcomes = call_due(db, settings, starts_at)
+    (call,) = voice_server.wait_calls(1)
+
+    assert "sent" in outcomes and call.to == "+22376300001" and call.dialled == "+22376300002"
+    (row,) = [row for row in voice_rows(db) if row.kind == "consult_bridge"]
+    assert row.status == "delivered"

@@ -6,7 +6,8 @@ specialty or a medicine:
 - the health worker: the day's agenda in the morning (the same-day reminder time), and one message
   CONSULT_SOON_MINUTES before each consultation;
 - the specialist: the agenda the day before and in the morning (the reminder times), asking `OK <ref>`;
-- all three: one notice when the consultation moves or is cancelled.
+- all three: one notice when the consultation moves or is cancelled;
+- with CONSULT_CALLS, at the time: a call to the specialist that connects them to the health worker.
 
 An agenda covers one person's day: it is planned again whenever a consultation of that day is booked,
 moved or cancelled, and cancelled when none is left.
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from service.care.appointments import plan_rows
 from service.config import Settings
-from service.models import Consultation, ConsultStatus, Kind, MessageStatus, OutboundMessage
+from service.models import Channel, Consultation, ConsultStatus, Kind, MessageStatus, OutboundMessage
 from service.outbox.quiet_hours import patient_window
 from service.outbox.rows import cancel_rows, ensure_row, on_channels
 from service.timeutil import at_local, local_date
@@ -72,12 +73,27 @@ def plan_consultation(session: Session, settings: Settings, consult: Consultatio
             expires_at=consult.starts_at,
             consultation_id=consult.id,
         )
+    if settings.consult_calls and worker is not None and consult.starts_at > now:
+        ensure_row(
+            session,
+            dedupe_key=f"consult:{consult.id}:bridge:{_stamp(consult.starts_at)}",
+            due_at=consult.starts_at,
+            kind=Kind.CONSULT_BRIDGE,
+            channel=Channel.VOICE,
+            recipient=consult.specialist.phone,
+            language=consult.specialist.language,
+            voice_language=consult.specialist.language,
+            params={**_staff_params(consult), "phone": worker.phone},
+            expires_at=consult.starts_at + BRIDGE_VALID_FOR,
+            consultation_id=consult.id,
+        )
     plan_agendas(session, settings, consult, now)
 
 
 # The reminders of a consultation, cancelled when it moves, is cancelled or has taken place; its change
 # notices still leave.
-REMINDERS = (Kind.CONSULT_DAY_BEFORE, Kind.CONSULT_SAME_DAY, Kind.CONSULT_SOON)
+REMINDERS = (Kind.CONSULT_DAY_BEFORE, Kind.CONSULT_SAME_DAY, Kind.CONSULT_SOON, Kind.CONSULT_BRIDGE)
+BRIDGE_VALID_FOR = timedelta(minutes=15)  # a bridge call that cannot ring by then is dropped
 
 
 def cancel_reminders(session: Session, consult: Consultation) -> None:

@@ -88,11 +88,12 @@ class ATVoiceServer(VoicePhoneServer):
 
     def _read(self, xml: str) -> Turn:
         root = ElementTree.fromstring(xml)
-        gather, redirect = root.find("GetDigits"), root.find("Redirect")
+        gather, redirect, dial = root.find("GetDigits"), root.find("Redirect"), root.find("Dial")
         return Turn(
             plays=[play.get("url", "") for play in root.iter("Play")],
             gather=gather.get("callbackUrl") if gather is not None else None,
             redirect=redirect.text.strip() if redirect is not None and redirect.text else None,
+            dial=dial.get("phoneNumbers") if dial is not None else None,
         )
 
     def _hang_up(self, call: Call) -> None:

@@ -125,11 +125,12 @@ class TwimlServer(VoicePhoneServer):
 
     def _read(self, xml: str) -> Turn:
         root = ElementTree.fromstring(xml)
-        gather, redirect = root.find("Gather"), root.find("Redirect")
+        gather, redirect, dial = root.find("Gather"), root.find("Redirect"), root.find("Dial")
         return Turn(
             plays=[(play.text or "").strip() for play in root.iter("Play")],
             gather=gather.get("action") if gather is not None else None,
             redirect=(redirect.text or "").strip() if redirect is not None else None,
+            dial=(dial.text or "").strip() if dial is not None else None,
         )
 
     def _hang_up(self, call: Call) -> None:

@@ -52,6 +52,7 @@ class Call:
     fetched: list[tuple[str, int, str]] = field(default_factory=list)  # (url, status, content type)
     pressed: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # Jigi's XML, step by step
+    dialled: str = ""  # the number Jigi connected the call to
     done: threading.Event = field(default_factory=threading.Event)
     inbound: bool = False
 
@@ -59,11 +60,12 @@ class Call:
 @dataclass(frozen=True)
 class Turn:
     """What one of Jigi's answers asks of the phone: recordings to play, where a key goes (None: no
-    prompt) and where to go after the prompt or without one (None: hang up)."""
+    prompt), where to go after the prompt or without one (None: hang up), a number to connect to."""
 
     plays: list[str]
     gather: str | None
     redirect: str | None
+    dial: str | None = None
 
 
 class VoicePhoneServer(LocalServer):
@@ -156,6 +158,9 @@ class VoicePhoneServer(LocalServer):
                 call.played.append(played)
                 answer = requests.get(played, timeout=10)
                 call.fetched.append((played, answer.status_code, answer.headers.get("Content-Type", "")))
+            if turn.dial:  # connected: the two people talk, then hang up
+                call.dialled = turn.dial
+                return
             key = keys.pop(0) if keys else ""
             if turn.gather is not None and key:
                 call.pressed.append(key)

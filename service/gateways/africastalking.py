@@ -339,6 +339,8 @@ def _xml(instructions: list[flow.Instruction], settings: Settings, reference: st
             )
             for play in instruction.plays:
                 ElementTree.SubElement(gather, "Play", url=play.url)
+        elif isinstance(instruction, flow.Dial):
+            ElementTree.SubElement(root, "Dial", phoneNumbers=instruction.number, record="false")
         else:
             ElementTree.SubElement(root, "Redirect").text = step_url(instruction.step)
     body = b'<?xml version="1.0" encoding="UTF-8"?>' + ElementTree.tostring(root)

@@ -221,6 +221,8 @@ def _twiml(instructions: list[flow.Instruction], settings: Settings, reference: 
             )
             for play in instruction.plays:
                 ElementTree.SubElement(gather, "Play").text = play.url
+        elif isinstance(instruction, flow.Dial):
+            ElementTree.SubElement(root, "Dial").text = instruction.number
         else:
             redirect = ElementTree.SubElement(root, "Redirect", method="POST")
             redirect.text = step_url(settings, reference, instruction.step)

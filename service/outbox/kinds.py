@@ -34,11 +34,13 @@ class MessageKind:
     placeholders: tuple[str, ...]
     sample: dict[str, Any] = field(default_factory=dict)
     segment_budget: int = 2
+    timed: bool = False  # leaves at its own time whatever the hours (a consultation that starts now)
 
     @property
     def quiet_hours_apply(self) -> bool:
-        """Emergency messages go out at any hour; every other kind waits for the morning."""
-        return self.priority != Priority.EMERGENCY
+        """Emergency messages go out at any hour, and timed ones at their time; every other kind waits for
+        the morning."""
+        return self.priority != Priority.EMERGENCY and not self.timed
 
     @property
     def allowed_placeholders(self) -> tuple[str, ...]:
@@ -183,6 +185,14 @@ KINDS: dict[str, MessageKind] = {
             _("Consultation à distance annulée (soignants)"),
             ("reference", "date", "patient"),
             _STAFF_SAMPLE,
+        ),
+        MessageKind(
+            Kind.CONSULT_BRIDGE,
+            Priority.APPOINTMENT,
+            _("Consultation à distance : appel du spécialiste vers le CSCom"),
+            ("reference", "time", "phone"),
+            {"reference": "C4K7", "starts_at": "2025-05-13T09:30:00+00:00", "phone": "+22376300002"},
+            timed=True,
         ),
         MessageKind(
             Kind.VISIT_CONFIRMATION,

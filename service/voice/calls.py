@@ -54,7 +54,11 @@ def check_call(session: Session, settings: Settings, row: OutboundMessage, now: 
     if patient is not None and (patient.opted_out or not patient.sms_consent):
         text = details.OPTED_OUT.text() if patient.opted_out else details.NO_CONSENT.text()
         return _end(session, row, MessageStatus.CANCELLED, now, text)
-    if find_recording(session, row.kind, row.voice_language or row.language) is None:
+    # A bridge call connects two people: a greeting recording is welcome, not needed.
+    if (
+        row.kind != Kind.CONSULT_BRIDGE
+        and find_recording(session, row.kind, row.voice_language or row.language) is None
+    ):
         if row.alert_id is not None or _sms_too(patient):  # its SMS goes out beside this call anyway
             text = details.SMS_ALONE.text(voice=row.voice_language or row.language)
             return _end(session, row, MessageStatus.CANCELLED, now, text)

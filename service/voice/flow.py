@@ -12,6 +12,9 @@ anywhere but on its row:
 - `stop`: 9 again opts the phone out of every message, as an SMS STOP does;
 - `silence`: no key after the message: played once more; after that, `goodbye`.
 
+A remote consultation's bridge call plays its greeting (when recorded) and connects the specialist to the
+CSCom's health worker (`Dial`).
+
 Every key goes on the row (`digits`) and in its history. A call Jigi does not know gets a neutral greeting.
 """
 
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 from service.care.appointments import confirm_appointment
 from service.care.patients import opt_out
 from service.config import Settings
-from service.models import Appointment, Channel, EmergencyAlert, OutboundMessage
+from service.models import Appointment, Channel, EmergencyAlert, Kind, OutboundMessage
 from service.outbox import details
 from service.outbox.kinds import KINDS
 from service.outbox.lifecycle import record_events
@@ -61,13 +64,20 @@ class Gather:
 
 
 @dataclass(frozen=True)
+class Dial:
+    """Connect the call to `number` (a remote consultation: the specialist to the CSCom)."""
+
+    number: str
+
+
+@dataclass(frozen=True)
 class Redirect:
     """Go on to `step` (after a Gather that got no key)."""
 
     step: Step
 
 
-Instruction = Play | Gather | Redirect
+Instruction = Play | Gather | Dial | Redirect
 
 
 def answer(
@@ -93,6 +103,8 @@ def answer(
 
     if row is None:
         return list(play("voice_greeting"))
+    if row.kind == Kind.CONSULT_BRIDGE:
+        return [*play(row.kind), Dial(str((row.params or {}).get("phone", "")))] if step == Step.START else []
     if key and effects:
         _record_key(session, row, key, now)
     parts = spoken_parts(row.kind, row.params or {}, settings.tz)

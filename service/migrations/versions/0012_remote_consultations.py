@@ -1,5 +1,5 @@
 """Remote consultations: specialists of the referral hospitals, CSCom health workers, the specialists'
-clinic sessions and the areas they serve, consultations, and the messages about them (nine new kinds);
+clinic sessions and the areas they serve, consultations, and the messages about them (ten new kinds);
 an incoming SMS can be a specialist's confirmation.
 
 Revision ID: 0012
@@ -41,6 +41,7 @@ NEW_KINDS = (
     "consult_soon",
     "consult_staff_moved",
     "consult_staff_cancelled",
+    "consult_bridge",
 )
 WHEN = service.db.UTCDateTime(timezone=True)
 OPEN = sa.text("status != 'cancelled'")
