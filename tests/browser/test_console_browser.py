@@ -12,7 +12,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from console_support import PASSWORD, console_page_paths, make_referral, make_user, make_visit_request
+from console_support import (
+    PASSWORD,
+    console_page_paths,
+    make_consultation,
+    make_referral,
+    make_user,
+    make_visit_request,
+)
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -268,6 +275,7 @@ def console_page_urls(app, db) -> list[str]:
 
         ids["volunteer_id"] = session.scalars(select(Volunteer)).first().id
         ids["user_id"] = session.scalars(select(User)).first().id
+    ids["reference"] = make_consultation(db, app.extensions["jigi.settings"], ids["patient_id"])
     return console_page_paths(app, ids)
 
 
