@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         console,
         consults,
         db,
+        dhis2,
         headers,
         health,
         input_guard,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     worker.init_app(app)
     voice.init_app(app)
     consults.init_app(app)
+    dhis2.init_app(app)
     registry.init_app(app)
     care.init_app(app)
     api.init_app(app)

@@ -124,6 +124,14 @@ class Settings:
     consult_soon_minutes: int = 60  # the health worker's message before each remote consultation
     consult_confirm_hours: int = 3  # coordinators are alerted when the specialist has not confirmed by then
     consult_calls: bool = False  # at the slot time, call the specialist and connect them to the CSCom
+    dhis2_url: str | None = None  # the Ministry's DHIS2 (its base address, before /api)
+    dhis2_token: str | None = None  # a personal access token (Authorization: ApiToken ...)
+    dhis2_username: str | None = None
+    dhis2_password: str | None = None
+    dhis2_mapping: str | None = None  # the TOML file mapping indicators to data elements
+    dhis2_push_day: int | None = (
+        None  # the day of the month the month before is pushed; None: never by itself
+    )
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -282,6 +290,12 @@ VARIABLES = (
     Variable("CONSULT_SOON_MINUTES", "consult_soon_minutes", _bounded("integer", 5, 24 * 60)),
     Variable("CONSULT_CONFIRM_HOURS", "consult_confirm_hours", _bounded("integer", 1, 72)),
     Variable("CONSULT_CALLS", "consult_calls", lambda reader, name, default: reader.boolean(name, default)),
+    Variable("DHIS2_URL", "dhis2_url", lambda reader, name, default: reader.url(name, default)),
+    Variable("DHIS2_TOKEN", "dhis2_token", _text, secret=True),
+    Variable("DHIS2_USERNAME", "dhis2_username", _text),
+    Variable("DHIS2_PASSWORD", "dhis2_password", _text, secret=True),
+    Variable("DHIS2_MAPPING", "dhis2_mapping", _text),
+    Variable("DHIS2_PUSH_DAY", "dhis2_push_day", _bounded("integer", 1, 28)),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

@@ -266,6 +266,8 @@ class Place(Base):
     name: Mapped[str] = mapped_column(String(120))
     # The name an SMS gives, when the real one would say what is treated there ("Service de psychiatrie").
     sms_name: Mapped[str | None] = mapped_column(String(120))
+    # The organisation unit of the Ministry's DHIS2 this place is counted under (its uid).
+    dhis2_org_unit: Mapped[str | None] = mapped_column(String(11))
     level: Mapped[str] = mapped_column(String(16), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"), index=True)
 
@@ -601,6 +603,24 @@ class Consultation(Base):
     specialist: Mapped[Specialist] = relationship()
     health_worker: Mapped[HealthWorker | None] = relationship()
     area: Mapped[Place] = relationship()
+
+
+class Dhis2Push(Base):
+    """One push of a period's counts to the Ministry's DHIS2 (or a dry run), with what DHIS2 answered."""
+
+    __tablename__ = "dhis2_pushes"
+    id: Mapped[int] = _id()
+    period: Mapped[str] = mapped_column(String(8), index=True)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # SUCCESS, WARNING, ERROR, or FAILED (no answer)
+    values: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    ignored: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[list] = mapped_column(JSON, default=list)  # [{area, indicator, code, message}]
+    message: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = _created()
 
 
 class EmergencyAlert(Base):

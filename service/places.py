@@ -18,8 +18,12 @@ from service.outbox.discretion import default_words, forbidden_words
 HEADER = ["code", "name", "level", "parent_code"]
 # A place code is written in exports and typed in commands: capital letters, digits and dashes only.
 PLACE_CODE = re.compile(r"[A-Z0-9-]{1,32}")
-# Optional fifth column: the name SMS give the place when its own says what is treated there.
+# Optional columns: the name SMS give the place when its own says what is treated there, and the
+# DHIS2 organisation unit the Ministry counts the place under (the monthly push, service/dhis2/).
 SMS_NAME = "sms_name"
+ORG_UNIT = "dhis2_org_unit"
+OPTIONAL = (SMS_NAME, ORG_UNIT)
+ORG_UNIT_ID = re.compile(r"[A-Za-z][A-Za-z0-9]{10}")
 NOT_OF_LEVEL = {
     PlaceLevel.REGION: msgid("%(code)s is not a region."),
     PlaceLevel.DISTRICT: msgid("%(code)s is not a health district."),
@@ -46,51 +50,69 @@ class ImportCounts:
 
 
 def import_places(session: Session, source: TextIO) -> ImportCounts:
-    """Create or update places from CSV, all rows or none; importing the same file again changes nothing."""
+    """Create or update places from CSV, all rows or none; importing the same file again changes nothing.
+    Columns are found by their header's names: the four of HEADER, and the optional ones of OPTIONAL."""
     reader = csv.reader(source)
     header = [cell.strip().lower() for cell in next(reader, [])]
-    if header not in (HEADER, [*HEADER, SMS_NAME]):
-        raise ImportRefused([f"line 1: the header must be {','.join(HEADER)}, and may add {SMS_NAME}"])
-    rows = _validated_rows(session, enumerate(reader, start=2), len(header))
+    if header[:4] != HEADER or not set(header[4:]) <= set(OPTIONAL) or len(set(header)) != len(header):
+        raise ImportRefused(
+            [f"line 1: the header must be {','.join(HEADER)}, and may add {' and '.join(OPTIONAL)}"]
+        )
+    rows = _validated_rows(session, enumerate(reader, start=2), header)
     counts = ImportCounts()
     existing = {place.code: place for place in session.scalars(select(Place))}
     # Parents come before children: sort by depth so each parent exists when a child is written.
-    for _line, code, name, level, parent_code, sms_name in sorted(
-        rows, key=lambda row: PLACE_LEVELS.index(row[3])
-    ):
-        parent = existing[parent_code] if parent_code else None
-        place = existing.get(code)
+    for row in sorted(rows, key=lambda row: PLACE_LEVELS.index(row.level)):
+        parent = existing[row.parent_code] if row.parent_code else None
+        place = existing.get(row.code)
+        # A column the file leaves out keeps what the place has; a column given empty clears it.
+        sms_name = row.sms_name if SMS_NAME in header else (place.sms_name if place else None)
+        org_unit = row.org_unit if ORG_UNIT in header else (place.dhis2_org_unit if place else None)
+        wanted = (row.name, sms_name, org_unit, row.level, parent)
         if place is None:
-            place = Place(code=code, name=name, sms_name=sms_name, level=level, parent=parent)
+            place = Place(code=row.code, name=row.name, sms_name=sms_name, dhis2_org_unit=org_unit)
+            place.level, place.parent = row.level, parent
             session.add(place)
-            existing[code] = place
+            existing[row.code] = place
             counts.created += 1
-        elif (place.name, place.sms_name, place.level, place.parent) != (name, sms_name, level, parent):
-            place.name, place.sms_name, place.level, place.parent = name, sms_name, level, parent
+        elif (place.name, place.sms_name, place.dhis2_org_unit, place.level, place.parent) != wanted:
+            place.name, place.sms_name, place.dhis2_org_unit, place.level, place.parent = wanted
             counts.updated += 1
         else:
             counts.unchanged += 1
-        counts.by_level[level] = counts.by_level.get(level, 0) + 1
+        counts.by_level[row.level] = counts.by_level.get(row.level, 0) + 1
     session.flush()
     return counts
 
 
+@dataclass(frozen=True)
+class PlaceRow:
+    line: int
+    code: str
+    name: str
+    level: str
+    parent_code: str
+    sms_name: str | None
+    org_unit: str | None
+
+
 def _validated_rows(
-    session: Session, numbered_rows: Iterable[tuple[int, list[str]]], columns: int
-) -> list[tuple[int, str, str, str, str, str | None]]:
+    session: Session, numbered_rows: Iterable[tuple[int, list[str]]], header: list[str]
+) -> list[PlaceRow]:
     known_levels = {code: level for code, level in session.execute(select(Place.code, Place.level))}
-    rows: list[tuple[int, str, str, str, str, str | None]] = []
+    rows: list[PlaceRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for line, cells in numbered_rows:
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != columns:
-            problems.append(f"line {line}: expected {columns} columns, found {len(cells)}")
+        if len(cells) != len(header):
+            problems.append(f"line {line}: expected {len(header)} columns, found {len(cells)}")
             continue
-        code, name, level, parent_code = (cell.strip() for cell in cells[:4])
-        sms_name = cells[4].strip() or None if columns > len(HEADER) else None
-        level = level.lower()
+        values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
+        code, name, parent_code = values["code"], values["name"], values["parent_code"]
+        level = values["level"].lower()
+        sms_name, org_unit = values.get(SMS_NAME) or None, values.get(ORG_UNIT) or None
         if not code or not name:
             problems.append(f"line {line}: code and name are required")
         elif level not in PLACE_LEVELS:
@@ -103,21 +125,25 @@ def _validated_rows(
             problems.append(f"line {line}: code {code} already used on line {seen[code]}")
         elif sms_name and forbidden_words(sms_name, default_words()):
             problems.append(f"line {line}: the sms_name would say what is treated there")
+        elif org_unit and not ORG_UNIT_ID.fullmatch(org_unit):
+            problems.append(
+                f"line {line}: dhis2_org_unit {org_unit[:20]!r} is not a DHIS2 uid (11 letters and digits)"
+            )
         else:
             seen[code] = line
-            rows.append((line, code, name, level, parent_code, sms_name))
-    file_levels = {row[1]: row[3] for row in rows}
-    for line, _code, _name, level, parent_code, _sms_name in rows:
-        expected = PARENT_LEVEL[level]
-        parent_level = file_levels.get(parent_code) or known_levels.get(parent_code)
-        if expected is None and parent_code:
-            problems.append(f"line {line}: a region has no parent_code")
-        elif expected and not parent_code:
-            problems.append(f"line {line}: a {level} needs the parent_code of its {expected}")
+            rows.append(PlaceRow(line, code, name, level, parent_code, sms_name, org_unit))
+    file_levels = {row.code: row.level for row in rows}
+    for row in rows:
+        expected = PARENT_LEVEL[row.level]
+        parent_level = file_levels.get(row.parent_code) or known_levels.get(row.parent_code)
+        if expected is None and row.parent_code:
+            problems.append(f"line {row.line}: a region has no parent_code")
+        elif expected and not row.parent_code:
+            problems.append(f"line {row.line}: a {row.level} needs the parent_code of its {expected}")
         elif expected and parent_level is None:
-            problems.append(f"line {line}: unknown parent_code {parent_code}")
+            problems.append(f"line {row.line}: unknown parent_code {row.parent_code}")
         elif expected and parent_level != expected:
-            problems.append(f"line {line}: the parent of a {level} must be a {expected}")
+            problems.append(f"line {row.line}: the parent of a {row.level} must be a {expected}")
     if problems:
         raise ImportRefused(sorted(problems, key=lambda p: int(p.split()[1].rstrip(":"))))
     return rows

@@ -24,6 +24,7 @@ class AlertKind(StrEnum):
     NO_ONCALL = "no_oncall"  # an emergency alerted nobody: first among the alerts
     CONSULT_UNCONFIRMED = "consult_unconfirmed"  # a specialist has not confirmed a remote consultation
     CONSULT_MISSED = "consult_missed"  # a patient missed a remote consultation: book another
+    DHIS2_PUSH_FAILED = "dhis2_push_failed"  # the monthly counts did not all reach the Ministry's DHIS2
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,14 @@ KINDS: dict[AlertKind, AlertKindInfo] = {
         _(
             "Le spécialiste n'a pas répondu OK à cette consultation. Appelez-le ; s'il ne peut pas venir, "
             "déplacez ou annulez la consultation depuis Consultations."
+        ),
+    ),
+    AlertKind.DHIS2_PUSH_FAILED: AlertKindInfo(
+        _("Chiffres du mois non envoyés au DHIS2"),
+        _(
+            "Les chiffres du mois n'ont pas tous été acceptés par le DHIS2 du ministère. Ouvrez la page "
+            "DHIS2 pour voir les conflits, corrigez la correspondance ou les unités d'organisation, puis "
+            "renvoyez."
         ),
     ),
     AlertKind.CONSULT_MISSED: AlertKindInfo(

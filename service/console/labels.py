@@ -132,6 +132,7 @@ AUDIT_ACTION = {
     AuditAction.CONSULT_MOVED: _("Consultation à distance déplacée"),
     AuditAction.CONSULT_CANCELLED: _("Consultation à distance annulée"),
     AuditAction.CONSULT_OUTCOME: _("Issue d'une consultation à distance"),
+    AuditAction.DHIS2_PUSH: _("Chiffres envoyés au DHIS2"),
     AuditAction.API_TOKEN_CREATE: _("API : jeton créé"),
     AuditAction.API_TOKEN_REVOKE: _("API : jeton révoqué"),
     AuditAction.API_PATIENT_CREATE: _("API : patient ajouté"),

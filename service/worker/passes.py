@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import redis
 
 from service.consults.booking import unconfirmed_pass
+from service.dhis2.push import monthly_pass
 from service.gateways.chain import alert_on_gateways_down
 from service.gateways.reports import store_kept_reports
 from service.periodic import Pass, PassContext
@@ -31,6 +32,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("kept_reports", store_kept_reports),  # delivery reports kept in Redis during a database outage
     ("gateway_health", alert_on_gateways_down),  # a gateway failing for 10 minutes alerts coordinators
     ("consults_unconfirmed", unconfirmed_pass),  # a remote consultation its specialist has not confirmed
+    ("dhis2_monthly", monthly_pass),  # on DHIS2_PUSH_DAY, the month before to the Ministry's DHIS2
 )
 LOCK_KEY = "jigi:periodic-lock"
 
