@@ -7,7 +7,7 @@ URL ?= http://127.0.0.1:8000
 
 FUZZ_FACTOR ?= 10
 
-.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server twiml-server bench screenshots clean
+.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server twiml-server dhis2-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,9 @@ at-voice-server: $(VENV)/.runtime
 
 twiml-server: $(VENV)/.runtime
 	$(PY) -m service.devtools.twiml_server
+
+dhis2-server: $(VENV)/.runtime
+	$(PY) -m service.devtools.dhis2_server
 
 screenshots: $(VENV)/.dev locales browser
 	JIGI_SCREENSHOTS=docs/screenshots $(PY) -m pytest tests/browser -q

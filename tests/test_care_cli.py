@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -206,7 +207,8 @@ def test_appointments_import_with_bad_rows_imports_nothing(runner, db, demo, tmp
     assert count(db, Appointment) == 0 and count(db, OutboundMessage) == 0
 
 
-def test_patients_demo_gives_the_first_demo_patient_reminders_due_soon(runner, db, demo):
+def test_patients_demo_gives_the_first_demo_patient_reminders_due_soon(runner, db, demo, settings):
+    runner.app.extensions["jigi.settings"] = replace(settings, quiet_hours=None)
     result = runner.invoke(args=["patients", "demo"])
     again = runner.invoke(args=["patients", "demo"])
     assert result.exit_code == 0, result.output

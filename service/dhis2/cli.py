@@ -54,17 +54,20 @@ def dhis2_preview(period: str) -> None:
 def dhis2_push(period: str, dry_run: bool, by: str) -> None:
     """Send the period's counts; exit 0 only when DHIS2 took every value."""
     with get_db().session() as session:
-        record, view = push(session, get_settings(), period, by, utcnow(), dry_run=dry_run)
-        click.echo(
-            f"DHIS2 {record.status}: {record.imported} imported, {record.updated} updated, "
-            f"{record.ignored} unchanged, of {record.values} values for {record.period}"
-            + (" (dry run: nothing imported)" if dry_run else "")
-        )
-        for conflict in record.conflicts:
-            names = ", ".join(f"{item['area']} {item['indicator']}" for item in conflict["values"]) or "-"
-            click.echo(f"Conflict {conflict['code']}: {conflict['message']} ({names})", err=True)
-        _report_left_out(view.unmapped_areas, view.unmapped_indicators)
+        record, view, error = push(session, get_settings(), period, by, utcnow(), dry_run=dry_run)
         ok = complete(record)
+        if error is None:
+            click.echo(
+                f"DHIS2 {record.status}: {record.imported} imported, {record.updated} updated, "
+                f"{record.ignored} unchanged, of {record.values} values for {record.period}"
+                + (" (dry run: nothing imported)" if dry_run else "")
+            )
+            for conflict in record.conflicts:
+                names = ", ".join(f"{item['area']} {item['indicator']}" for item in conflict["values"]) or "-"
+                click.echo(f"Conflict {conflict['code']}: {conflict['message']} ({names})", err=True)
+            _report_left_out(view.unmapped_areas, view.unmapped_indicators)
+    if error is not None:
+        raise error  # once the failed push is kept
     if not ok:
         sys.exit(1)
 

@@ -119,9 +119,10 @@ def preview(session: Session, settings: Settings, period_text: str) -> Preview:
 
 def push(
     session: Session, settings: Settings, period_text: str, by: str, now: datetime, dry_run: bool = False
-) -> tuple[Dhis2Push, Preview]:
-    """Send the period's values; keep the push and DHIS2's summary, record it in the audit log. A refusal
-    to even ask DHIS2 (no mapping, no credentials, DHIS2 unreachable) is stored as FAILED and raised."""
+) -> tuple[Dhis2Push, Preview, Dhis2Error | None]:
+    """Send the period's values; keep the push and DHIS2's summary, record it in the audit log. When DHIS2
+    cannot be asked (no credentials, unreachable, refusing them) the push is kept as FAILED and the error
+    returned, so that the caller's transaction keeps the record."""
     period = parse_period(period_text)
     mapping = load_mapping(settings.dhis2_mapping)
     values, unmapped = values_for(session, settings, mapping, period)
@@ -140,7 +141,7 @@ def push(
         record.status, record.message = "FAILED", error.text("en")
         session.flush()
         record_audit(session, by, AuditAction.DHIS2_PUSH, {"period": period.code, "status": "FAILED"})
-        raise
+        return record, view, error
     _keep(record, summary, values)
     session.flush()
     record_audit(
@@ -149,7 +150,7 @@ def push(
         AuditAction.DHIS2_PUSH,
         {"period": period.code, "status": record.status, "dry_run": dry_run},
     )
-    return record, view
+    return record, view, None
 
 
 def complete(record: Dhis2Push) -> bool:
@@ -196,18 +197,13 @@ def monthly_pass(context: PassContext) -> dict[str, int]:
         ):
             return {}
         try:
-            record, _view = push(session, settings, period.code, "worker", context.now)
-        except DomainError as error:
+            record, _view, error = push(session, settings, period.code, "worker", context.now)
+            problem = error.text("en") if error else f"{record.status}, {len(record.conflicts)} conflicts"
+            pushed = complete(record)
+        except DomainError as refused:  # no mapping, or one that cannot be read
+            problem, pushed = refused.text("en"), False
+        if not pushed:
             system_alerts.raise_alert(
-                session,
-                system_alerts.AlertKind.DHIS2_PUSH_FAILED,
-                f"DHIS2 push of {period.code}: {error.text('en')}",
+                session, system_alerts.AlertKind.DHIS2_PUSH_FAILED, f"DHIS2 push of {period.code}: {problem}"
             )
-            return {"dhis2_pushed": 0}
-        if not complete(record):
-            system_alerts.raise_alert(
-                session,
-                system_alerts.AlertKind.DHIS2_PUSH_FAILED,
-                f"DHIS2 push of {period.code}: {record.status}, {len(record.conflicts)} conflicts",
-            )
-    return {"dhis2_pushed": 1}
+    return {"dhis2_pushed": int(pushed)}
