@@ -18,7 +18,14 @@ from service.accounts import AuditAction, record_audit, required_reason
 from service.config import get_settings
 from service.db import get_db, unbounded
 from service.errors import DomainError, ImportRefused
-from service.exports import export_appointments, export_messages, export_referrals, export_visits
+from service.exports import (
+    FULL_EXPORTS,
+    export_appointments,
+    export_consultations,
+    export_messages,
+    export_referrals,
+    export_visits,
+)
 from service.models import OnCallClinician, Place, Volunteer
 from service.people import add_oncall, add_volunteer, deactivate_volunteer
 from service.places import import_places
@@ -28,8 +35,6 @@ DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 CLI_ACTOR = "cli"
 SHOWN_PROBLEMS = 50
-# Exports that have a full form (identifying details), for whoever gives a reason; it is audited.
-FULL_EXPORTS = ("referrals", "visits")
 # What `export NAME` writes, and what its help says it leaves out.
 EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
     "referrals": (
@@ -42,6 +47,11 @@ EXPORTS: dict[str, tuple[Callable[..., int], str]] = {
         "Mobile-unit visit requests made in the date range (no phone; --full adds it).",
     ),
     "appointments": (export_appointments, "Appointments starting in the date range (no phone numbers)."),
+    "consultations": (
+        export_consultations,
+        "Remote consultations starting in the date range: times, area, mode, status, outcome (no phone; "
+        "--full --reason adds the patient's reference and the clinicians' phones).",
+    ),
     "messages": (export_messages, "Outbound SMS due in the date range (no phone numbers or text)."),
 }
 

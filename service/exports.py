@@ -21,13 +21,19 @@ from sqlalchemy.orm import Session, aliased
 
 from service.models import (
     Appointment,
+    Consultation,
+    HealthWorker,
     OutboundMessage,
     Patient,
     Place,
     Referral,
+    Specialist,
     VisitRequest,
     Volunteer,
 )
+
+# The exports that have a full form (identifying details), for whoever gives a reason; it is audited.
+FULL_EXPORTS = ("referrals", "visits", "consultations")
 
 REFERRAL_COLUMNS = [
     "reference",
@@ -79,6 +85,25 @@ APPOINTMENT_COLUMNS = [
     "status",
     "confirmed_at",
     "created_at",
+]
+CONSULTATION_COLUMNS = [
+    "reference",
+    "starts_at",
+    "minutes",
+    "area_code",
+    "mode",
+    "status",
+    "confirmed_at",
+    "followup_date",
+    "treatment_started",
+    "created_at",
+]
+FULL_CONSULTATION_COLUMNS = [
+    *CONSULTATION_COLUMNS,
+    "patient_reference",
+    "specialist_phone",
+    "health_worker_phone",
+    "cancel_reason",
 ]
 MESSAGE_COLUMNS = [
     "message_id",
@@ -270,6 +295,56 @@ def export_appointments(
         ]
 
     return _write(session, out, query, Appointment.starts_at, APPOINTMENT_COLUMNS, to_row, since, until)
+
+
+def export_consultations(
+    session: Session,
+    out: TextIO,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    full: bool = False,
+) -> int:
+    """Remote consultations starting from `since` to `until`, earliest first: times, area, mode, status and
+    outcome; `full` adds the patient's reference, the clinicians' phones and why it was cancelled."""
+    query = (
+        select(Consultation, Place.code, Patient.reference, Specialist.phone, HealthWorker.phone)
+        .join(Place, Consultation.area_id == Place.id)
+        .join(Patient, Consultation.patient_id == Patient.id)
+        .join(Specialist, Consultation.specialist_id == Specialist.id)
+        .outerjoin(HealthWorker, Consultation.health_worker_id == HealthWorker.id)
+        .order_by(Consultation.starts_at, Consultation.id)
+    )
+
+    def to_row(
+        consultation: Consultation,
+        area_code: str,
+        patient_reference: str,
+        specialist_phone: str,
+        health_worker_phone: str | None,
+    ) -> list[Any]:
+        row = [
+            consultation.reference,
+            _iso(consultation.starts_at),
+            consultation.minutes,
+            area_code,
+            consultation.mode,
+            consultation.status,
+            _iso(consultation.confirmed_at),
+            consultation.followup_date.isoformat() if consultation.followup_date else "",
+            _flag(consultation.treatment_started),
+            _iso(consultation.created_at),
+        ]
+        if full:
+            row += [
+                patient_reference,
+                specialist_phone,
+                health_worker_phone or "",
+                consultation.cancel_reason or "",
+            ]
+        return row
+
+    columns = FULL_CONSULTATION_COLUMNS if full else CONSULTATION_COLUMNS
+    return _write(session, out, query, Consultation.starts_at, columns, to_row, since, until)
 
 
 def export_messages(

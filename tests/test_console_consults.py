@@ -3,6 +3,7 @@ moving, cancelling and recording the outcome, each refusal next to its field, an
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html import unescape
 
@@ -10,7 +11,15 @@ from console_support import make_consultation, sign_in
 from sqlalchemy import select, update
 
 from service.care.patients import add_patient
-from service.models import AuditEntry, ClinicSession, Consultation, HealthWorker, OutboundMessage, Specialist
+from service.models import (
+    AuditEntry,
+    ClinicSession,
+    Consultation,
+    HealthWorker,
+    OutboundMessage,
+    Place,
+    Specialist,
+)
 from service.timeutil import utcnow
 
 
@@ -173,3 +182,42 @@ def test_the_outcome_is_recorded_after_the_time_and_counted_on_the_dashboard(app
     dashboard = page(client, "/console/")
     assert "Consultations à distance par mois" in dashboard
     assert "<td>0</td><td>1</td>" in dashboard.split("Consultations à distance par mois")[1]
+
+
+def flat(client, path: str) -> str:
+    """A page's text without its tags, whitespace runs made single spaces (links kept as `[href]`)."""
+    html = re.sub(r'<a href="([^"]*)">', r"[\1]", page(client, path))
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_week_calendar_shows_a_specialists_and_a_cscoms_bookings_and_free_slots(
+    app, client, db, demo, settings
+):
+    sign_in(app, client, db, "coordinator")
+    with db.session() as session:
+        patient = add_patient(session, "+22376300003", "fr")
+        patient_id, patient_reference = patient.id, patient.reference
+    reference = make_consultation(db, settings, patient_id)  # next week, 09:00-11:00, the 09:00 slot booked
+    day = utcnow().astimezone(settings.tz).date() + timedelta(days=7)
+    with db.session() as session:
+        specialist_id = session.scalars(select(Specialist.id)).one()
+        area_id = session.scalar(select(Place.id).where(Place.code == "TBK-A3"))
+        other_id = session.scalar(select(Place.id).where(Place.code == "GAO-A1"))
+
+    theirs = flat(client, f"/console/consults/week?who=s{specialist_id}&week={day}")
+    cscom = flat(client, f"/console/consults/week?who=a{area_id}&week={day}")
+    elsewhere = flat(client, f"/console/consults/week?who=a{other_id}&week={day}")
+    previous = flat(client, f"/console/consults/week?who=s{specialist_id}&week={day - timedelta(days=7)}")
+
+    assert (
+        f"09:00 · [/console/consults/{reference}]{reference} · {patient_reference} · Gourma-Rharous Central"
+        in theirs
+    )
+    assert theirs.count("libre") == 3  # 09:30, 10:00, 10:30
+    assert f"{reference} · {patient_reference} · Dr Traoré" in cscom
+    assert cscom.count("libre · Dr Traoré · [/console/consults/new?slot=") == 3
+    assert reference not in elsewhere and "libre" not in elsewhere
+    assert reference not in previous
+    link = re.search(r"\[(/console/consults/new\?slot=[^\]]+)\]", cscom).group(1)
+    assert re.search(r'<option selected value="[^"]+">[^<]*09:30 · Dr Traoré', page(client, unescape(link)))
+    assert client.get("/console/consults/week?who=nobody&week=not-a-day").status_code == 200

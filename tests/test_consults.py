@@ -368,3 +368,21 @@ def test_a_health_worker_dials_in_and_records_who_came_to_todays_consultations(
     with db.session() as session:
         statuses = dict(session.execute(select(Consultation.reference, Consultation.status)).all())
     assert statuses == {first: "missed", later: "booked"}
+
+
+def test_the_consultations_export_is_de_identified_unless_full_with_a_reason(
+    runner, db, consult_settings, clinic
+):
+    reference = book(db, consult_settings, slot(consult_settings, clinic, 9))
+    week = [f"--since={clinic - timedelta(days=1)}", f"--until={clinic + timedelta(days=1)}"]
+
+    plain = runner.invoke(args=["export", "consultations", *week])
+    refused = runner.invoke(args=["export", "consultations", "--full", *week])
+    full = runner.invoke(args=["export", "consultations", "--full", "--reason", "Audit IMC", *week])
+
+    header, row = plain.stdout.splitlines()
+    assert header.startswith("reference,starts_at,minutes,area_code,mode,status,confirmed_at")
+    assert row.startswith(f"{reference},") and ",TBK-A3,phone,booked," in row
+    assert "+223" not in plain.stdout and "Traoré" not in plain.stdout
+    assert refused.exit_code != 0
+    assert full.exit_code == 0 and SPECIALIST in full.stdout and WORKER in full.stdout

@@ -199,7 +199,7 @@ def tel(phone: str | None) -> Markup:
 
 
 bp.add_app_template_filter(local, "local")
-bp.add_app_template_filter(lambda day: day_label(day, "d MMM y") if day else "", "day")
+bp.add_app_template_filter(lambda day, pattern="d MMM y": day_label(day, pattern) if day else "", "day")
 bp.add_app_template_filter(lambda day: day_label(day, "MMMM y"), "month")
 bp.add_app_template_filter(number, "number")
 bp.add_app_template_filter(percent, "percent")

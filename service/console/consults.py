@@ -1,6 +1,6 @@
 """Remote consultations in the console: the specialists and health workers, the specialists' sessions, the
-list of consultations (to rebook first), booking from a patient or a referral, and each consultation's
-page (move, cancel, the outcome)."""
+list of consultations (to rebook first), a week calendar per specialist and per CSCom, booking from a
+patient or a referral, and each consultation's page (move, cancel, the outcome)."""
 
 from __future__ import annotations
 
@@ -25,8 +25,17 @@ from service.console.forms import (
     SpecialistForm,
 )
 from service.console.people import place_choices
-from service.console.web import actor, language, local, settings, show_refusal, t
-from service.consults import booking
+from service.console.web import (
+    actor,
+    language,
+    local,
+    local_today,
+    parse_day,
+    settings,
+    show_refusal,
+    t,
+)
+from service.consults import booking, calendar
 from service.consults.people import ConsultError, add_health_worker, add_specialist, set_active
 from service.consults.sessions import add_session, free_slots
 from service.db import get_db
@@ -222,6 +231,51 @@ def consults():
         return render_template("console/consults.html", upcoming=upcoming, rebook=rebook)
 
 
+@bp.get("/consults/week")
+@requires("coordinator")
+def consult_week():
+    """A week's consultations and free slots for one specialist or one CSCom, a day under another, so that
+    it reads on a phone."""
+    current = settings()
+    chosen = request.args.get("who", "")
+    start = parse_day(request.args.get("week")) or local_today()
+    first = calendar.monday_of(start)
+    with get_db().session() as session:
+        specialists = session.scalars(
+            select(Specialist).where(Specialist.active.is_(True)).order_by(Specialist.name)
+        ).all()
+        areas = session.scalars(
+            select(Place).where(Place.level == PlaceLevel.AREA).order_by(Place.name)
+        ).all()
+        whose = {f"s{person.id}": person for person in specialists} | {f"a{area.id}": area for area in areas}
+        if chosen not in whose:
+            chosen = f"s{specialists[0].id}" if specialists else ""
+        target = whose.get(chosen)
+        days = (
+            calendar.week(
+                session,
+                first,
+                current.tz,
+                utcnow(),
+                specialist=target if isinstance(target, Specialist) else None,
+                area=target if isinstance(target, Place) else None,
+            )
+            if target is not None
+            else []
+        )
+        return render_template(
+            "console/consult_week.html",
+            specialists=specialists,
+            areas=areas,
+            chosen=chosen,
+            area=target if isinstance(target, Place) else None,
+            days=days,
+            first=first,
+            before=first - timedelta(days=7),
+            after=first + timedelta(days=7),
+        )
+
+
 @bp.route("/consults/new", methods=["GET", "POST"])
 @requires("coordinator")
 def consult_new():
@@ -235,6 +289,7 @@ def consult_new():
                 patient_id = referral.patient_id
             patient = session.get(Patient, patient_id) if patient_id else None
             form.patient.data = patient.reference if patient is not None else ""
+            form.slot.data = request.args.get("slot", "")  # a free slot chosen on the week calendar
         form.slot.choices = _slot_choices(session, None, None)
         form.health_worker.choices = [("", t("Celui de l'aire de santé"))] + _worker_choices(session)
         if form.validate_on_submit():

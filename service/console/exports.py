@@ -1,7 +1,8 @@
-"""CSV downloads of referrals, visits, appointments and messages for a date range (audited).
+"""CSV downloads of referrals, visits, appointments, remote consultations and messages for a date range
+(audited).
 
-The downloads are de-identified; a full export of referrals or visits is for admins, with a reason, and
-is written to the audit log as such."""
+The downloads are de-identified; a full export of referrals, visits or consultations is for admins, with a
+reason, and is written to the audit log as such."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from service.console.blueprint import bp
 from service.console.web import actor, day_range, language, parse_day, requested_range
 from service.db import get_db
 from service.errors import DomainError
-from service.exports import export_appointments, export_messages, export_referrals, export_visits
+from service.exports import (
+    FULL_EXPORTS,
+    export_appointments,
+    export_consultations,
+    export_messages,
+    export_referrals,
+    export_visits,
+)
 from service.i18n import _
 
 DEFAULT_DAYS = 30
@@ -26,11 +34,9 @@ EXPORTS: dict[str, tuple[str, Callable]] = {
     "referrals": (_("Signalements"), export_referrals),
     "visits": (_("Demandes de visite"), export_visits),
     "appointments": (_("Rendez-vous"), export_appointments),
+    "consultations": (_("Consultations à distance"), export_consultations),
     "messages": (_("SMS"), export_messages),
 }
-
-
-FULL_EXPORTS = ("referrals", "visits")
 
 
 @bp.get("/exports")
@@ -49,7 +55,7 @@ def _page(days, reason_error: str | None = None, status: int = 200):
 @bp.post("/exports/full")
 @requires("admin")
 def export_full():
-    """Referrals or visits with the village, exact age, danger sign and volunteer's phone: why is asked."""
+    """Referrals, visits or consultations with their identifying details: why is asked."""
     what = request.form.get("what", "")
     if what not in FULL_EXPORTS:
         abort(404)
