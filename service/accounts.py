@@ -98,6 +98,7 @@ class AuditAction(StrEnum):
     CONSULT_CANCELLED = "consult_cancelled"
     CONSULT_OUTCOME = "consult_outcome"
     DHIS2_PUSH = "dhis2_push"
+    PLACE_ORG_UNIT = "place_org_unit"
     API_TOKEN_CREATE = "api.token.create"
     API_TOKEN_REVOKE = "api.token.revoke"
     API_PATIENT_CREATE = "api.patient.create"

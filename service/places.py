@@ -175,3 +175,16 @@ def by_code(session: Session, code: str, level: str | None = None, field: str = 
     if level and place.level != level:
         raise UnknownPlace(NOT_OF_LEVEL[PlaceLevel(level)], field=field, code=code)
     return place
+
+
+def set_org_unit(session: Session, code: str, org_unit: str) -> Place:
+    """Give the health area `code` its DHIS2 organisation unit (an 11-character uid); blank clears it."""
+    area = by_code(session, code, PlaceLevel.AREA, field="area")
+    org_unit = org_unit.strip()
+    if org_unit and not ORG_UNIT_ID.fullmatch(org_unit):
+        raise DomainError(
+            msgid("A DHIS2 uid is 11 letters and digits, starting with a letter."),
+            field="org_unit",
+        )
+    area.dhis2_org_unit = org_unit or None
+    return area

@@ -4,14 +4,16 @@ conflicts named by area and indicator), idempotence, the monthly push, and refus
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from pathlib import Path
 
 import pytest
 import redis
-from console_support import make_referral
+from console_support import make_referral, sign_in
 from sqlalchemy import select, update
 
 from service.devtools.dhis2_server import Dhis2Server, demo_metadata
@@ -197,3 +199,39 @@ def test_the_indicators_are_listed(runner):
     listed = runner.invoke(args=["dhis2", "indicators"]).output.splitlines()
     assert [line.split("\t")[0] for line in listed] == list(INDICATORS)
     assert "referrals_depression" in INDICATORS and "consultations_missed" in INDICATORS
+
+
+def test_the_console_page_previews_pushes_and_keeps_the_history(app, client, db, dhis2, dhis2_settings):
+    november_referrals(db)
+    app.extensions["jigi.settings"] = dhis2_settings
+    sign_in(app, client, db, "admin")
+
+    before = unescape(client.get("/console/dhis2?period=202611").get_data(as_text=True))
+    pushed = client.post("/console/dhis2?period=202611", data={"push-period": "202611"})
+    after = unescape(client.get("/console/dhis2?period=202611").get_data(as_text=True))
+
+    assert "Ce qui serait envoyé pour 202611" in before and "Cas signalés : Psychose" in before
+    assert re.search(
+        r"<td>Gourma-Rharous Central</td><td>Cas signalés</td><td>–</td><td><strong>2</strong>", before
+    )
+    assert pushed.status_code == 302
+    assert "DHIS2 a tout accepté (202611)." in after and "tout accepté" in after
+    assert re.search(r"<td>Gourma-Rharous Central</td><td>Cas signalés</td><td>2</td>", after)
+    assert 'class="changed"' not in after  # DHIS2 now holds every value
+    assert sent_values(dhis2)[("MHPSS_REFERRALS", "TbkGrmCntrl")] == "2"
+
+
+def test_the_console_sets_an_areas_org_unit_and_refuses_a_malformed_one(app, client, db, demo):
+    sign_in(app, client, db, "admin")
+
+    bad = client.post("/console/dhis2", data={"unit-area": "GAO-A2", "unit-org_unit": "not a uid"})
+    good = client.post("/console/dhis2", data={"unit-area": "GAO-A2", "unit-org_unit": "GaoBamba001"})
+    bambara = client.get("/console/dhis2?period=2026-11", headers={"Accept-Language": "bm"})
+
+    assert bad.status_code == 400
+    assert "Un uid DHIS2 compte 11 lettres et chiffres" in unescape(bad.get_data(as_text=True))
+    assert good.status_code == 302
+    with db.session() as session:
+        assert session.scalar(select(Place.dhis2_org_unit).where(Place.code == "GAO-A2")) == "GaoBamba001"
+        assert session.scalars(select(AuditEntry.action)).all()[-1] == "place_org_unit"
+    assert bambara.status_code == 200  # a malformed period is said on the page, not a 5xx

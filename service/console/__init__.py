@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         auth,
         cli,
         consults,
+        dhis2,
         editor,
         exports,
         messages,

@@ -213,6 +213,18 @@ class RecordingForm(ConsoleForm):
     )
 
 
+class Dhis2PushForm(ConsoleForm):
+    period = StringField(
+        _("Période (AAAAMM, ou AAAAWn pour une semaine)"), validators=[DataRequired(REQUIRED)]
+    )
+    dry_run = BooleanField(_("Essai : DHIS2 dit ce qu'il importerait, sans rien importer"))
+
+
+class Dhis2OrgUnitForm(ConsoleForm):
+    area = SelectField(_("Aire de santé"), validators=[DataRequired(REQUIRED)])
+    org_unit = StringField(_("Unité d'organisation DHIS2 (uid, vide pour aucune)"), validators=[Optional()])
+
+
 class SpecialistForm(ConsoleForm):
     phone = StringField(_("Téléphone"), validators=[DataRequired(REQUIRED)])
     name = StringField(_("Nom"), validators=[DataRequired(REQUIRED), Length(max=120)])

@@ -133,6 +133,7 @@ AUDIT_ACTION = {
     AuditAction.CONSULT_CANCELLED: _("Consultation à distance annulée"),
     AuditAction.CONSULT_OUTCOME: _("Issue d'une consultation à distance"),
     AuditAction.DHIS2_PUSH: _("Chiffres envoyés au DHIS2"),
+    AuditAction.PLACE_ORG_UNIT: _("Unité d'organisation DHIS2 d'une aire"),
     AuditAction.API_TOKEN_CREATE: _("API : jeton créé"),
     AuditAction.API_TOKEN_REVOKE: _("API : jeton révoqué"),
     AuditAction.API_PATIENT_CREATE: _("API : patient ajouté"),
@@ -166,6 +167,12 @@ AUDIT_DETAIL = {
 }
 GATEWAY = {name: module.LABEL for name, (module, _adapter) in GATEWAYS.items()}
 LANGUAGE = {"fr": _("Français"), "bm": _("Bambara")}
+DHIS2_STATUS = {
+    "SUCCESS": _("tout accepté"),
+    "WARNING": _("en partie (conflits)"),
+    "ERROR": _("refusé"),
+    "FAILED": _("pas envoyé"),
+}
 # Languages calls may be played in that have no written catalog here (VOICE_LANGUAGES).
 VOICE_LANGUAGE = {"khq": _("Songhaï"), "taq": _("Tamasheq"), "ff": _("Peul (fulfulde)")}
 CHANNEL = {"sms": _("SMS"), "voice": _("Appel")}

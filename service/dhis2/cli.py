@@ -42,7 +42,7 @@ def dhis2_preview(period: str) -> None:
         click.echo(f"{where}\t{old if old is not None else '-'} -> {new}")
     _report_left_out(view.unmapped_areas, view.unmapped_indicators)
     if view.current_error:
-        click.echo(f"What DHIS2 holds now could not be read: {view.current_error}", err=True)
+        click.echo(f"What DHIS2 holds now could not be read: {view.current_error.text('en')}", err=True)
     else:
         click.echo(f"{len(view.values)} values for {view.period.code}, {changed} different from DHIS2's.")
 

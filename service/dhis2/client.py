@@ -53,8 +53,11 @@ class Dhis2Client:
             )
         self.http.headers["Accept"] = "application/json"
 
-    def current(self, data_set: str, period: str, org_units: list[str], id_scheme: str) -> dict[tuple, str]:
-        """What DHIS2 holds now: (data element, org unit, category option combo or "") -> value."""
+    def current(
+        self, data_set: str, period: str, org_units: list[str], id_scheme: str, combos: set[str]
+    ) -> dict[tuple, str]:
+        """What DHIS2 holds now: (data element, org unit, category option combo) -> value. A combo that is
+        not among the mapping's `combos` is the instance's default one (its uid varies), keyed ""."""
         params: list[tuple[str, str]] = [
             ("dataSet", data_set),
             ("period", period),
@@ -67,7 +70,7 @@ class Dhis2Client:
             (
                 value.get("dataElement"),
                 value.get("orgUnit"),
-                value.get("categoryOptionCombo") or "",
+                combo if (combo := value.get("categoryOptionCombo")) in combos else "",
             ): value.get("value")
             for value in body.get("dataValues", [])
         }

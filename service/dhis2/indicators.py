@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.dhis2.periods import Period
+from service.i18n import _
 from service.models import (
     CATEGORIES,
     Consultation,
@@ -61,9 +62,14 @@ class Window:
 
 @dataclass(frozen=True)
 class Indicator:
+    """`description` is for the command line and DHIS2's team (English); `label` the console's French
+    text, which names `category` (an mhGAP category) where the indicator has one."""
+
     name: str
     description: str
+    label: str
     count: Callable[[Session, Window], Counts]
+    category: str | None = None
 
 
 def age_band(age: int | None) -> str:
@@ -162,30 +168,51 @@ def _reminders(delivered: bool) -> Callable[[Session, Window], Counts]:
 INDICATORS: dict[str, Indicator] = {
     indicator.name: indicator
     for indicator in (
-        Indicator("referrals", "cases reported by volunteers", _referrals_where()),
+        Indicator("referrals", "cases reported by volunteers", _("Cas signalés"), _referrals_where()),
         Indicator(
             "emergencies",
             "cases reported as emergencies",
+            _("Urgences signalées"),
             _referrals_where(Referral.urgency == Urgency.EMERGENCY),
         ),
         *(
             Indicator(
                 f"referrals_{category}",
                 f"cases reported as {category} (mhGAP)",
+                _("Cas signalés : %(category)s"),
                 _referrals_where(Referral.category == category),
+                category,
             )
             for category in CATEGORIES
         ),
-        Indicator("visits_requested", "mobile-unit visits requested", _visits_requested),
-        Indicator("visits_done", "requested visits made by a mobile-unit round", _visits_done),
         Indicator(
-            "consultations_done", "remote consultations attended", _consultations(ConsultStatus.ATTENDED)
+            "visits_requested", "mobile-unit visits requested", _("Visites demandées"), _visits_requested
         ),
         Indicator(
-            "consultations_missed", "remote consultations missed", _consultations(ConsultStatus.MISSED)
+            "visits_done",
+            "requested visits made by a mobile-unit round",
+            _("Visites faites par une tournée"),
+            _visits_done,
         ),
-        Indicator("reminders_sent", "reminders taken by a gateway (SMS and calls)", _reminders(False)),
-        Indicator("reminders_delivered", "reminders delivered", _reminders(True)),
+        Indicator(
+            "consultations_done",
+            "remote consultations attended",
+            _("Consultations à distance faites"),
+            _consultations(ConsultStatus.ATTENDED),
+        ),
+        Indicator(
+            "consultations_missed",
+            "remote consultations missed",
+            _("Consultations à distance manquées"),
+            _consultations(ConsultStatus.MISSED),
+        ),
+        Indicator(
+            "reminders_sent",
+            "reminders taken by a gateway (SMS and calls)",
+            _("Rappels envoyés"),
+            _reminders(False),
+        ),
+        Indicator("reminders_delivered", "reminders delivered", _("Rappels reçus"), _reminders(True)),
     )
 }
 

@@ -60,7 +60,7 @@ class Preview:
     values: list[Value]
     unmapped_areas: list[str]  # areas with counts but no DHIS2 org unit
     current: dict[tuple, str] | None  # what DHIS2 holds now; None when it could not be read
-    current_error: str | None = None
+    current_error: Dhis2Error | None = None
 
     @property
     def unmapped_indicators(self) -> list[str]:
@@ -111,9 +111,12 @@ def preview(session: Session, settings: Settings, period_text: str) -> Preview:
     try:
         client = Dhis2Client(settings)
         units = sorted({value.org_unit for value in values})
-        current = client.current(mapping.data_set, period.code, units, mapping.id_scheme) if units else {}
+        combos = {combo for element in mapping.elements.values() for combo in element.combos.values()}
+        current = (
+            client.current(mapping.data_set, period.code, units, mapping.id_scheme, combos) if units else {}
+        )
     except Dhis2Error as failure:
-        error = failure.text("en")
+        error = failure
     return Preview(period, mapping, values, unmapped, current, error)
 
 

@@ -12,8 +12,8 @@ from service.i18n import LOCALES_DIR
 from service.translations.catalogs import shipped, strings
 
 # Where the console's words are written, and the calls that mark them. The message kinds' labels, the
-# history lines, the template check, the gateways' names and the system alerts are console words written
-# beside the rules they belong to.
+# history lines, the template check, the gateways' names, the system alerts and the DHIS2 indicators are
+# console words written beside the rules they belong to.
 CONSOLE_SOURCES = [
     ("console/**.py", "python"),
     ("console/templates/**.html", "jinja2.ext:babel_extract"),
@@ -22,6 +22,7 @@ CONSOLE_SOURCES = [
     ("outbox/templates.py", "python"),
     ("gateways/*.py", "python"),
     ("system_alerts.py", "python"),
+    ("dhis2/indicators.py", "python"),
 ]
 CONSOLE_KEYWORDS = {"_": None, "t": None, "tn": (1, 2), "_n": (1, 2)}
 SERVICE_DIR = LOCALES_DIR.parent / "service"
