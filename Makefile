@@ -7,7 +7,7 @@ URL ?= http://127.0.0.1:8000
 
 FUZZ_FACTOR ?= 10
 
-.PHONY: run test fuzz lint browser locales ussd at-server orange-server android-server at-voice-server twiml-server dhis2-server bench screenshots clean
+.PHONY: run test fuzz lint browser pg-client locales ussd at-server orange-server android-server at-voice-server twiml-server dhis2-server bench screenshots clean
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ locales: $(VENV)/.runtime
 run: $(VENV)/.runtime locales
 	$(PY) -m service.devserver
 
-test: $(VENV)/.dev locales browser
+test: $(VENV)/.dev locales browser pg-client
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The property tests (every callback, API operation, console form and query, USSD input; schemathesis over
@@ -41,6 +41,9 @@ lint: $(VENV)/.dev
 
 browser:
 	bash tools/ensure-chromium.sh
+
+pg-client:
+	bash tools/ensure-pg-client.sh
 
 ussd: $(VENV)/.runtime
 	$(PY) -m service.devtools.ussd_phone --phone "$(PHONE)" --url "$(URL)"

@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         health,
         input_guard,
         logs,
+        metrics,
         referrals,
         sms,
         translations,
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     headers.init_app(app, settings.is_production)
     cli.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
     ussd.init_app(app)
     referrals.init_app(app)
     sms.init_app(app)

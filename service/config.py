@@ -132,6 +132,7 @@ class Settings:
     dhis2_push_day: int | None = (
         None  # the day of the month the month before is pushed; None: never by itself
     )
+    metrics_token: str | None = None  # the bearer token Prometheus sends to /metrics; None: no /metrics
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -296,6 +297,7 @@ VARIABLES = (
     Variable("DHIS2_PASSWORD", "dhis2_password", _text, secret=True),
     Variable("DHIS2_MAPPING", "dhis2_mapping", _text),
     Variable("DHIS2_PUSH_DAY", "dhis2_push_day", _bounded("integer", 1, 28)),
+    Variable("METRICS_TOKEN", "metrics_token", _text, secret=True),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

@@ -17,6 +17,7 @@ from service import system_alerts
 from service.config import Settings
 from service.db import Database
 from service.gateways.port import Outcome, OutgoingCall, SendResult, VoiceGateway
+from service.metrics import count_send
 from service.models import Channel, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import move
@@ -55,6 +56,7 @@ def place_call(
         call = OutgoingCall(f"jigi-{row.id}", row.recipient, urgent=row.ignore_quiet_hours)
         attempt = row.attempts + 1
     result = gateway.call(call)
+    count_send("voice", result.gateway, result.outcome.value)
     with database.session() as session:
         return _record(session, settings, message_id, attempt, result, utcnow())
 

@@ -22,6 +22,7 @@ from service.config import Settings
 from service.db import Database
 from service.gateways import port as gw
 from service.gsm7 import Encoded, for_sms
+from service.metrics import count_send
 from service.models import Channel, MessageStatus, OutboundMessage, Patient
 from service.outbox import details
 from service.outbox.discretion import indiscreet
@@ -156,6 +157,7 @@ def deliver_batch(
                 outcomes.append(claimed)
                 continue
             result = gateway.send(claimed.outgoing(settings))
+            count_send("sms", result.gateway, result.outcome.value)
             answered = Answered(len(outcomes), claimed, result)
             outcomes.append(MessageStatus.SENDING)
         if answered is not None:
