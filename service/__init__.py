@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or Settings.from_env()
     check_defaults(settings)
-    logs.configure()
+    logs.configure(settings.log_format)
     app = Flask(__name__, instance_relative_config=False)
     # Bodies are small forms and JSON; anything larger is refused before it is parsed.
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=1024 * 1024)
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(
         app, settings.database_url, settings.db_connect_timeout_seconds, settings.db_wait_timeout_seconds
     )
+    logs.init_app(app)
     input_guard.init_app(app)
     headers.init_app(app, settings.is_production)
     cli.init_app(app)

@@ -133,6 +133,7 @@ class Settings:
         None  # the day of the month the month before is pushed; None: never by itself
     )
     metrics_token: str | None = None  # the bearer token Prometheus sends to /metrics; None: no /metrics
+    log_format: str = "text"  # or "json": one JSON object a line
 
     @property
     def gateways(self) -> tuple[str, ...]:
@@ -196,6 +197,7 @@ def _text(reader: _Reader, name: str, default: str | None) -> str | None:
 
 # Every variable Jigi reads, in the README's order; the README's configuration table lists each of them
 # (a test checks it) and the console's settings page shows those that are not secret.
+LOG_FORMATS = ("text", "json")
 VARIABLES = (
     Variable("JIGI_ENV", "env", lambda reader, name, default: reader.choice(name, MODES, default)),
     Variable("DATABASE_URL", "database_url", _text, secret=True, production_required=True),
@@ -298,6 +300,9 @@ VARIABLES = (
     Variable("DHIS2_MAPPING", "dhis2_mapping", _text),
     Variable("DHIS2_PUSH_DAY", "dhis2_push_day", _bounded("integer", 1, 28)),
     Variable("METRICS_TOKEN", "metrics_token", _text, secret=True),
+    Variable(
+        "LOG_FORMAT", "log_format", lambda reader, name, default: reader.choice(name, LOG_FORMATS, default)
+    ),
 )
 BY_NAME = {variable.name: variable for variable in VARIABLES}
 # Variables a command reads, not a setting of the service (the README lists them too).

@@ -3,6 +3,7 @@ the access log of a real gunicorn run and in every log line Jigi or its librarie
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -109,3 +110,39 @@ def test_a_database_error_line_names_the_statement_not_its_values(db):
             text("SELECT * FROM no_such_table WHERE phone = :phone"), {"phone": "+22376123498"}
         )
     assert "+22376123498" not in str(raised.value)
+
+
+JSON_PROGRAM = """
+import json
+import logging
+from service import logs
+logs.configure("json")
+logs.REQUEST_ID.set("req-42")
+logging.getLogger("service.demo").warning("sent to +22376123456 via /at/sms?token=abc123")
+try:
+    raise ValueError("no route to +22376123456")
+except ValueError:
+    logging.getLogger("service.demo").exception("failed")
+"""
+
+
+def test_json_logs_are_one_object_a_line_with_the_request_id_and_nothing_secret():
+    run = subprocess.run(
+        [sys.executable, "-c", JSON_PROGRAM], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = [json.loads(line) for line in run.stderr.splitlines()]
+    assert [(line["level"], line["logger"], line["request_id"]) for line in lines] == [
+        ("WARNING", "service.demo", "req-42"),
+        ("ERROR", "service.demo", "req-42"),
+    ]
+    assert lines[0]["message"] == "sent to [phone] via /at/sms?token=[redacted]"
+    assert "ValueError" in lines[1]["error"] and "+22376123456" not in run.stderr
+
+
+def test_each_web_request_gets_an_id_and_a_sane_given_one_is_kept(client):
+    given = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a"})
+    made = client.get("/healthz", headers={"X-Request-ID": "not sane; id"})
+    other = client.get("/healthz")
+    assert given.headers["X-Request-ID"] == "lb-7f3a"
+    assert len(made.headers["X-Request-ID"]) == 16 and " " not in made.headers["X-Request-ID"]
+    assert other.headers["X-Request-ID"] != made.headers["X-Request-ID"]

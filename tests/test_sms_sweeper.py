@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -12,6 +13,7 @@ from sms_fixtures import NOON, add_message, count_by_status, row
 from sqlalchemy import select
 
 from service import create_app
+from service.logs import REQUEST_ID, new_request_id
 from service.models import OutboundMessage, Place, Referral, Volunteer
 from service.periodic import PassContext
 from service.referrals.alerts import raise_emergency_alert
@@ -19,6 +21,7 @@ from service.sms.queues import QUEUES
 from service.sms.sweeper import claim_due, sweep
 from service.timeutil import utcnow
 from service.worker.passes import LOCK_KEY, PASSES, run_locked
+from service.worker.process import SendWorker
 
 ALERT = {"reference": "R4M9", "village": "Bellafarandi", "volunteer_phone": "+22376123456"}
 DOSE = {"reference": "P7K2", "dose_at": NOON.isoformat()}
@@ -110,6 +113,27 @@ def test_worker_sends_in_priority_order(db, at_settings, at_server):
         "+22376000004",
     ]
     assert count_by_status(db) == {"sent": 4}
+
+
+def test_a_send_job_logs_under_the_request_id_of_the_pass_that_enqueued_it(db, settings, caplog):
+    settings = replace(settings, quiet_hours=None)
+    connection = redis.Redis.from_url(settings.redis_url)
+    add_message(db, "referral_ack", recipient="+22376000004")
+    pass_id = new_request_id("pass-")
+    sweep(db, connection, settings, NOON)
+    REQUEST_ID.set("-")  # the worker runs elsewhere, later
+    app = create_app(settings)
+
+    with app.app_context(), caplog.at_level(logging.INFO, logger="service.sms.jobs"):
+        SendWorker(
+            [Queue(name, connection=connection) for name in QUEUES],
+            connection=connection,
+            stopping=threading.Event(),
+        ).work(burst=True)
+
+    jobs = [record for record in caplog.records if record.name == "service.sms.jobs"]
+    assert [record.getMessage() for record in jobs] == ["send job: sent 1"]
+    assert jobs[0].request_id == pass_id
 
 
 def test_lost_jobs_are_enqueued_again_after_the_claim_timeout(db, settings):

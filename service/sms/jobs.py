@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any, cast
 
@@ -12,6 +13,8 @@ from service.db import get_db
 from service.gateways.registry import get_gateway, get_voice_gateway
 from service.sms.calls import place_call
 from service.sms.sender import VOICE_ROW, deliver_batch
+
+log = logging.getLogger(__name__)
 
 
 def send_job(*message_ids: int) -> dict[str, int]:
@@ -27,4 +30,6 @@ def send_job(*message_ids: int) -> dict[str, int]:
         voice = get_voice_gateway(app)
         outcomes = [outcome for outcome in outcomes if outcome != VOICE_ROW]
         outcomes += [place_call(database, voice, settings, message_id) for message_id in calls]
-    return dict(Counter(outcomes))
+    counts = dict(Counter(outcomes))
+    log.info("send job: %s", ", ".join(f"{outcome} {count}" for outcome, count in counts.items()))
+    return counts

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 import redis
 from rq import Queue
 
+from service.logs import REQUEST_ID
 from service.outbox.kinds import Priority
 
 QUEUES = ("emergency", "medication", "appointment", "default")
@@ -63,6 +64,7 @@ def enqueue_sends(
                     result_ttl=0,
                     failure_ttl=FAILED_JOB_TTL,
                     description=f"send SMS #{', #'.join(map(str, batch))}",
+                    meta={"request_id": REQUEST_ID.get()},  # the worker logs the job under it
                 )
                 for batch in batches(ids)
             ]

@@ -17,6 +17,7 @@ from rq import Queue, SimpleWorker
 
 from service.config import get_settings
 from service.db import get_db
+from service.logs import REQUEST_ID, new_request_id
 from service.periodic import PassContext
 from service.redis_conn import connect
 from service.sms.queues import QUEUES
@@ -36,6 +37,11 @@ class SendWorker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.stopping = stopping
 
+    def perform_job(self, job, queue, execution) -> bool:
+        """Run the job under the request id of whatever enqueued it (see `service.logs`)."""
+        REQUEST_ID.set(str((job.meta or {}).get("request_id") or job.id))
+        return super().perform_job(job, queue, execution)
+
     def request_stop(self, signum, frame) -> None:
         self.stopping.set()
         super().request_stop(signum, frame)
@@ -47,6 +53,7 @@ def sweep_forever(app: Flask, stopping: threading.Event) -> None:
     settings = get_settings(app)
     database, connection = get_db(app), connect(get_settings(app), fail_fast=False)
     while not stopping.is_set():
+        new_request_id("pass-")
         try:
             counts = run_locked(PassContext(database, connection, settings, utcnow()))
             if counts and any(counts.values()):
