@@ -69,23 +69,13 @@ class Dhis2Server(LocalServer):
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         if not self._authorised(request):
-            response = json_response(
-                {
-                    "httpStatus": "Unauthorized",
-                    "httpStatusCode": 401,
-                    "status": "ERROR",
-                    "message": "Unauthorized",
-                },
-                401,
-            )
+            response = _error("Unauthorized", 401)
         elif request.path == "/api/dataValueSets" and request.method == "GET":
             response = self._read(request)
         elif request.path == "/api/dataValueSets" and request.method == "POST":
             response = self._import(request)
         else:
-            response = json_response(
-                {"httpStatus": "Not Found", "httpStatusCode": 404, "status": "ERROR"}, 404
-            )
+            response = _error("Not Found", 404)
         return response(environ, start_response)
 
     def _authorised(self, request: Request) -> bool:
@@ -182,9 +172,7 @@ class Dhis2Server(LocalServer):
             "httpStatus": "Conflict" if conflicts else "OK",
             "httpStatusCode": http,
             "status": status,
-            "message": "One more conflicts encountered, please check import summary."
-            if conflicts
-            else "Import was successful.",
+            "message": CONFLICT_MESSAGE if conflicts else "Import was successful.",
             "response": summary,
         }
         return json_response(web_message, http)
