@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -140,6 +140,27 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+
+class OnDemandSession:
+    """A request's session, opened the first time it is asked for (most USSD screens need none), then
+    committed, or rolled back on error, when the `with` block ends."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._opened = ExitStack()
+        self._session: Session | None = None
+
+    def __enter__(self) -> OnDemandSession:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._opened.__exit__(*exc_info)  # never suppresses: the session re-raises after its rollback
+
+    def get(self) -> Session:
+        if self._session is None:
+            self._session = self._opened.enter_context(self.database.session())
+        return self._session
 
 
 def init_app(app: Flask, url: str, connect_timeout_seconds: int, wait_timeout_seconds: float) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 
 from service.errors import DomainError
@@ -16,8 +18,12 @@ class InvalidPhone(DomainError):
         super().__init__(message, field="phone", params=params)
 
 
+@lru_cache(maxsize=16_384)
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
-    """Return `raw` in E.164, reading national numbers as Malian; raise InvalidPhone with the reason."""
+    """Return `raw` in E.164, reading national numbers as Malian; raise InvalidPhone with the reason.
+
+    Kept for the phones seen last: every USSD request and SMS callback normalises the sender, and parsing
+    costs more than the rest of a USSD step's own work. A refusal is not kept (it raises each time)."""
     text = (raw or "").strip()
     if not text:
         raise InvalidPhone("Give a phone number.")

@@ -12,7 +12,7 @@ import redis
 from conftest import CALLBACK_TOKEN, free_port
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from service.gsm7 import is_gsm7, measure
 from service.models import (
@@ -296,6 +296,29 @@ def test_village_list_is_kept_a_minute_then_read_again(client, demo, db, monkeyp
     later = time.monotonic() + VILLAGES_TTL_SECONDS + 1
     monkeypatch.setattr(functions, "clock", lambda: later)
     assert "Zanga" in villages_screen("ATUid_3")
+
+
+def test_only_the_first_screen_and_the_recording_step_touch_the_database(client, demo, db):
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split()[0])
+
+    walk(client, "1*2*2*34")  # the village list is read once, then kept a minute
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        by_step = []
+        for text in ["", "1", "1*2", "1*2*2", "1*2*2*34", "1*2*2*34*1", "1*2*2*34*1*4", "1*2*2*34*1*4*2"]:
+            statements.clear()
+            screen(client, text, session="ATUid_db")
+            by_step.append(list(statements))
+        statements.clear()
+        assert screen(client, "1*2*2*34*1*4*2*1", session="ATUid_db").startswith("END ")
+        recorded = list(statements)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    assert by_step == [["SELECT"]] + [[]] * 7  # the caller, then the session's state in Redis alone
+    assert "INSERT" in recorded and count(db, Referral) == 1
 
 
 @pytest.mark.parametrize("phone", ["+22376999999", "+22376000002"])

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from service.db import OnDemandSession
 from service.gsm7 import is_gsm7, measure
 from service.i18n import LANGUAGES
 from service.models import CATEGORIES, HealthWorker, Place, Referral, Volunteer
@@ -128,7 +129,8 @@ def signature(state: State) -> tuple:
 
 
 def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings, crowded_area):
-    with db.session() as session:
+    with OnDemandSession(db) as sessions:
+        session = sessions.get()
         volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
         worker = session.scalars(select(HealthWorker).where(HealthWorker.phone == WORKER)).one()
         callers = {"volunteer": volunteer, "health_worker": worker}
@@ -143,7 +145,7 @@ def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings,
             caller = callers[name]
 
             def ctx(caller=caller) -> Ctx:
-                return Ctx(session, settings, caller, f"walk-{uuid.uuid4().hex}", caller.language, NOW, {})
+                return Ctx(sessions, settings, caller, f"walk-{uuid.uuid4().hex}", caller.language, NOW, {})
 
             visited = set()
             for training, language in variants[name]:
@@ -172,10 +174,11 @@ def test_every_screen_of_every_menu_fits_a_phone_in_both_languages(db, settings,
 
 def test_the_offer_to_continue_fits_in_both_languages(db, settings, crowded_area):
     menu = load_menus()["volunteer"]
-    with db.session() as session:
+    with OnDemandSession(db) as sessions:
+        session = sessions.get()
         volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
         for language in LANGUAGES:
-            ctx = Ctx(session, settings, volunteer, "s", language, NOW, {})
+            ctx = Ctx(sessions, settings, volunteer, "s", language, NOW, {})
             turn = begin(menu, ctx, saved=State(screen="village", language=language))
             check(turn.reply, f"resume ({language})")
             last = "Reprendre là où vous étiez" if language == "fr" else "Taa nyèfè i jòlen yòrò la"
@@ -192,9 +195,10 @@ def test_screens_for_callers_of_unknown_language_fit_in_both_languages(settings,
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_danger_signs_and_main_menu_show_every_option_on_one_page(db, settings, crowded_area, language):
     menu = load_menus()["volunteer"]
-    with db.session() as session:
+    with OnDemandSession(db) as sessions:
+        session = sessions.get()
         volunteer = session.scalars(select(Volunteer).where(Volunteer.phone == PHONE)).one()
-        ctx = Ctx(session, settings, volunteer, "s", language, NOW, {})
+        ctx = Ctx(sessions, settings, volunteer, "s", language, NOW, {})
         main = begin(menu, ctx)
         assert f"\n{len(menu.screens['main'].options)} " in main.reply.text and MORE not in main.reply.text
         state = replace(main.state, screen="age", stack=["main", "category", "sex"])

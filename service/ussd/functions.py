@@ -58,7 +58,7 @@ _villages_cache: WeakKeyDictionary[Any, dict[int | None, tuple[float, Villages]]
 @registered("source", "villages")
 def villages(ctx: Ctx) -> list[tuple[str, str]]:
     """The villages of the volunteer's health area, by name; kept a minute, every report shows them."""
-    cache = _villages_cache.setdefault(ctx.session.get_bind(), {})
+    cache = _villages_cache.setdefault(ctx.sessions.database.engine, {})
     area_id, now = ctx.volunteer.area_id, clock()
     kept = cache.get(area_id)
     if kept is not None and now - kept[0] < VILLAGES_TTL_SECONDS:

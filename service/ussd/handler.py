@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
-from service.db import Database
+from service.db import Database, OnDemandSession
 from service.i18n import LANGUAGES, _, gettext
 from service.models import HealthWorker, Volunteer
 from service.people import Caller
@@ -68,19 +68,21 @@ def handle_ussd(
     repeated, before = store.lookup(request.phone, request.session_id, request.text, parent)
     if repeated is not None:
         return repeated.reply
-    with db.session() as session:
-        volunteer = load_caller(session, request.phone)
-        if volunteer is None:
+    with OnDemandSession(db) as sessions:
+        # The caller is read from the database on the first screen and kept with the session's state, so
+        # the screens between answer from Redis alone: a step opens a session only if it needs one.
+        caller = (before.caller if before else None) or load_caller(sessions.get(), request.phone)
+        if caller is None:
             return bilingual(NOT_REGISTERED, hotline=settings.hotline)
-        menu = menus[volunteer.menu]
-        ctx = Ctx(session, settings, volunteer, request.session_id, volunteer.language, now, {})
+        menu = menus[caller.menu]
+        ctx = Ctx(sessions, settings, caller, request.session_id, caller.language, now, {})
         if before is not None:
             turn = advance(menu, before.state, request.text.rpartition(SEPARATOR)[2], ctx)
         else:
             turn = begin(menu, ctx, store.unfinished(request.phone, request.session_id))
             for raw in request.text.split(SEPARATOR) if request.text else []:
                 turn = advance(menu, turn.state, raw, ctx)
-    store.save(request.phone, request.session_id, request.text, turn, menus[volunteer.menu].start)
+    store.save(request.phone, request.session_id, request.text, turn, caller, menu.start)
     return turn.reply
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from service.config import Settings
+from service.db import OnDemandSession
 from service.i18n import gettext
 from service.people import Caller
 
@@ -33,15 +34,20 @@ class InvalidInput(ValueError):
 
 @dataclass
 class Ctx:
-    """What a registered function may use during one USSD request."""
+    """What a registered function may use during one USSD request. The database session is opened the
+    first time a function asks for it: most screens answer from the session state alone."""
 
-    session: Session
+    sessions: OnDemandSession
     settings: Settings
     volunteer: Caller
     session_id: str
     language: str
     now: datetime
     answers: dict[str, Any]
+
+    @property
+    def session(self) -> Session:
+        return self.sessions.get()
 
     def t(self, message: str, **params: object) -> str:
         """`message` in the session's language."""

@@ -13,6 +13,7 @@ from typing import cast
 
 import redis
 
+from service.people import Caller
 from service.ussd.engine import Reply, State, Turn
 
 SESSION_TTL_SECONDS = 15 * 60  # longer than any USSD session; repeats of a request are answered from it
@@ -23,10 +24,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Seen:
-    """What the session already answered for one `text`, and the state it left."""
+    """What the session already answered for one `text`, the state it left, and who calls (kept so that
+    the next step need not read the caller from the database; None in values kept before it was)."""
 
     state: State
     reply: Reply
+    caller: Caller | None
 
 
 class UssdStore:
@@ -75,13 +78,14 @@ class UssdStore:
             found, *self.resume_read = pipe.execute()
         return found
 
-    def save(self, phone: str, session_id: str, text: str, turn: Turn, start: str) -> None:
+    def save(self, phone: str, session_id: str, text: str, turn: Turn, caller: Caller, start: str) -> None:
         """Keep the turn for repeats; keep or forget the phone's unfinished flow."""
         if not self.available:
             return
         key = self._session_key(phone, session_id)
         state = _json(turn.state.to_dict())  # serialised once, spliced into both values
-        value = f'{{"state": {state}, "text": {_json(turn.reply.text)}, "end": {_json(turn.reply.end)}}}'
+        reply = f'"text": {_json(turn.reply.text)}, "end": {_json(turn.reply.end)}'
+        value = f'{{"state": {state}, {reply}, "caller": {_json(vars(caller))}}}'
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, text, value)
             pipe.expire(key, SESSION_TTL_SECONDS)
@@ -117,4 +121,9 @@ def _json(value: object) -> str:
 
 def _seen(raw: bytes) -> Seen:
     value = json.loads(raw)
-    return Seen(State.from_dict(value["state"]), Reply(value["text"], value["end"]))
+    caller = value.get("caller")
+    return Seen(
+        State.from_dict(value["state"]),
+        Reply(value["text"], value["end"]),
+        Caller(**caller) if caller is not None else None,
+    )
