@@ -1,12 +1,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from service.care.errors import CareError
-from service.care.medication import add_medication_plan, cancel_medication_plan
+from service.care.medication import _dose_rows, add_medication_plan, cancel_medication_plan, dose_times
 from service.care.patients import add_patient
 from service.models import OutboundMessage
+from service.outbox.rows import schedule_message
 
 # Monday 30 November 2026, 10:00 in Bamako.
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -79,3 +80,49 @@ def test_bad_plans_are_refused_with_the_reason(db, settings, times, days, start,
         patient = add_patient(session, "+22376123460")
         with pytest.raises(CareError, match=message):
             add_medication_plan(session, settings, patient, times, days, start, end, NOW)
+
+
+@pytest.mark.parametrize("channel", ["sms", "voice", "both"])
+def test_a_plans_rows_inserted_at_once_are_the_rows_the_one_by_one_path_makes(db, settings, channel):
+    """add_medication_plan inserts its doses in bulk; the same doses scheduled one row at a time by
+    schedule_message give the same columns, row for row."""
+    ignored = {"id", "created_at", "updated_at"}
+
+    def columns(rows):
+        return sorted(
+            tuple(
+                (name, getattr(row, name))
+                for name in sorted(OutboundMessage.__table__.c.keys())
+                if name not in ignored
+            )
+            for row in rows
+        )
+
+    with db.session() as session:
+        patient = add_patient(session, "+22376123460", "bm", channel=channel, voice_language="bm")
+        plan = add_medication_plan(
+            session,
+            settings,
+            patient,
+            [time(8, 0), time(20, 0)],
+            "024",
+            date(2026, 11, 30),
+            date(2026, 12, 20),
+            NOW,
+        )
+        bulk = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.medication_plan_id == plan.id)
+        ).all()
+        assert len(bulk) == 17 * (2 if channel == "both" else 1)  # Monday 08:00 has passed
+        at_once = columns(bulk)
+        session.execute(delete(OutboundMessage).where(OutboundMessage.medication_plan_id == plan.id))
+        times = [time(8, 0), time(20, 0)]
+        for dose in dose_times(settings, times, "024", date(2026, 11, 30), date(2026, 12, 20), NOW):
+            for key, row in _dose_rows(patient, plan, dose):
+                schedule_message(session, dedupe_key=key, due_at=dose, **row)
+        session.flush()
+        session.expire_all()
+        one_by_one = columns(
+            session.scalars(select(OutboundMessage).where(OutboundMessage.medication_plan_id == plan.id))
+        )
+    assert at_once == one_by_one

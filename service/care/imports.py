@@ -28,7 +28,7 @@ from service.care.patients import (
 from service.config import Settings
 from service.errors import DomainError, ImportRefused
 from service.models import Appointment, AppointmentStatus, Patient, PatientChannel, Place
-from service.outbox.rows import on_channels, schedule_message
+from service.outbox.rows import on_channels, schedule_messages
 from service.places import UnknownPlace
 from service.references import ALPHABET, new_reference
 from service.timeutil import utcnow
@@ -161,13 +161,17 @@ def import_appointments(
         ]
         session.add_all(batch)
         session.flush()
-        for appointment in batch:
-            for row in planned_rows(settings, appointment, now):
+        schedule_messages(
+            session,
+            (
+                {**fields, "dedupe_key": key, "due_at": row.due_at}
+                for appointment in batch
+                for row in planned_rows(settings, appointment, now)
                 for key, fields in on_channels(
                     appointment.patient, row.dedupe_key, row_fields(appointment, row)
-                ):
-                    schedule_message(session, dedupe_key=key, due_at=row.due_at, **fields)
-        session.flush()
+                )
+            ),
+        )
         progress(start + len(batch), len(good))
     return len(good)
 

@@ -14,7 +14,7 @@ from service.care.patients import require_reminders_allowed
 from service.config import Settings
 from service.models import MedicationPlan, MessageStatus, OutboundMessage, Patient
 from service.outbox.kinds import Kind
-from service.outbox.rows import cancel_rows, ensure_row, on_channels, schedule_message
+from service.outbox.rows import cancel_rows, ensure_row, on_channels, schedule_messages
 from service.timeutil import at_local, utcnow
 
 DOSE_VALID_FOR = timedelta(hours=2)
@@ -79,10 +79,14 @@ def add_medication_plan(
     )
     session.add(plan)
     session.flush()
-    for dose in doses:
-        for key, row in _dose_rows(patient, plan, dose):
-            schedule_message(session, dedupe_key=key, due_at=dose, **row)
-    session.flush()
+    schedule_messages(
+        session,
+        (
+            {**row, "dedupe_key": key, "due_at": dose}
+            for dose in doses
+            for key, row in _dose_rows(patient, plan, dose)
+        ),
+    )
     return plan
 
 
