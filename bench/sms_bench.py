@@ -36,6 +36,7 @@ ROWS = int(os.environ.get("BENCH_SMS_ROWS", "3000"))
 BARE_SENDS = int(os.environ.get("BENCH_SMS_BARE", "1500"))
 RUN_DEADLINE_S = 150
 CPU_FULL = 85
+ONE_WORKER_TARGET = 0.8  # of the bare SDK loop
 SCALING_TARGET = f"scales: ≥ ×1.3 one worker, or CPU full (≥ {CPU_FULL}%)"
 UNFINISHED = ("scheduled", "queued", "sending")
 DOSE_AT = "2025-05-13T08:00:00+00:00"
@@ -186,8 +187,8 @@ def run() -> list[Figure]:
                     f"{result.rate:.0f} msg/s (machine CPU {result.machine_cpu:.0f}%)",
                     f"{bare:.0f} msg/s",
                     f"{result.rate / bare:.0%} of bare",
-                    "≥ 50% of bare" if workers == 1 else SCALING_TARGET,
-                    result.rate >= 0.5 * bare if workers == 1 else scaled,
+                    f"≥ {ONE_WORKER_TARGET:.0%} of bare" if workers == 1 else SCALING_TARGET,
+                    result.rate >= ONE_WORKER_TARGET * bare if workers == 1 else scaled,
                     f"{result.end_to_end:.0f} msg/s from commit, sweeper interval included; workers "
                     f"{result.worker_cpu:.0f}% of a core, AT server {result.server_cpu:.0f}%",
                 )

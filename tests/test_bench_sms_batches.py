@@ -1,10 +1,14 @@
-"""The batched send path made for throughput (docs/benchmarks.md): jobs carrying several ids, one
-connection and one commit per message, and the same guarantees as one row at a time."""
+"""The batched send path made for throughput (docs/benchmarks.md): jobs carrying several ids, lanes
+with several sends in flight, one connection per lane and one commit per message, and the same
+guarantees as one row at a time. The tests of the order of answers use one lane (SENDS_IN_FLIGHT=1)."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from dataclasses import replace
 
+import pytest
 import redis
 from rq import Queue
 from sms_fixtures import NOON, add_message, count_by_status, row
@@ -24,6 +28,12 @@ def claimed(db, count: int) -> list[int]:
         add_message(db, recipient=f"+2237600{n:04d}")
     with db.session() as session:
         return [message_id for message_id, _ in claim_due(session, count, NOON)]
+
+
+@pytest.fixture
+def one_lane(at_settings):
+    """One send in flight at a time: the requests reach the gateway in the batch's order."""
+    return replace(at_settings, sends_in_flight=1)
 
 
 def test_batches_keep_every_id_once_in_order_within_the_size_limit():
@@ -48,12 +58,12 @@ def test_a_backlog_is_enqueued_as_few_jobs_each_id_once(db, settings):
     assert len(jobs) <= 300 // 20
 
 
-def test_a_batch_sends_each_queued_row_once_in_order(db, at_settings, at_server):
+def test_a_batch_sends_each_queued_row_once_in_order(db, one_lane, at_server):
     ids = claimed(db, 5)
-    gateway = make_gateway(at_settings)
+    gateway = make_gateway(one_lane)
 
-    first = deliver_batch(db, gateway, at_settings, ids, NOON)
-    again = deliver_batch(db, gateway, at_settings, ids, NOON)
+    first = deliver_batch(db, gateway, one_lane, ids, NOON)
+    again = deliver_batch(db, gateway, one_lane, ids, NOON)
 
     assert first == ["sent"] * 5
     assert again == ["skipped"] * 5
@@ -63,7 +73,26 @@ def test_a_batch_sends_each_queued_row_once_in_order(db, at_settings, at_server)
     assert statuses == {"queued": 5, "sending": 5, "sent": 5}
 
 
-def test_a_row_cancelled_while_its_batch_is_sending_is_not_sent(db, at_settings, at_server):
+def test_a_batchs_lanes_keep_several_sends_in_flight_and_send_each_row_once(db, at_settings, at_server):
+    lanes = at_settings.sends_in_flight
+    ids = claimed(db, 6 * lanes)
+    all_open = threading.Event()
+    held: list[bool] = []
+    # The first request is answered only once the last lane's first request has arrived too (or 10 s).
+    at_server.on_request(1, lambda: held.append(all_open.wait(10)))
+    at_server.on_request(lanes, all_open.set)
+
+    outcomes = deliver_batch(db, make_gateway(at_settings), at_settings, ids, NOON)
+
+    assert lanes > 1 and held == [True], "the sends did not overlap"
+    assert outcomes == ["sent"] * len(ids)
+    assert Counter(entry.to for entry in at_server.received()) == Counter(row(db, i).recipient for i in ids)
+    with db.session() as session:
+        statuses = Counter(session.scalars(select(MessageEvent.status)))
+    assert statuses == {"queued": len(ids), "sending": len(ids), "sent": len(ids)}
+
+
+def test_a_row_cancelled_while_its_batch_is_sending_is_not_sent(db, one_lane, at_server):
     ids = claimed(db, 3)
 
     def cancel_the_last() -> None:
@@ -73,18 +102,18 @@ def test_a_row_cancelled_while_its_batch_is_sending_is_not_sent(db, at_settings,
             )
 
     at_server.on_request(1, cancel_the_last)  # the batch has already read all three rows as queued
-    outcomes = deliver_batch(db, make_gateway(at_settings), at_settings, ids, NOON)
+    outcomes = deliver_batch(db, make_gateway(one_lane), one_lane, ids, NOON)
 
     assert outcomes == ["sent", "sent", "skipped"]
     assert count_by_status(db) == {"sent": 2, "cancelled": 1}
     assert len(at_server.received()) == 2
 
 
-def test_an_alert_raised_inside_a_batch_is_closed_by_a_later_success_in_it(db, at_settings, at_server):
+def test_an_alert_raised_inside_a_batch_is_closed_by_a_later_success_in_it(db, one_lane, at_server):
     ids = claimed(db, 3)
     at_server.script(Answer(), Answer.code(405), Answer())
 
-    outcomes = deliver_batch(db, make_gateway(at_settings), at_settings, ids, NOON)
+    outcomes = deliver_batch(db, make_gateway(one_lane), one_lane, ids, NOON)
 
     assert outcomes == ["sent", "scheduled", "sent"]
     with db.session() as session:
@@ -93,11 +122,11 @@ def test_an_alert_raised_inside_a_batch_is_closed_by_a_later_success_in_it(db, a
     assert alert.resolved_at is not None
 
 
-def test_the_answer_of_the_last_row_of_a_batch_is_recorded(db, at_settings, at_server):
+def test_the_answer_of_the_last_row_of_a_batch_is_recorded(db, one_lane, at_server):
     ids = claimed(db, 2)
     at_server.script(Answer(), Answer.code(403))
 
-    outcomes = deliver_batch(db, make_gateway(at_settings), at_settings, ids, NOON)
+    outcomes = deliver_batch(db, make_gateway(one_lane), one_lane, ids, NOON)
 
     assert outcomes == ["sent", "failed"]
     assert row(db, ids[1]).last_error == "403 InvalidPhoneNumber"

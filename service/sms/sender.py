@@ -10,7 +10,10 @@ duplicate reminder on a shared phone is worse than a missing one (emergency aler
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -82,7 +85,8 @@ def backoff(attempt: int) -> timedelta:
 
 
 class Batch:
-    """What the sends of one job share: template bodies read once, and whether alerts may need closing."""
+    """What the sends of one job share, across its lanes: template bodies read once, and whether alerts
+    may need closing (a lane that reads a stale flag only runs one UPDATE more or less)."""
 
     def __init__(self) -> None:
         self.bodies: dict[tuple[str, str], str] = {}
@@ -129,42 +133,57 @@ def deliver_batch(
     message_ids: list[int],
     now: datetime | None = None,
 ) -> list[str]:
-    """Send each row of `message_ids` still `queued`, in order, over one database connection.
+    """Send each row of `message_ids` still `queued`; return their outcomes in the same order.
 
-    Each row is claimed `sending` in a committed transaction right before its own gateway call, so the
-    window of doubt stays one call wide. The answer to a send is recorded in the same transaction as the
-    claim of the next row (one commit per message, not two); if that transaction fails, the answered row
-    stays `sending` and becomes `unknown`, never resent.
+    SENDS_IN_FLIGHT lanes share the rows, taking the next one in order as each finishes, so that the
+    gateway's answer to one send and the database's work for another overlap. Each lane is one database
+    connection: a row is claimed `sending` in a committed transaction right before its own gateway call,
+    so the window of doubt stays one call wide per lane. The answer to a send is recorded in the same
+    transaction as the lane's claim of its next row (one commit per message, not two); if that
+    transaction fails, the answered row stays `sending` and becomes `unknown`, never resent.
     """
+    with database.session() as session:
+        query = ROW_WITH_PATIENT.where(OutboundMessage.id.in_(message_ids))
+        rows = {row.id: row for row in session.execute(query)}
+    outcomes: list[str] = [SKIPPED] * len(message_ids)
     batch = Batch()
-    outcomes: list[str] = []
-    answered: Answered | None = None
-    # One connection for the whole batch: a session alone would check one out (and ping it) per transaction.
-    with database.engine.connect() as connection, database.sessions(bind=connection) as session:
-        with session.begin():
-            query = ROW_WITH_PATIENT.where(OutboundMessage.id.in_(message_ids))
-            rows = {row.id: row for row in session.execute(query)}
-        for message_id in message_ids:
-            row = rows.get(message_id)
-            with session.begin():
-                if answered is not None:
-                    outcomes[answered.position] = record(
-                        session, answered.claimed, answered.result, settings, now or utcnow(), batch
-                    )
-                    answered = None
-                claimed = claim(session, row, settings, now or utcnow(), batch)
-            if isinstance(claimed, str):
-                outcomes.append(claimed)
-                continue
-            result = gateway.send(claimed.outgoing(settings))
-            count_send("sms", result.gateway, result.outcome.value)
-            answered = Answered(len(outcomes), claimed, result)
-            outcomes.append(MessageStatus.SENDING)
-        if answered is not None:
-            with session.begin():
-                outcomes[answered.position] = record(
-                    session, answered.claimed, answered.result, settings, now or utcnow(), batch
-                )
+    positions = iter(range(len(message_ids)))
+    taking = threading.Lock()
+
+    def lane() -> None:
+        answered: Answered | None = None
+        # One connection for the lane: a session alone would check one out (and ping it) per transaction.
+        with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+            while True:
+                with taking:
+                    position = next(positions, None)
+                with session.begin():
+                    if answered is not None:
+                        outcomes[answered.position] = record(
+                            session, answered.claimed, answered.result, settings, now or utcnow(), batch
+                        )
+                        answered = None
+                    if position is None:
+                        return
+                    row = rows.get(message_ids[position])
+                    claimed = claim(session, row, settings, now or utcnow(), batch)
+                if isinstance(claimed, str):
+                    outcomes[position] = claimed
+                    continue
+                outcomes[position] = MessageStatus.SENDING
+                result = gateway.send(claimed.outgoing(settings))
+                count_send("sms", result.gateway, result.outcome.value)
+                answered = Answered(position, claimed, result)
+
+    lanes = min(settings.sends_in_flight, len(message_ids))
+    if lanes <= 1:
+        lane()
+        return outcomes
+    with ThreadPoolExecutor(lanes, thread_name_prefix="send-lane") as pool:
+        # Each lane logs under the job's request id (service.logs), which threads do not inherit.
+        running = [pool.submit(contextvars.copy_context().run, lane) for _ in range(lanes)]
+        for future in running:
+            future.result()
     return outcomes
 
 
