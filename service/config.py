@@ -102,7 +102,9 @@ class Settings:
     claim_timeout_seconds: int = 120
     send_timeout_seconds: int = 300
     max_send_attempts: int = 6
-    sends_in_flight: int = 4  # gateway calls one send job keeps open at once, each row claimed on its own
+    # Gateway calls one send job keeps open at once, each row claimed on its own and each lane holding a
+    # database connection (at most 8: SQLAlchemy's pool holds 15, and the passes need theirs).
+    sends_in_flight: int = 4
     optout_words_extra: tuple[str, ...] = ()  # added to service/inbox/optout_words.py
     gsm7_conversion: bool = True
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
@@ -251,7 +253,7 @@ VARIABLES = (
     Variable("CLAIM_TIMEOUT_SECONDS", "claim_timeout_seconds", _bounded("integer", 1, 86_400)),
     Variable("SEND_TIMEOUT_SECONDS", "send_timeout_seconds", _bounded("integer", 1, 86_400)),
     Variable("MAX_SEND_ATTEMPTS", "max_send_attempts", _bounded("integer", 1, 100)),
-    Variable("SENDS_IN_FLIGHT", "sends_in_flight", _bounded("integer", 1, 16)),
+    Variable("SENDS_IN_FLIGHT", "sends_in_flight", _bounded("integer", 1, 8)),
     Variable(
         "GSM7_CONVERSION", "gsm7_conversion", lambda reader, name, default: reader.boolean(name, default)
     ),

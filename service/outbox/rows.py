@@ -56,13 +56,13 @@ def schedule_message(
 
 def schedule_messages(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     """Insert many outbound rows at once (a medication plan's doses, an import), each given as the keyword
-    arguments of `schedule_message` and made by the same rule; the rows are sent to the database in
-    batches of multi-row INSERTs, without an ORM object each. Returns how many were added."""
+    arguments of `schedule_message` and made by the same rule, in one executemany without an ORM object
+    each. Returns how many were added."""
     values = [_complete(outbound_values(**row)) for row in rows]
     if not values:
         return 0
-    # RETURNING makes SQLAlchemy send the rows as multi-row VALUES ("insertmanyvalues"), about a thousand
-    # a statement, instead of one INSERT each: the database parses and plans a fraction as many.
+    # Without RETURNING, psycopg sends the rows in one pipeline; multi-row VALUES (SQLAlchemy's
+    # "insertmanyvalues", which RETURNING forces) was slower here (docs/benchmarks.md).
     session.execute(insert(OutboundMessage), values)
     return len(values)
 
