@@ -1,10 +1,15 @@
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, time, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from service.care.demo import load_demo_care
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient
-from service.timeutil import utcnow
+from service.timeutil import as_utc, at_local, utcnow
+
+DEMO_DIRECTORY = Path(__file__).resolve().parent.parent / "service" / "demo"
 
 
 def local(moment) -> str:
@@ -219,3 +224,21 @@ def test_patients_demo_gives_the_first_demo_patient_reminders_due_soon(runner, d
         due_soon = session.scalars(select(OutboundMessage.kind).where(OutboundMessage.due_at <= soon)).all()
     assert "appointment_same_day" in due_soon or "appointment_day_before" in due_soon
     assert due_soon.count("medication") >= 1
+
+
+@pytest.mark.parametrize("clock", ["06:30", "07:45", "07:52", "07:59", "13:00", "17:58"])
+def test_the_demo_appointment_is_reminded_within_minutes_at_any_time_of_day(db, demo, settings, clock):
+    # Early in the morning a start two hours ahead has the 08:00 reminder time in between, which would
+    # keep its only reminder until 08:00.
+    relaxed = replace(settings, quiet_hours=None)
+    hour, minute = map(int, clock.split(":"))
+    now = at_local(date(2026, 12, 4), time(hour, minute), relaxed.tz)
+    with db.session() as session:
+        list(load_demo_care(session, DEMO_DIRECTORY, relaxed, now))
+    with db.session() as session:
+        [starts_at] = session.scalars(select(Appointment.starts_at)).all()
+        reminders = session.scalars(
+            select(OutboundMessage.due_at).where(OutboundMessage.kind.like("appointment%"))
+        ).all()
+    assert as_utc(starts_at) > now
+    assert min(as_utc(due) for due in reminders) <= now + timedelta(minutes=10)
