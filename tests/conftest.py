@@ -109,11 +109,11 @@ def db(app) -> Database:
 @pytest.fixture
 def demo(db: Database) -> None:
     """The shipped demo places, volunteers and on-call clinicians."""
+    from service.cli import DEMO_DIR
     from service.demo import load_demo
 
-    demo_dir = Path(__file__).resolve().parent.parent / "service" / "demo"
     with db.session() as session:
-        list(load_demo(session, demo_dir))
+        list(load_demo(session, DEMO_DIR))
 
 
 def _empty_tables(database: Database) -> None:

@@ -1,15 +1,13 @@
 from dataclasses import replace
 from datetime import date, time, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from service.care.demo import load_demo_care
+from service.cli import DEMO_DIR
 from service.models import Appointment, MedicationPlan, OutboundMessage, Patient
 from service.timeutil import as_utc, at_local, utcnow
-
-DEMO_DIRECTORY = Path(__file__).resolve().parent.parent / "service" / "demo"
 
 
 def local(moment) -> str:
@@ -234,7 +232,7 @@ def test_the_demo_appointment_is_reminded_within_minutes_at_any_time_of_day(db, 
     hour, minute = map(int, clock.split(":"))
     now = at_local(date(2026, 12, 4), time(hour, minute), relaxed.tz)
     with db.session() as session:
-        list(load_demo_care(session, DEMO_DIRECTORY, relaxed, now))
+        list(load_demo_care(session, DEMO_DIR, relaxed, now))
     with db.session() as session:
         [starts_at] = session.scalars(select(Appointment.starts_at)).all()
         reminders = session.scalars(
