@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.orm import Session
 
-from service.db import rowcount
+from service.db import insert_many, rowcount
 from service.models import (
     Appointment,
     Channel,
@@ -57,13 +57,9 @@ def schedule_message(
 def schedule_messages(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     """Insert many outbound rows at once (a medication plan's doses, an import), each given as the keyword
     arguments of `schedule_message` and made by the same rule, in one executemany without an ORM object
-    each. Returns how many were added."""
+    each (COPY on PostgreSQL). Returns how many were added."""
     values = [_complete(outbound_values(**row)) for row in rows]
-    if not values:
-        return 0
-    # Without RETURNING, psycopg sends the rows in one pipeline; multi-row VALUES (SQLAlchemy's
-    # "insertmanyvalues", which RETURNING forces) was slower here (docs/benchmarks.md).
-    session.execute(insert(OutboundMessage), values)
+    insert_many(session, cast(Table, OutboundMessage.__table__), values)
     return len(values)
 
 
