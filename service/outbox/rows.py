@@ -56,8 +56,8 @@ def schedule_message(
 
 def schedule_messages(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     """Insert many outbound rows at once (a medication plan's doses, an import), each given as the keyword
-    arguments of `schedule_message` and made by the same rule, in one executemany without an ORM object
-    each (COPY on PostgreSQL). Returns how many were added."""
+    arguments of `schedule_message` and made by the same rule, without an ORM object each (`insert_many`:
+    COPY on PostgreSQL, executemany elsewhere). Returns how many were added."""
     values = [_complete(outbound_values(**row)) for row in rows]
     insert_many(session, cast(Table, OutboundMessage.__table__), values)
     return len(values)
