@@ -1,4 +1,4 @@
-"""`make bench`: the USSD, SMS, voice and scale benchmarks in turn, then their table in docs/benchmarks.md.
+"""`make bench`: the USSD, SMS, voice, peak and scale benchmarks in turn, then docs/benchmarks.md's table.
 
 Runs on DATABASE_URL (default: a fresh SQLite file) and a real Redis; BENCH_SCALE shrinks the scale part
 for a quick run. Each part starts and stops its own processes; a part that fails is reported, the others
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import report, scale_bench, sms_bench, ussd_bench, voice_bench  # noqa: E402
+from bench import peak_bench, report, scale_bench, sms_bench, ussd_bench, voice_bench  # noqa: E402
 from bench.common import ROOT, Figure, machine_line  # noqa: E402
 from service.db import make_engine  # noqa: E402
 
@@ -49,6 +49,7 @@ def main() -> int:
         ("USSD", ussd_bench.run),
         ("SMS", sms_bench.run),
         ("voice", voice_bench.run),
+        ("peak", peak_bench.run),
         ("scale", scale_bench.run),
     )
     for name, part in parts:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from bench.common import Figure, percentile
-from bench.load import form, parse_response, request_bytes, steps
+from bench.load import Plan, form, parse_response, request_bytes, run_load, steps
 from bench.report import table, write_block
 from bench.scale_bench import uses_claim_index
 
@@ -30,6 +35,55 @@ def test_response_status_and_body_are_read_from_the_raw_answer():
 
     assert parse_response(raw) == (200, "END Cas R7K2")
     assert parse_response(b"") == (0, "")
+
+
+@contextmanager
+def answering_server(delay_s: float) -> Iterator[int]:
+    """A loopback server that answers every POST `END ok` after `delay_s` (a slow server); its port."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            time.sleep(delay_s)  # the server's own slowness, not a wait for anything
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"END ok")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def open_plan(port: int, rate: float) -> Plan:
+    """One-request sessions from a single phone, started `rate` a second for half a second."""
+    return Plan("127.0.0.1", port, "/", (), ("+22376000001",), 1, 0.5, 1, rate=rate)
+
+
+def test_an_open_loop_starts_sessions_on_its_schedule():
+    with answering_server(0.0) as port:
+        outcome = run_load(open_plan(port, 20), lambda screen: screen == "END ok")
+
+    assert (outcome.sessions, outcome.failed) == (10, 0)
+
+
+def test_an_open_loop_counts_the_wait_behind_a_slow_server_as_latency():
+    with answering_server(0.1) as port:
+        outcome = run_load(open_plan(port, 20), lambda screen: screen == "END ok")
+
+    # Ten sessions due every 50 ms on one phone, each answered in 100 ms or more: the tenth leaves at
+    # least 1 s after the first, 0.55 s after it was due. A closed loop would report about 0.1 s for all.
+    assert outcome.sessions == 10
+    assert max(outcome.latencies) >= 0.55
 
 
 def test_percentile_picks_the_nearest_rank():

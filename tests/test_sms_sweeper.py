@@ -230,3 +230,27 @@ def test_emergency_escalation_is_the_first_pass_the_worker_runs():
     names = [name for name, _function in PASSES]
     assert names[0] == "escalation" and names.index("sending") < names.index("kept_reports")
     assert len(set(names)) == len(names)
+
+
+def test_a_backlog_waits_in_the_database_while_emergencies_are_still_claimed(db, settings, monkeypatch):
+    monkeypatch.setattr("service.sms.sweeper.MAX_WAITING_JOBS", 2)
+    connection = redis.Redis.from_url(settings.redis_url)
+    for n in range(2):
+        add_message(db, "medication", recipient=f"+2237600000{n}", params=DOSE)
+    sweep(db, connection, settings, NOON)  # two jobs of one row each wait: the bound
+    later = add_message(db, "medication", recipient="+22376000009", params=DOSE)
+    emergency = add_message(db, "emergency_alert", params=ALERT)
+
+    held = sweep(db, connection, settings, NOON)
+    status_while_held = row(db, later).status
+    Queue("medication", connection=connection).empty()  # as if a worker had taken the waiting jobs
+    resumed = sweep(db, connection, settings, NOON)
+
+    assert (held.claimed, status_while_held) == (1, "scheduled")
+    assert resumed.claimed == 1
+    assert queued_ids(connection) == {
+        "emergency": [emergency],
+        "medication": [later],
+        "appointment": [],
+        "default": [],
+    }

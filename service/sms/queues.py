@@ -35,6 +35,11 @@ def queue_for(priority: int) -> str:
     return "default"
 
 
+def queue_key(name: str) -> str:
+    """The Redis list of a queue's waiting jobs (RQ's naming)."""
+    return Queue.redis_queue_namespace_prefix + name
+
+
 def batches(ids: list[int]) -> Iterator[list[int]]:
     """`ids` in order, split into jobs of at most JOB_BATCH ids and into at least min(len, SPREAD) jobs."""
     jobs = max(math.ceil(len(ids) / JOB_BATCH), min(len(ids), SPREAD))

@@ -3,8 +3,10 @@
 The database is the truth and Redis only a work list: rows are claimed (`scheduled` -> `queued`) with a
 conditional update before their ids are enqueued, `queued` rows whose job was lost (Redis flushed, worker
 killed) are enqueued again after CLAIM_TIMEOUT_SECONDS, and rows stuck in `sending` past
-SEND_TIMEOUT_SECONDS become `unknown` (see service.sms.sender). It is the worker's `sending` pass
-(service/worker/passes.py), which runs under the passes' cross-process lock.
+SEND_TIMEOUT_SECONDS become `unknown` (see service.sms.sender). While the queues below emergency already
+hold MAX_WAITING_JOBS jobs no worker has taken, a pass claims emergencies only: a backlog (the 08:00 peak)
+waits in the database, not in Redis, so no row waits `queued` long enough to look lost. It is the
+worker's `sending` pass (service/worker/passes.py), which runs under the passes' cross-process lock.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from service.config import Settings
 from service.db import Database
 from service.models import MessageStatus, OutboundMessage
 from service.outbox import details
+from service.outbox.kinds import Priority
 from service.outbox.lifecycle import transition
 from service.periodic import PassContext
-from service.sms.queues import enqueue_sends
+from service.sms.queues import QUEUES, enqueue_sends, queue_key
 from service.system_alerts import AlertKind
 
 log = logging.getLogger(__name__)
 
 MAX_BATCHES_PER_PASS = 50
+MAX_WAITING_JOBS = 200  # 5,000-10,000 rows: well under CLAIM_TIMEOUT_SECONDS of sending
 
 
 @dataclass(frozen=True)
@@ -52,29 +56,41 @@ def sweep(database: Database, connection: redis.Redis, settings: Settings, now: 
     requeued = requeue_lost(database, connection, settings, now)
     claimed = 0
     for _batch in range(MAX_BATCHES_PER_PASS):
+        urgent_only = waiting_jobs(connection) >= MAX_WAITING_JOBS
         with database.session() as session:
-            rows = claim_due(session, settings.sweep_batch_size, now)
+            rows = claim_due(session, settings.sweep_batch_size, now, urgent_only)
         claimed += enqueue_sends(connection, rows, settings.at_timeout_seconds)
         if len(rows) < settings.sweep_batch_size:
             break
     return SweepReport(claimed=claimed, requeued=requeued, unknown=unknown)
 
 
-def due_query(limit: int, now: datetime) -> Select[int]:
-    """The ids of up to `limit` due rows, most urgent first; the (status, due_at) index finds them, so its
-    cost follows the due rows, not the millions of future ones, and the partial index on (priority, due_at,
-    id) of scheduled rows serves the order without a sort (docs/benchmarks.md shows the plan)."""
-    return (
-        select(OutboundMessage.id)
-        .where(OutboundMessage.status == MessageStatus.SCHEDULED, OutboundMessage.due_at <= now)
-        .order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id)
-        .limit(limit)
+def waiting_jobs(connection: redis.Redis) -> int:
+    """Send jobs waiting in the queues below emergency, not yet taken by a worker."""
+    pipeline = connection.pipeline(transaction=False)
+    for name in QUEUES[1:]:
+        pipeline.llen(queue_key(name))
+    return sum(pipeline.execute())
+
+
+def due_query(limit: int, now: datetime, urgent_only: bool = False) -> Select[int]:
+    """The ids of up to `limit` due rows, most urgent first (emergencies only if `urgent_only`); the
+    (status, due_at) index finds them, so its cost follows the due rows, not the millions of future ones,
+    and the partial index on (priority, due_at, id) of scheduled rows serves the order without a sort
+    (docs/benchmarks.md shows the plan)."""
+    query = select(OutboundMessage.id).where(
+        OutboundMessage.status == MessageStatus.SCHEDULED, OutboundMessage.due_at <= now
     )
+    if urgent_only:
+        query = query.where(OutboundMessage.priority <= Priority.EMERGENCY)
+    return query.order_by(OutboundMessage.priority, OutboundMessage.due_at, OutboundMessage.id).limit(limit)
 
 
-def claim_due(session: Session, limit: int, now: datetime) -> list[tuple[int, int]]:
+def claim_due(
+    session: Session, limit: int, now: datetime, urgent_only: bool = False
+) -> list[tuple[int, int]]:
     """Claim up to `limit` due rows, most urgent first; return (id, priority) of those this call won."""
-    ids = list(session.scalars(due_query(limit, now)))
+    ids = list(session.scalars(due_query(limit, now, urgent_only)))
     if not ids:
         return []
     won = set(
