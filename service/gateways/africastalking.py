@@ -27,7 +27,7 @@ from service.care.patients import opt_out
 from service.config import Settings, get_settings
 from service.db import get_db
 from service.gateways.callbacks import plain, receive, store_report
-from service.gateways.port import Outcome, Outgoing, OutgoingCall, SendResult, transport_failure
+from service.gateways.port import Outcome, Outgoing, OutgoingCall, SendResult, http_session, transport_failure
 from service.i18n import _
 from service.inbox.replies import InboundSms, gateway_time
 from service.models import MessageStatus
@@ -242,7 +242,7 @@ class AfricasTalkingVoice:
         self.username, self.api_key = settings.at_username, settings.at_api_key
         self.number = settings.at_voice_number or ""
         self.timeout = settings.at_timeout_seconds
-        self.http = requests.Session()
+        self.http = http_session(self.url)
 
     def call(self, call: OutgoingCall) -> SendResult:
         form = {"username": self.username, "from": self.number, "to": call.recipient}

@@ -28,7 +28,14 @@ from flask.cli import with_appcontext
 from service.cli import fail
 from service.config import Settings, get_settings
 from service.gateways.callbacks import plain, receive, store_report
-from service.gateways.port import RETRY_LATER_STATUSES, Outcome, Outgoing, SendResult, transport_failure
+from service.gateways.port import (
+    RETRY_LATER_STATUSES,
+    Outcome,
+    Outgoing,
+    SendResult,
+    http_session,
+    transport_failure,
+)
 from service.i18n import _
 from service.inbox.replies import InboundSms, gateway_time
 from service.models import MessageStatus
@@ -71,7 +78,7 @@ class AndroidGateway:
         self.base = settings.android_gateway_url.rstrip("/")
         self.auth = (settings.android_gateway_username, settings.android_gateway_password)
         self.timeout = settings.at_timeout_seconds
-        self.http = requests.Session()
+        self.http = http_session(self.base)
 
     def send(self, message: Outgoing) -> SendResult:
         body: dict[str, Any] = {

@@ -26,7 +26,14 @@ from flask.cli import with_appcontext
 from service.cli import fail
 from service.config import Settings, get_settings
 from service.gateways.callbacks import plain, receive, store_report
-from service.gateways.port import RETRY_LATER_STATUSES, Outcome, Outgoing, SendResult, transport_failure
+from service.gateways.port import (
+    RETRY_LATER_STATUSES,
+    Outcome,
+    Outgoing,
+    SendResult,
+    http_session,
+    transport_failure,
+)
 from service.i18n import _
 from service.inbox.replies import InboundSms, gateway_time
 from service.models import MessageStatus
@@ -81,7 +88,7 @@ class OrangeGateway:
         self.sender_address = settings.orange_sender_address
         self.sender_name = settings.orange_sender_name
         self.timeout = settings.at_timeout_seconds
-        self.http = requests.Session()
+        self.http = http_session(self.base)
         self._token: Token | None = None
         self._token_lock = threading.Lock()
 

@@ -7,6 +7,7 @@ SendResult whose outcome decides what happens to the row.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -60,6 +61,16 @@ class Gateway(Protocol):
     name: str
 
     def send(self, message: Outgoing) -> SendResult: ...
+
+
+def http_session(url: str) -> requests.Session:
+    """A keep-alive HTTP session for a provider's API at `url`, with the proxy and CA bundle the
+    environment names read once: requests would read them again on every call (about 0.5 ms each)."""
+    http = requests.Session()
+    http.trust_env = False
+    http.proxies = requests.utils.get_environ_proxies(url)
+    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return http
 
 
 def transport_failure(error: requests.RequestException, timeout: float) -> SendResult:

@@ -23,7 +23,7 @@ from flask import Blueprint, Response, request
 from service.config import Settings, get_settings
 from service.db import get_db
 from service.gateways.callbacks import plain
-from service.gateways.port import Outcome, OutgoingCall, SendResult, transport_failure
+from service.gateways.port import Outcome, OutgoingCall, SendResult, http_session, transport_failure
 from service.i18n import _
 from service.timeutil import utcnow
 from service.voice import flow
@@ -89,7 +89,7 @@ class TwimlVoice:
         self.number = settings.twiml_number or ""
         self.settings = settings
         self.timeout = settings.at_timeout_seconds
-        self.http = requests.Session()
+        self.http = http_session(self.url)
 
     def call(self, call: OutgoingCall) -> SendResult:
         status_url = f"{self.settings.public_url or ''}/twiml/voice/status?" + urlencode(

@@ -8,6 +8,8 @@ placed again on its own, as for SMS.
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +26,23 @@ from service.outbox.lifecycle import move
 from service.sms.sender import HOLD, HOLDING_ALERTS, backoff
 from service.timeutil import utcnow
 from service.voice.calls import SKIPPED, by_sms, check_call
+
+
+def place_calls(
+    database: Database, gateway: VoiceGateway, settings: Settings, message_ids: list[int]
+) -> list[str]:
+    """Place the call of each row of `message_ids`, up to SENDS_IN_FLIGHT at once (each claimed on its own
+    right before its request, as one call alone); return the rows' new statuses in the same order."""
+    lanes = min(settings.sends_in_flight, len(message_ids))
+    if lanes <= 1:
+        return [place_call(database, gateway, settings, message_id) for message_id in message_ids]
+    with ThreadPoolExecutor(lanes, thread_name_prefix="call-lane") as pool:
+        # Each call logs under the job's request id (service.logs), which threads do not inherit.
+        running = [
+            pool.submit(contextvars.copy_context().run, place_call, database, gateway, settings, message_id)
+            for message_id in message_ids
+        ]
+        return [future.result() for future in running]
 
 
 def place_call(
@@ -64,23 +83,23 @@ def place_call(
 def _record(
     session: Session, settings: Settings, message_id: int, attempt: int, result: SendResult, now: datetime
 ) -> str:
-    row = session.get(OutboundMessage, message_id)
-    assert row is not None
     sending = (MessageStatus.SENDING,)
     values: dict[str, Any] = {"gateway": result.gateway}
     if result.outcome is Outcome.ACCEPTED:
         text = details.ACCEPTED.text(id=result.message_id)
         done = move(
-            session, row.id, sending, MessageStatus.SENT, now, text,
+            session, message_id, sending, MessageStatus.SENT, now, text,
             gateway_message_id=result.message_id, sent_at=now, last_error=None, **values,
         )  # fmt: skip
         if not done:  # the call already ended (its last callback came first): keep its session id
+            row = session.get(OutboundMessage, message_id)
+            assert row is not None
             row.gateway_message_id, row.gateway = result.message_id, result.gateway
         return MessageStatus.SENT if done else SKIPPED
     if result.outcome is Outcome.UNKNOWN:
         move(
             session,
-            row.id,
+            message_id,
             sending,
             MessageStatus.UNKNOWN,
             now,
@@ -91,17 +110,33 @@ def _record(
         return MessageStatus.UNKNOWN
     if result.outcome is Outcome.TRANSIENT and attempt < settings.max_send_attempts:
         due = now + backoff(attempt)
-        move(session, row.id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=due, **values)
+        move(session, message_id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=due, **values)
         return MessageStatus.SCHEDULED
     if result.outcome in HOLDING_ALERTS:
         message = f"The voice gateway refuses to call ({result.reason}); calls wait."
         system_alerts.raise_alert(session, HOLDING_ALERTS[result.outcome], message)
         move(
-            session, row.id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=now + HOLD, **values
+            session,
+            message_id,
+            sending,
+            MessageStatus.SCHEDULED,
+            now,
+            result.reason,
+            due_at=now + HOLD,
+            **values,
         )
         return MessageStatus.SCHEDULED
     move(
-        session, row.id, sending, MessageStatus.FAILED, now, result.reason, last_error=result.reason, **values
+        session,
+        message_id,
+        sending,
+        MessageStatus.FAILED,
+        now,
+        result.reason,
+        last_error=result.reason,
+        **values,
     )
+    row = session.get(OutboundMessage, message_id)
+    assert row is not None
     by_sms(session, row, now, details.GAVE_UP.text(n=attempt, why=result.reason))
     return MessageStatus.FAILED

@@ -11,7 +11,7 @@ from flask import current_app
 from service.config import get_settings
 from service.db import get_db
 from service.gateways.registry import get_gateway, get_voice_gateway
-from service.sms.calls import place_call
+from service.sms.calls import place_calls
 from service.sms.sender import VOICE_ROW, deliver_batch
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def send_job(*message_ids: int) -> dict[str, int]:
     """Send each outbound row of `message_ids` that is still queued (idempotent), SMS in one batch, then
-    each call; count the outcomes."""
+    the calls; count the outcomes."""
     app = cast(Any, current_app)._get_current_object()
     database, gateway, settings = get_db(app), get_gateway(app), get_settings(app)
     outcomes = deliver_batch(database, gateway, settings, list(message_ids))
@@ -29,7 +29,7 @@ def send_job(*message_ids: int) -> dict[str, int]:
     if calls:
         voice = get_voice_gateway(app)
         outcomes = [outcome for outcome in outcomes if outcome != VOICE_ROW]
-        outcomes += [place_call(database, voice, settings, message_id) for message_id in calls]
+        outcomes += place_calls(database, voice, settings, calls)
     counts = dict(Counter(outcomes))
     log.info("send job: %s", ", ".join(f"{outcome} {count}" for outcome, count in counts.items()))
     return counts
