@@ -24,6 +24,9 @@ from urllib.parse import urlencode
 
 from bench.common import percentile
 
+# The open loop's rate: a share of what the endpoint itself sustained in the closed loop (half: busy, not
+# saturated). Its baseline runs at the same rate.
+OPEN_LOAD = float(os.environ.get("BENCH_OPEN_LOAD", "0.5"))
 SERVICE_CODE = "*384#"
 NETWORK_CODE = "61002"
 

@@ -4,7 +4,7 @@ Baseline: the same server answering `END ok` from a bare endpoint that touches n
 database, driven by the same client with the same request bodies. Sessions come from many volunteers'
 phones (registered here). Throughput is measured in a closed loop at 32 and at 128 concurrent sessions
 (the server saturated, so its latency there is only concurrency / throughput); the latency a volunteer
-sees, in an open loop: sessions started at a fixed rate, a share of what the bare endpoint sustained.
+sees, in an open loop: sessions started at a fixed rate, half of what the USSD endpoint sustained.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 
 from bench.common import BENCH_TOKEN, CpuMeter, Environment, Figure, bench_environment, gunicorn
-from bench.load import Plan, Summary, form, run_load, steps
+from bench.load import OPEN_LOAD, Plan, Summary, form, run_load, steps
 from service.people import add_volunteer
 
 # Report a case: menu 1, first category, woman, 34 years, first village, no danger sign, no consent, confirm.
@@ -32,7 +32,6 @@ USSD_PATH = f"/at/ussd?token={BENCH_TOKEN}"
 BARE_PATH = "/bench/bare"
 P99_TARGET_MS = 20
 SHARE_TARGET = 0.75  # of the bare endpoint's throughput
-OPEN_SHARE = float(os.environ.get("BENCH_USSD_OPEN_SHARE", "0.25"))  # open-loop rate, of bare's throughput
 
 
 def register_volunteers(environment: Environment, count: int) -> tuple[str, ...]:
@@ -99,12 +98,12 @@ def run() -> list[Figure]:
         phones = register_volunteers(environment, EXTRA_VOLUNTEERS)
         with gunicorn(environment.env) as base_url:
             check_script(base_url, phones)
-            bare_rates = {}
+            ussd_rates = {}
             for lanes in CONCURRENCY:
                 bare = measure(base_url, BARE_PATH, phones, lanes, is_bare_end)
-                bare_rates[lanes] = bare.rate
                 print(f"    bare x{lanes}: {bare.rate:.0f} req/s, p99 {bare.p99_ms:.1f} ms")
                 ussd = measure(base_url, USSD_PATH, phones, lanes, is_report_end)
+                ussd_rates[lanes] = ussd.rate
                 print(f"    USSD x{lanes}: {ussd.rate:.0f} req/s, p99 {ussd.p99_ms:.1f} ms; {ussd.notes}")
                 figures += [
                     Figure(
@@ -129,7 +128,7 @@ def run() -> list[Figure]:
                 ]
                 for figure in figures[-2:]:
                     figure.show()
-            figures.append(open_loop_latency(base_url, phones, OPEN_SHARE * bare_rates[CONCURRENCY[0]]))
+            figures.append(open_loop_latency(base_url, phones, OPEN_LOAD * ussd_rates[CONCURRENCY[0]]))
             figures[-1].show()
     return figures
 
@@ -142,7 +141,7 @@ def open_loop_latency(base_url: str, phones: tuple[str, ...], requests_per_s: fl
     ussd = measure(base_url, USSD_PATH, phones, lanes, is_report_end, sessions_per_s)
     return Figure(
         "USSD",
-        f"open loop, {ussd.rate:.0f} req/s ({OPEN_SHARE:.0%} of bare's throughput at {lanes}): "
+        f"open loop, {ussd.rate:.0f} req/s ({OPEN_LOAD:.0%} of its closed-loop throughput at {lanes}): "
         "latency p50 / p99",
         f"{ussd.p50_ms:.1f} / {ussd.p99_ms:.1f} ms",
         f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms",

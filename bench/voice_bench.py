@@ -7,7 +7,7 @@ requests on one keep-alive HTTP session, as the adapter sends them.
 Callback: each session is one answered call's two steps (`POST /at/voice`: picked up, then the key 0,
 which plays the message again and records the key), against the app as deployed (gunicorn), beside a bare
 endpoint answering the same size of XML from memory, with the same client: first in a closed loop (what
-each sustains), then in an open loop at a share of the bare endpoint's rate (the answer time a caller hears).
+each sustains), then in an open loop at half the callback's own rate (the answer time a caller hears).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bench.common import (
     gunicorn,
     started,
 )
-from bench.load import Plan, Summary, run_load
+from bench.load import OPEN_LOAD, Plan, Summary, run_load
 from bench.sms_bench import pipeline_run
 from service.config import Settings
 from service.models import Channel, MessageStatus
@@ -52,7 +52,6 @@ VOICE_PATH = f"/at/voice?token={BENCH_TOKEN}"
 BARE_PATH = "/bench/bare-xml"
 NUMBER = "+22320220000"
 P99_TARGET_MS = 20
-OPEN_SHARE = float(os.environ.get("BENCH_USSD_OPEN_SHARE", "0.25"))  # as for USSD
 STEPS_PER_CALL = 2
 
 
@@ -170,8 +169,8 @@ def voice_steps(references: tuple[str, ...]):
 
 
 def callback_latency(environment: Environment) -> list[Figure]:
-    """The callback in a closed loop (what it sustains), then in an open loop at OPEN_SHARE of what the bare
-    endpoint sustained (the answer time a caller hears), each beside the bare endpoint."""
+    """The callback in a closed loop (what it sustains), then in an open loop at OPEN_LOAD of that (the
+    answer time a caller hears on a busy server), each beside the bare endpoint."""
     ids = add_call_rows(environment, CALL_ROWS, MessageStatus.SENT)
     references = tuple(f"jigi-{row_id}" for row_id in ids)
     with gunicorn(dict(environment.env, PUBLIC_URL="http://127.0.0.1:9")) as base_url:
@@ -191,25 +190,35 @@ def callback_latency(environment: Environment) -> list[Figure]:
         bare_check = lambda body: "<GetDigits" in body  # noqa: E731
         voice_check = lambda body: "<GetDigits" in body and "/voice/recordings/" in body  # noqa: E731
         bare_closed, voice_closed = measure(BARE_PATH, bare_check), measure(VOICE_PATH, voice_check)
-        calls_per_s = OPEN_SHARE * bare_closed.rate / STEPS_PER_CALL
+        calls_per_s = OPEN_LOAD * voice_closed.rate / STEPS_PER_CALL
         bare, voice = (
             measure(BARE_PATH, bare_check, calls_per_s),
             measure(VOICE_PATH, voice_check, calls_per_s),
         )
-    figure = Figure(
-        "Voice",
-        f"/at/voice XML, open loop, {voice.rate:.0f} req/s ({OPEN_SHARE:.0%} of bare's throughput "
-        f"at {LANES}): p50 / p99",
-        f"{voice.p50_ms:.1f} / {voice.p99_ms:.1f} ms",
-        f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms",
-        f"p99 ×{voice.p99_ms / bare.p99_ms:.1f}",
-        f"p99 ≤ {P99_TARGET_MS} ms",
-        voice.p99_ms <= P99_TARGET_MS and not voice.failed and not voice_closed.failed,
-        f"{voice.notes}; closed loop at {LANES} calls: {voice_closed.rate:.0f} req/s, p99 "
-        f"{voice_closed.p99_ms:.1f} ms (bare {bare_closed.rate:.0f} req/s, p99 {bare_closed.p99_ms:.1f} ms)",
-    )
-    figure.show()
-    return [figure]
+    figures = [
+        Figure(
+            "Voice",
+            f"/at/voice XML, closed loop, {LANES} concurrent calls: throughput",
+            f"{voice_closed.rate:.0f} req/s (p99 {voice_closed.p99_ms:.1f} ms)",
+            f"{bare_closed.rate:.0f} req/s (p99 {bare_closed.p99_ms:.1f} ms)",
+            f"{voice_closed.rate / bare_closed.rate:.0%}",
+            notes=voice_closed.notes,
+        ),
+        Figure(
+            "Voice",
+            f"/at/voice XML, open loop, {voice.rate:.0f} req/s ({OPEN_LOAD:.0%} of its closed-loop "
+            "throughput): p50 / p99",
+            f"{voice.p50_ms:.1f} / {voice.p99_ms:.1f} ms",
+            f"{bare.p50_ms:.1f} / {bare.p99_ms:.1f} ms",
+            f"p99 ×{voice.p99_ms / bare.p99_ms:.1f}",
+            f"p99 ≤ {P99_TARGET_MS} ms",
+            voice.p99_ms <= P99_TARGET_MS and not voice.failed and not voice_closed.failed,
+            voice.notes,
+        ),
+    ]
+    for figure in figures:
+        figure.show()
+    return figures
 
 
 def run() -> list[Figure]:

@@ -850,7 +850,7 @@ class Recording(Base):
     language: Mapped[str] = mapped_column(String(8))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(32))
-    audio: Mapped[bytes] = mapped_column(LargeBinary)
+    audio: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when served
     duration_ms: Mapped[int] = mapped_column(Integer)
     transcript: Mapped[str] = mapped_column(Text)
     uploaded_by: Mapped[str] = mapped_column(String(254))

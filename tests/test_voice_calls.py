@@ -14,7 +14,7 @@ import pytest
 from conftest import free_port
 from console_support import make_referral, sign_in
 from sms_fixtures import NOON, add_message, served
-from sqlalchemy import select
+from sqlalchemy import event, select
 from test_referrals_alerts import FIRST, emergency
 
 from service import create_app
@@ -33,6 +33,7 @@ from service.sms.jobs import send_job
 from service.sms.sweeper import claim_due
 from service.timeutil import utcnow
 from service.voice.calls import CallEnd, calling_moment, end_call
+from service.voice.flow import Gather, Step, answer
 from service.voice.recordings import RecordingError, save_recording
 
 PHONE = "+22376123456"
@@ -491,6 +492,28 @@ def test_a_reminder_call_says_its_date_and_hour_from_recorded_pieces(db, live, v
 
     played = [url.rsplit("/", 1)[1] for url in call.played]
     assert played == [kind, *(tokens[piece] for piece in (*date, *hour))]
+
+
+def test_a_calls_step_reads_its_recordings_in_one_query_without_their_audio(db, voice_settings):
+    for name in ("appointment_day_before", "voice_keys", "weekday_1", "number_5", "month_5", "hour_9"):
+        record(db, voice_settings, name, transcript=name)
+    _patient, _appointment = voice_patient(db, voice_settings)
+    (row,) = [row for row in voice_rows(db) if row.kind == "appointment_day_before"]
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        with db.session() as session:
+            instructions = answer(session, voice_settings, row, Step.START, "", utcnow())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+
+    (recordings,) = [statement for statement in statements if "FROM recordings" in statement]
+    assert "audio" not in recordings
+    assert instructions and isinstance(instructions[0], Gather) and instructions[0].plays
 
 
 def test_a_date_missing_one_piece_is_left_out_whole_and_the_hour_still_said(db, live, voice_server):

@@ -35,7 +35,7 @@ from service.outbox.kinds import KINDS
 from service.outbox.lifecycle import record_events
 from service.referrals.alerts import acknowledge_alert
 from service.voice.pieces import spoken_parts
-from service.voice.recordings import find_recording, recording_url
+from service.voice.recordings import recording_url, tokens_in
 
 MAX_DIGITS = 64
 
@@ -93,13 +93,13 @@ def answer(
     """The instructions for one step of the call on `row` (None: a call Jigi does not know). Without
     `effects` (a demonstration call) nothing is kept: no key recorded, nothing confirmed or stopped."""
     language = (row.voice_language or row.language) if row is not None else "fr"
+    tokens = tokens_in(session, language)
 
     def play(*names: str) -> tuple[Play, ...]:
         """All of these recordings, or none when one is missing."""
-        recordings = [find_recording(session, name, language) for name in names]
-        if None in recordings:
+        if not all(name in tokens for name in names):
             return ()
-        return tuple(Play(recording_url(settings, recording)) for recording in recordings if recording)
+        return tuple(Play(recording_url(settings, tokens[name])) for name in names)
 
     if row is None:
         return list(play("voice_greeting"))

@@ -16,7 +16,7 @@ import mutagen
 from mutagen.mp3 import MP3
 from mutagen.wave import WAVE
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from service.config import Settings
 from service.errors import DomainError
@@ -124,13 +124,21 @@ def find_recording(session: Session, name: str, language: str) -> Recording | No
     return session.scalar(select(Recording).where(Recording.name == name, Recording.language == language))
 
 
+def tokens_in(session: Session, language: str) -> dict[str, str]:
+    """The token of every recording in `language`, by name: one small query for a call's whole step."""
+    query = select(Recording.name, Recording.token).where(Recording.language == language)
+    return {name: token for name, token in session.execute(query)}
+
+
 def by_token(session: Session, token: str) -> Recording | None:
-    return session.scalar(select(Recording).where(Recording.token == token)) if token else None
+    """The recording a gateway fetches, with its audio."""
+    query = select(Recording).options(undefer(Recording.audio)).where(Recording.token == token)
+    return session.scalar(query) if token else None
 
 
-def recording_url(settings: Settings, recording: Recording) -> str:
-    """Where a gateway fetches the recording: under PUBLIC_URL, without a login, unguessable."""
-    return f"{settings.public_url or ''}/voice/recordings/{recording.token}"
+def recording_url(settings: Settings, token: str) -> str:
+    """Where a gateway fetches the recording of `token`: under PUBLIC_URL, without a login, unguessable."""
+    return f"{settings.public_url or ''}/voice/recordings/{token}"
 
 
 def coverage(session: Session, settings: Settings) -> dict[tuple[str, str], bool]:
