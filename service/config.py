@@ -98,7 +98,7 @@ class Settings:
     appointment_reminders: tuple[tuple[int, time], ...] = ((-1, time(18, 0)), (0, time(8, 0)))
     followup_after_missed_hours: int = 24
     sweep_interval_seconds: float = 2.0
-    sweep_batch_size: int = 100
+    sweep_batch_size: int = 200  # fills SPREAD (4) jobs of JOB_BATCH (50): service/sms/queues.py
     claim_timeout_seconds: int = 120
     send_timeout_seconds: int = 300
     max_send_attempts: int = 6
