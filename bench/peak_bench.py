@@ -11,7 +11,6 @@ received says whether anything was sent twice.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 import time
@@ -25,14 +24,11 @@ import requests
 from rq import Worker
 from sqlalchemy import func, select, update
 
-from bench.common import ROOT, CpuMeter, Environment, Figure, bench_environment, percentile, started, wait_for
-from bench.sms_bench import API_KEY, DOSE_AT, bare_loop, clear_rows, counts, finished_rows, phone
-from service.config import Settings
+from bench.common import CpuMeter, Environment, Figure, bench_environment, percentile, started, wait_for
+from bench.sms_bench import DOSE_AT, bare_loop, clear_rows, counts, finished_rows, phone, sms_server
 from service.models import Kind, MessageEvent, MessageStatus, OutboundMessage
 from service.outbox import details
-from service.outbox.kinds import default_texts
 from service.outbox.rows import schedule_message, schedule_messages
-from service.outbox.templates import render_body
 from service.timeutil import utcnow
 
 REMINDERS = int(environ.get("BENCH_PEAK", "50000"))
@@ -150,24 +146,11 @@ def summary(values: list[float]) -> str:
 def run() -> list[Figure]:
     """The peak figures: the backlog's drain time, and emergencies' latency alone and during the peak."""
     print(f"Peak: {REMINDERS} reminders released at once, {WORKERS} workers, emergencies", flush=True)
-    with bench_environment() as environment:
-        command = [sys.executable, str(ROOT / "bench" / "at_process.py"), API_KEY]
-        with started(command, environment.env, stdout=subprocess.PIPE, text=True) as at_server:
-            at_url = at_server.stdout.readline().strip()
-            settings = Settings.from_env(environment.env)
-            params = {"reference": "P00001", "dose_at": DOSE_AT}
-            text = render_body(default_texts()["medication"]["fr"], "medication", "fr", params, settings)
-            bare = bare_loop(at_url, text, BARE_SENDS)
-            requests.post(at_url + "/_control/reset", timeout=10)
-            clear_rows(environment)
-            env = dict(
-                environment.env,
-                SMS_GATEWAY="africastalking",
-                AT_API_KEY=API_KEY,
-                AT_API_URL=at_url,
-                QUIET_HOURS="off",
-            )
-            return peak(environment, env, at_url, bare)
+    with bench_environment() as environment, sms_server(environment) as server:
+        bare = bare_loop(server.url, server.text, BARE_SENDS)
+        requests.post(server.url + "/_control/reset", timeout=10)
+        clear_rows(environment)
+        return peak(environment, server.worker_env, server.url, bare)
 
 
 def peak(environment: Environment, env: dict[str, str], at_url: str, bare: float) -> list[Figure]:

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -153,47 +153,63 @@ def finished_rows(environment: Environment) -> bool:
     return not any(status in UNFINISHED for status in counts(environment))
 
 
+@dataclass(frozen=True)
+class SmsServer:
+    """The local AT server in its own process, and what the workers and the bare loop send through it."""
+
+    process: subprocess.Popen
+    url: str
+    text: str  # a medication reminder as the workers render it
+    worker_env: dict[str, str]
+
+
+@contextmanager
+def sms_server(environment: Environment) -> Iterator[SmsServer]:
+    """Start the local AT-compatible server (`bench/at_process.py`); stopped by its process id on exit."""
+    command = [sys.executable, str(ROOT / "bench" / "at_process.py"), API_KEY]
+    with started(command, environment.env, stdout=subprocess.PIPE, text=True) as process:
+        url = process.stdout.readline().strip()
+        settings = Settings.from_env(environment.env)
+        params = {"reference": "P00001", "dose_at": DOSE_AT}
+        text = render_body(default_texts()["medication"]["fr"], "medication", "fr", params, settings)
+        worker_env = dict(
+            environment.env,
+            SMS_GATEWAY="africastalking",
+            AT_API_KEY=API_KEY,
+            AT_API_URL=url,
+            QUIET_HOURS="off",
+        )
+        yield SmsServer(process, url, text, worker_env)
+
+
 def run() -> list[Figure]:
     """The SMS figures: bare SDK loop, then the pipeline with 1 and 2 workers."""
     print(f"SMS: {ROWS} due rows per run; bare loop of {BARE_SENDS} SDK sends", flush=True)
     figures: list[Figure] = []
-    with bench_environment() as environment:
-        command = [sys.executable, str(ROOT / "bench" / "at_process.py"), API_KEY]
-        with started(command, environment.env, stdout=subprocess.PIPE, text=True) as at_server:
-            at_url = at_server.stdout.readline().strip()
-            settings = Settings.from_env(environment.env)
-            params = {"reference": "P00001", "dose_at": DOSE_AT}
-            text = render_body(default_texts()["medication"]["fr"], "medication", "fr", params, settings)
-            with CpuMeter("bare SDK loop") as cpu:
-                bare = bare_loop(at_url, text, BARE_SENDS)
-            figures.append(
-                Figure("SMS", "bare SDK loop (baseline)", f"{bare:.0f} msg/s (CPU {cpu.average:.0f}%)")
+    with bench_environment() as environment, sms_server(environment) as server:
+        with CpuMeter("bare SDK loop") as cpu:
+            bare = bare_loop(server.url, server.text, BARE_SENDS)
+        figures.append(
+            Figure("SMS", "bare SDK loop (baseline)", f"{bare:.0f} msg/s (CPU {cpu.average:.0f}%)")
+        )
+        figures[-1].show()
+        runs: dict[int, PipelineRun] = {}
+        for workers in (1, 2):
+            result = runs[workers] = pipeline_run(environment, server.worker_env, workers, server.process.pid)
+            scaled = workers == 1 or result.rate >= 1.3 * runs[1].rate or result.machine_cpu >= CPU_FULL
+            figure = Figure(
+                "SMS",
+                f"{workers} worker process{'es' if workers > 1 else ''}",
+                f"{result.rate:.0f} msg/s (machine CPU {result.machine_cpu:.0f}%)",
+                f"{bare:.0f} msg/s",
+                f"{result.rate / bare:.0%} of bare",
+                f"≥ {ONE_WORKER_TARGET:.0%} of bare" if workers == 1 else SCALING_TARGET,
+                result.rate >= ONE_WORKER_TARGET * bare if workers == 1 else scaled,
+                f"{result.end_to_end:.0f} msg/s from commit, sweeper interval included; workers "
+                f"{result.worker_cpu:.0f}% of a core, AT server {result.server_cpu:.0f}%",
             )
-            figures[-1].show()
-            env = dict(
-                environment.env,
-                SMS_GATEWAY="africastalking",
-                AT_API_KEY=API_KEY,
-                AT_API_URL=at_url,
-                QUIET_HOURS="off",
-            )
-            runs: dict[int, PipelineRun] = {}
-            for workers in (1, 2):
-                result = runs[workers] = pipeline_run(environment, env, workers, at_server.pid)
-                scaled = workers == 1 or result.rate >= 1.3 * runs[1].rate or result.machine_cpu >= CPU_FULL
-                figure = Figure(
-                    "SMS",
-                    f"{workers} worker process{'es' if workers > 1 else ''}",
-                    f"{result.rate:.0f} msg/s (machine CPU {result.machine_cpu:.0f}%)",
-                    f"{bare:.0f} msg/s",
-                    f"{result.rate / bare:.0%} of bare",
-                    f"≥ {ONE_WORKER_TARGET:.0%} of bare" if workers == 1 else SCALING_TARGET,
-                    result.rate >= ONE_WORKER_TARGET * bare if workers == 1 else scaled,
-                    f"{result.end_to_end:.0f} msg/s from commit, sweeper interval included; workers "
-                    f"{result.worker_cpu:.0f}% of a core, AT server {result.server_cpu:.0f}%",
-                )
-                figure.show()
-                figures.append(figure)
+            figure.show()
+            figures.append(figure)
     return figures
 
 
