@@ -25,7 +25,16 @@ from rq import Worker
 from sqlalchemy import func, select, update
 
 from bench.common import CpuMeter, Environment, Figure, bench_environment, percentile, started, wait_for
-from bench.sms_bench import DOSE_AT, bare_loop, clear_rows, counts, finished_rows, phone, sms_server
+from bench.sms_bench import (
+    DOSE_AT,
+    UNFINISHED,
+    bare_loop,
+    clear_rows,
+    counts,
+    finished_rows,
+    phone,
+    sms_server,
+)
 from service.models import Kind, MessageEvent, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.rows import schedule_message, schedule_messages
@@ -119,6 +128,15 @@ def emergencies_alone(environment: Environment) -> list[float]:
     return latencies(environment, committed)
 
 
+def backlog_gone(environment: Environment) -> bool:
+    """Whether every held reminder has left (emergencies raised meanwhile are waited for apart)."""
+    with environment.database.session() as session:
+        query = select(func.count()).where(
+            OutboundMessage.kind == Kind.MEDICATION, OutboundMessage.status.in_(UNFINISHED)
+        )
+        return not session.scalar(query)
+
+
 def raise_emergency_then_wait(environment: Environment, number: int) -> tuple[int, datetime]:
     row_id, at = raise_emergency(environment, number)
     if not wait_for(lambda: finished_rows(environment), 30, 0.05):
@@ -174,7 +192,7 @@ def peak(environment: Environment, env: dict[str, str], at_url: str, bare: float
 
         try:
             with CpuMeter("peak") as cpu:
-                drained = wait_for(lambda: finished_rows(environment), DEADLINE_S, 0.25, progress)
+                drained = wait_for(lambda: backlog_gone(environment), DEADLINE_S, 0.25, progress)
         finally:
             emergencies.stopping.set()
             emergencies.join(timeout=30)
