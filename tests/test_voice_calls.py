@@ -28,7 +28,7 @@ from service.devtools.voice_phone import Pickup, VoicePhoneServer
 from service.errors import ImportRefused
 from service.gateways.registry import check_settings, make_voice_gateway
 from service.models import Appointment, EmergencyAlert, MessageEvent, OutboundMessage, Patient, Referral
-from service.sms.calls import place_call
+from service.sms.calls import place_call, place_calls
 from service.sms.jobs import send_job
 from service.sms.sweeper import claim_due
 from service.timeutil import utcnow
@@ -370,6 +370,40 @@ def test_a_job_places_its_calls_several_at_once_each_once(db, live, voice_server
     voice_server.wait_calls(9)
     assert sorted(call.to for call in voice_server.calls()) == recipients
     assert not {row.status for row in voice_rows(db)} & {"queued", "sending", "unknown"}
+
+
+def test_a_jobs_calls_read_their_rows_and_the_recordings_once_however_many_they_are(
+    db, voice_settings, voice_server
+):
+    voice_server.ring = False  # no callback ends a call before its answer is recorded
+    settings = replace(voice_settings, public_url="http://127.0.0.1:9", sends_in_flight=4)
+    record(db, settings, "followup_checkin", language="bm")
+    gateway = make_voice_gateway(settings)
+    placed = 0
+
+    def reads_to_place(count: int) -> int:
+        nonlocal placed
+        for n in range(placed, placed + count):
+            add_message(
+                db, channel="voice", voice_language="bm", recipient=f"+2237600{n:04d}", due_at=utcnow()
+            )
+        placed += count
+        with db.session() as session:
+            claimed = [message_id for message_id, _priority in claim_due(session, 100, utcnow())]
+        reads: list[str] = []
+
+        def counted(_conn, _cursor, statement, *_args) -> None:
+            if statement.lstrip().upper().startswith("SELECT"):
+                reads.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            assert place_calls(db, gateway, settings, claimed) == ["sent"] * count
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return len(reads)
+
+    assert reads_to_place(1) == reads_to_place(8) == 2
 
 
 def test_an_emergency_rings_the_on_call_clinician_and_pressing_1_takes_it_in_charge(

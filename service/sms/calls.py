@@ -1,18 +1,19 @@
-"""Placing the call of a due voice row: the sweeper claimed it `queued` like any SMS, the job hands it here.
+"""Placing the calls of due voice rows: the sweeper claimed them `queued` like SMS, the job hands them here.
 
-The row is checked (`service.voice.calls.check_call`), claimed `sending` in its own committed transaction,
-and the call placed. The gateway's answer is recorded at once: the call's first callback may arrive
-within a second. A call whose fate is unknown (a timeout after the request left) is `unknown` and never
-placed again on its own, as for SMS.
+As for SMS, a job's rows and their patients are read in one query and its calls go through SENDS_IN_FLIGHT
+lanes, each on one database connection. A row is checked (`service.voice.calls.check_call`), claimed
+`sending` in its own committed transaction, and the call placed. The gateway's answer is recorded at once,
+not with the lane's next claim as for SMS: the call's first callback may arrive within a second. A call
+whose fate is unknown (a timeout after the request left) is `unknown` and never placed again on its own.
 """
 
 from __future__ import annotations
 
-import contextvars
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from service import system_alerts
@@ -23,26 +24,53 @@ from service.metrics import count_send
 from service.models import Channel, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import move
+from service.sms.lanes import Turns, in_lanes
 from service.sms.sender import HOLD, HOLDING_ALERTS, backoff
 from service.timeutil import utcnow
-from service.voice.calls import SKIPPED, by_sms, check_call
+from service.voice.calls import CALL_ROW, SKIPPED, by_sms, check_call
+from service.voice.recordings import recorded
+
+
+@dataclass(frozen=True)
+class ClaimedCall:
+    """A call row this worker moved to `sending`, ready for the gateway."""
+
+    id: int
+    attempt: int
+    call: OutgoingCall
 
 
 def place_calls(
-    database: Database, gateway: VoiceGateway, settings: Settings, message_ids: list[int]
+    database: Database,
+    gateway: VoiceGateway,
+    settings: Settings,
+    message_ids: list[int],
+    now: datetime | None = None,
 ) -> list[str]:
-    """Place the call of each row of `message_ids`, up to SENDS_IN_FLIGHT at once (each claimed on its own
-    right before its request, as one call alone); return the rows' new statuses in the same order."""
-    lanes = min(settings.sends_in_flight, len(message_ids))
-    if lanes <= 1:
-        return [place_call(database, gateway, settings, message_id) for message_id in message_ids]
-    with ThreadPoolExecutor(lanes, thread_name_prefix="call-lane") as pool:
-        # Each call logs under the job's request id (service.logs), which threads do not inherit.
-        running = [
-            pool.submit(contextvars.copy_context().run, place_call, database, gateway, settings, message_id)
-            for message_id in message_ids
-        ]
-        return [future.result() for future in running]
+    """Place the call of each row of `message_ids` still `queued`; return the rows' new statuses (or
+    `skipped`) in the same order."""
+    with database.session() as session:
+        rows = {row.id: row for row in session.execute(CALL_ROW.where(OutboundMessage.id.in_(message_ids)))}
+        recordings = recorded(session)
+    outcomes: list[str] = [SKIPPED] * len(message_ids)
+    turns = Turns(len(message_ids))
+
+    def lane() -> None:
+        # One connection for the lane: a session alone would check one out (and ping it) per transaction.
+        with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+            while (position := turns.take()) is not None:
+                with session.begin():
+                    claimed = _claim(session, settings, rows.get(message_ids[position]), recordings, now)
+                if isinstance(claimed, str):
+                    outcomes[position] = claimed
+                    continue
+                result = gateway.call(claimed.call)
+                count_send("voice", result.gateway, result.outcome.value)
+                with session.begin():
+                    outcomes[position] = _record(session, settings, claimed, result)
+
+    in_lanes(min(settings.sends_in_flight, len(message_ids)), lane)
+    return outcomes
 
 
 def place_call(
@@ -53,90 +81,61 @@ def place_call(
     now: datetime | None = None,
 ) -> str:
     """Place the call of row `message_id` if it is still `queued`; return the row's new status."""
+    return place_calls(database, gateway, settings, [message_id], now)[0]
+
+
+def _claim(
+    session: Session,
+    settings: Settings,
+    row: Row | None,
+    recordings: set[tuple[str, str]],
+    now: datetime | None,
+) -> ClaimedCall | str:
+    """Check a row read `queued` and claim it `sending` unless the check ended or moved it."""
+    if row is None or row.status != MessageStatus.QUEUED or row.channel != Channel.VOICE:
+        return SKIPPED
     now = now or utcnow()
-    with database.session() as session:
-        row = session.get(OutboundMessage, message_id)
-        if row is None or row.status != MessageStatus.QUEUED or row.channel != Channel.VOICE:
-            return SKIPPED
-        ended = check_call(session, settings, row, now)
-        if ended is not None:
-            return ended
-        if not move(
-            session,
-            row.id,
-            (MessageStatus.QUEUED,),
-            MessageStatus.SENDING,
-            now,
-            details.ATTEMPT.text(n=row.attempts + 1),
-            sending_at=now,
-            attempts=row.attempts + 1,
-        ):
-            return SKIPPED
-        call = OutgoingCall(f"jigi-{row.id}", row.recipient, urgent=row.ignore_quiet_hours)
-        attempt = row.attempts + 1
-    result = gateway.call(call)
-    count_send("voice", result.gateway, result.outcome.value)
-    with database.session() as session:
-        return _record(session, settings, message_id, attempt, result, utcnow())
+    ended = check_call(session, settings, row, recordings, now)
+    if ended is not None:
+        return ended
+    attempt = row.attempts + 1
+    queued = (MessageStatus.QUEUED,)
+    text = details.ATTEMPT.text(n=attempt)
+    if not move(session, row.id, queued, MessageStatus.SENDING, now, text, sending_at=now, attempts=attempt):
+        return SKIPPED
+    return ClaimedCall(
+        row.id, attempt, OutgoingCall(f"jigi-{row.id}", row.recipient, urgent=row.ignore_quiet_hours)
+    )
 
 
-def _record(
-    session: Session, settings: Settings, message_id: int, attempt: int, result: SendResult, now: datetime
-) -> str:
-    sending = (MessageStatus.SENDING,)
-    values: dict[str, Any] = {"gateway": result.gateway}
+def _record(session: Session, settings: Settings, claimed: ClaimedCall, result: SendResult) -> str:
+    """Record the gateway's answer to a claimed call; return the row's new status."""
+    now, sending, reason = utcnow(), (MessageStatus.SENDING,), result.reason
     if result.outcome is Outcome.ACCEPTED:
         text = details.ACCEPTED.text(id=result.message_id)
         done = move(
-            session, message_id, sending, MessageStatus.SENT, now, text,
-            gateway_message_id=result.message_id, sent_at=now, last_error=None, **values,
+            session, claimed.id, sending, MessageStatus.SENT, now, text,
+            gateway_message_id=result.message_id, gateway=result.gateway, sent_at=now, last_error=None,
         )  # fmt: skip
         if not done:  # the call already ended (its last callback came first): keep its session id
-            row = session.get(OutboundMessage, message_id)
+            row = session.get(OutboundMessage, claimed.id)
             assert row is not None
             row.gateway_message_id, row.gateway = result.message_id, result.gateway
         return MessageStatus.SENT if done else SKIPPED
+    values: dict[str, Any]
     if result.outcome is Outcome.UNKNOWN:
-        move(
-            session,
-            message_id,
-            sending,
-            MessageStatus.UNKNOWN,
-            now,
-            result.reason,
-            last_error=result.reason,
-            **values,
-        )
-        return MessageStatus.UNKNOWN
-    if result.outcome is Outcome.TRANSIENT and attempt < settings.max_send_attempts:
-        due = now + backoff(attempt)
-        move(session, message_id, sending, MessageStatus.SCHEDULED, now, result.reason, due_at=due, **values)
-        return MessageStatus.SCHEDULED
-    if result.outcome in HOLDING_ALERTS:
-        message = f"The voice gateway refuses to call ({result.reason}); calls wait."
+        to, values = MessageStatus.UNKNOWN, {"last_error": reason}
+    elif result.outcome is Outcome.TRANSIENT and claimed.attempt < settings.max_send_attempts:
+        to, values = MessageStatus.SCHEDULED, {"due_at": now + backoff(claimed.attempt)}
+    elif result.outcome in HOLDING_ALERTS:
+        message = f"The voice gateway refuses to call ({reason}); calls wait."
         system_alerts.raise_alert(session, HOLDING_ALERTS[result.outcome], message)
-        move(
-            session,
-            message_id,
-            sending,
-            MessageStatus.SCHEDULED,
-            now,
-            result.reason,
-            due_at=now + HOLD,
-            **values,
-        )
-        return MessageStatus.SCHEDULED
-    move(
-        session,
-        message_id,
-        sending,
-        MessageStatus.FAILED,
-        now,
-        result.reason,
-        last_error=result.reason,
-        **values,
-    )
-    row = session.get(OutboundMessage, message_id)
-    assert row is not None
-    by_sms(session, row, now, details.GAVE_UP.text(n=attempt, why=result.reason))
-    return MessageStatus.FAILED
+        to, values = MessageStatus.SCHEDULED, {"due_at": now + HOLD}
+    else:
+        to, values = MessageStatus.FAILED, {"last_error": reason}
+    moved = move(session, claimed.id, sending, to, now, reason, gateway=result.gateway, **values)
+    if moved and to == MessageStatus.FAILED:
+        row = session.get(OutboundMessage, claimed.id)
+        assert row is not None
+        by_sms(session, row, now, details.GAVE_UP.text(n=claimed.attempt, why=reason))
+    return to

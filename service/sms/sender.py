@@ -10,10 +10,7 @@ duplicate reminder on a shared phone is worse than a missing one (emergency aler
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +30,7 @@ from service.outbox.kinds import Kind, Priority
 from service.outbox.lifecycle import move
 from service.outbox.quiet_hours import patient_window, quiet_until
 from service.outbox.templates import TemplateError, current_body, render_body
+from service.sms.lanes import Turns, in_lanes
 from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
@@ -147,16 +145,14 @@ def deliver_batch(
         rows = {row.id: row for row in session.execute(query)}
     outcomes: list[str] = [SKIPPED] * len(message_ids)
     batch = Batch()
-    positions = iter(range(len(message_ids)))
-    taking = threading.Lock()
+    turns = Turns(len(message_ids))
 
     def lane() -> None:
         answered: Answered | None = None
         # One connection for the lane: a session alone would check one out (and ping it) per transaction.
         with database.engine.connect() as connection, database.sessions(bind=connection) as session:
             while True:
-                with taking:
-                    position = next(positions, None)
+                position = turns.take()
                 with session.begin():
                     if answered is not None:
                         outcomes[answered.position] = record(
@@ -175,15 +171,7 @@ def deliver_batch(
                 count_send("sms", result.gateway, result.outcome.value)
                 answered = Answered(position, claimed, result)
 
-    lanes = min(settings.sends_in_flight, len(message_ids))
-    if lanes <= 1:
-        lane()
-        return outcomes
-    with ThreadPoolExecutor(lanes, thread_name_prefix="send-lane") as pool:
-        # Each lane logs under the job's request id (service.logs), which threads do not inherit.
-        running = [pool.submit(contextvars.copy_context().run, lane) for _ in range(lanes)]
-        for future in running:
-            future.result()
+    in_lanes(min(settings.sends_in_flight, len(message_ids)), lane)
     return outcomes
 
 

@@ -8,11 +8,12 @@ no recording of its kind goes by SMS at once: never a French voice to a Bambara 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from service.config import Settings
@@ -22,7 +23,6 @@ from service.outbox.lifecycle import move, record_events
 from service.outbox.quiet_hours import Window, patient_window, quiet_until
 from service.outbox.rows import schedule_message
 from service.phones import InvalidPhone, normalize_phone
-from service.voice.recordings import find_recording
 
 SKIPPED = "skipped"
 BY_SMS = "by_sms"
@@ -44,32 +44,52 @@ class CallEnd(StrEnum):
     UNREACHABLE = "unreachable"  # the number cannot be called (does not exist): by SMS, never called again
 
 
-def check_call(session: Session, settings: Settings, row: OutboundMessage, now: datetime) -> str | None:
-    """End or put back a queued call row that must not ring now (expired, opted out, no consent, no
-    recording in its voice language: by SMS instead, outside calling hours); None when it may ring."""
-    patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
+# A due call row and what its checks need of its patient, in one query, as plain columns.
+CALL_ROW = select(
+    OutboundMessage.id,
+    OutboundMessage.status,
+    OutboundMessage.channel,
+    OutboundMessage.kind,
+    OutboundMessage.language,
+    OutboundMessage.voice_language,
+    OutboundMessage.recipient,
+    OutboundMessage.attempts,
+    OutboundMessage.expires_at,
+    OutboundMessage.ignore_quiet_hours,
+    OutboundMessage.alert_id,
+    OutboundMessage.patient_id,
+    Patient.opted_out,
+    Patient.sms_consent,
+    Patient.quiet_hours,
+    Patient.channel.label("patient_channel"),
+).outerjoin(Patient, Patient.id == OutboundMessage.patient_id)
+
+
+def check_call(
+    session: Session, settings: Settings, row: Row, recorded: Set[tuple[str, str]], now: datetime
+) -> str | None:
+    """End or put back a queued call row (read by CALL_ROW) that must not ring now: expired, opted out, no
+    consent, no recording in its voice language (`recorded` holds each recording's name and language: by
+    SMS instead), outside calling hours. None when it may ring."""
+    has_patient = row.patient_id is not None
     if row.expires_at is not None and row.expires_at <= now:
         text = details.EXPIRED.text(when=row.expires_at.isoformat())
-        return _end(session, row, MessageStatus.DROPPED, now, text)
-    if patient is not None and (patient.opted_out or not patient.sms_consent):
-        text = details.OPTED_OUT.text() if patient.opted_out else details.NO_CONSENT.text()
-        return _end(session, row, MessageStatus.CANCELLED, now, text)
+        return _end(session, row.id, MessageStatus.DROPPED, now, text)
+    if has_patient and (row.opted_out or not row.sms_consent):
+        text = details.OPTED_OUT.text() if row.opted_out else details.NO_CONSENT.text()
+        return _end(session, row.id, MessageStatus.CANCELLED, now, text)
+    voice = row.voice_language or row.language
     # A bridge call connects two people: a greeting recording is welcome, not needed.
-    if (
-        row.kind != Kind.CONSULT_BRIDGE
-        and find_recording(session, row.kind, row.voice_language or row.language) is None
-    ):
-        if row.alert_id is not None or _sms_too(patient):  # its SMS goes out beside this call anyway
-            text = details.SMS_ALONE.text(voice=row.voice_language or row.language)
-            return _end(session, row, MessageStatus.CANCELLED, now, text)
+    if row.kind != Kind.CONSULT_BRIDGE and (row.kind, voice) not in recorded:
+        if row.alert_id is not None or _sms_too(row.patient_channel):  # its SMS goes out beside it anyway
+            return _end(session, row.id, MessageStatus.CANCELLED, now, details.SMS_ALONE.text(voice=voice))
         # Never a French voice to a Bambara or Songhai speaker: the same reminder goes by SMS.
-        row.channel = Channel.SMS
-        text = details.NO_RECORDING.text(voice=row.voice_language or row.language)
-        if move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, due_at=now):
-            record_events(session, [row.id], BY_SMS, now, text)
+        queued = (MessageStatus.QUEUED,)
+        if move(session, row.id, queued, MessageStatus.SCHEDULED, now, due_at=now, channel=Channel.SMS):
+            record_events(session, [row.id], BY_SMS, now, details.NO_RECORDING.text(voice=voice))
         return BY_SMS
     if not row.ignore_quiet_hours:
-        ring_at = calling_moment(settings, patient.quiet_hours if patient else None, now)
+        ring_at = calling_moment(settings, row.quiet_hours if has_patient else None, now)
         if ring_at > now:
             text = details.CALLING_HOURS.text(when=ring_at.isoformat())
             move(session, row.id, (MessageStatus.QUEUED,), MessageStatus.SCHEDULED, now, text, due_at=ring_at)
@@ -171,7 +191,7 @@ def ask_for_visit(session: Session, row: OutboundMessage, now: datetime) -> Outb
 def by_sms(session: Session, row: OutboundMessage, now: datetime, why: str) -> OutboundMessage | None:
     """The same reminder as an SMS, now, when the patient consented to SMS (once: its own dedupe key)."""
     patient = session.get(Patient, row.patient_id) if row.patient_id is not None else None
-    if patient is not None and (patient.opted_out or not patient.sms_consent or _sms_too(patient)):
+    if patient is not None and (patient.opted_out or not patient.sms_consent or _sms_too(patient.channel)):
         return None
     key = f"{row.dedupe_key}:sms" if row.dedupe_key else f"call:{row.id}:sms"
     if _taken(session, key):
@@ -208,13 +228,13 @@ def _same_reminder(row: OutboundMessage) -> dict[str, Any]:
     }
 
 
-def _sms_too(patient: Patient | None) -> bool:
-    """Whether the patient gets each reminder by SMS beside the call (channel `both`)."""
-    return patient is not None and patient.channel == PatientChannel.BOTH
+def _sms_too(patient_channel: str | None) -> bool:
+    """Whether a patient on `patient_channel` gets each reminder by SMS beside the call (`both`)."""
+    return patient_channel == PatientChannel.BOTH
 
 
-def _end(session: Session, row: OutboundMessage, to: str, now: datetime, reason: str) -> str:
-    done = move(session, row.id, (MessageStatus.QUEUED,), to, now, reason, last_error=reason)
+def _end(session: Session, message_id: int, to: str, now: datetime, reason: str) -> str:
+    done = move(session, message_id, (MessageStatus.QUEUED,), to, now, reason, last_error=reason)
     return to if done else SKIPPED
 
 

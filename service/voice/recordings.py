@@ -124,6 +124,13 @@ def find_recording(session: Session, name: str, language: str) -> Recording | No
     return session.scalar(select(Recording).where(Recording.name == name, Recording.language == language))
 
 
+def recorded(session: Session) -> set[tuple[str, str]]:
+    """The name and language of every recording: what a job's calls check theirs against, in one query."""
+    return {
+        (name, language) for name, language in session.execute(select(Recording.name, Recording.language))
+    }
+
+
 def tokens_in(session: Session, language: str) -> dict[str, str]:
     """The token of every recording in `language`, by name: one small query for a call's whole step."""
     query = select(Recording.name, Recording.token).where(Recording.language == language)

@@ -1,0 +1,34 @@
+"""A job's sends on SENDS_IN_FLIGHT threads ("lanes"), so that one send's wait for the gateway and another's
+database work overlap. Each lane takes the job's next position as it finishes one."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+
+class Turns:
+    """The positions 0 to count - 1, each handed to one lane only."""
+
+    def __init__(self, count: int) -> None:
+        self._left = iter(range(count))
+        self._taking = threading.Lock()
+
+    def take(self) -> int | None:
+        """The next position, or None when all were taken."""
+        with self._taking:
+            return next(self._left, None)
+
+
+def in_lanes(lanes: int, lane: Callable[[], None]) -> None:
+    """Run `lane` on `lanes` threads at once (in this thread when there is one), re-raising a lane's error."""
+    if lanes <= 1:
+        lane()
+        return
+    with ThreadPoolExecutor(lanes, thread_name_prefix="send-lane") as pool:
+        # Each lane logs under the job's request id (service.logs), which threads do not inherit.
+        running = [pool.submit(contextvars.copy_context().run, lane) for _ in range(lanes)]
+        for future in running:
+            future.result()
