@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -90,6 +95,55 @@ def test_timeout_after_sending_is_unknown_never_transient(at_settings, at_server
 
     assert result.outcome == gw.Outcome.UNKNOWN
     assert len(at_server.received()) == 1
+
+
+@contextmanager
+def keep_alive_front(target: str) -> Iterator[tuple[str, list[int]]]:
+    """An HTTP/1.1 server on loopback that keeps its clients' connections open (as AT's API does; the local
+    AT server closes each one) and relays every request to `target`; yields its URL and, per request, the
+    number of the connection it came on."""
+    numbers = itertools.count()
+    requests_seen: list[int] = []
+
+    class Relay(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection_number = next(numbers)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            relayed = requests.post(target + self.path, data=body, headers=dict(self.headers), timeout=5)
+            requests_seen.append(self.connection_number)
+            self.send_response(relayed.status_code)
+            self.send_header("Content-Type", relayed.headers["Content-Type"])
+            self.send_header("Content-Length", str(len(relayed.content)))
+            self.end_headers()
+            self.wfile.write(relayed.content)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", requests_seen
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_messages_to_africas_talking_share_one_kept_alive_connection(at_settings, at_server):
+    with keep_alive_front(at_server.url) as (url, connection_of_each):
+        gateway = make_gateway(replace(at_settings, at_api_url=url))
+        results = [gateway.send(outgoing(f"+2237612345{n}", "Jigi: rappel.")) for n in range(3)]
+
+    assert [result.outcome for result in results] == [gw.Outcome.ACCEPTED] * 3
+    assert [received.to for received in at_server.received()] == [f"+2237612345{n}" for n in range(3)]
+    assert connection_of_each == [0, 0, 0]
 
 
 def test_refused_connection_is_transient(at_settings):

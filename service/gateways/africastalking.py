@@ -1,7 +1,7 @@
-"""Africa's Talking: SMS sent through its SDK, its status codes, and its SMS callbacks (delivery reports,
-incoming SMS, bulk opt-outs); voice calls placed through its voice API, and the voice callback that
-answers each step of a call in AT's XML. The only module that knows AT's SMS and voice APIs; its local
-compatible servers are `service/devtools/at_server.py` (`make at-server`) and
+"""Africa's Talking: SMS sent through its SDK on one keep-alive session, its status codes, and its SMS
+callbacks (delivery reports, incoming SMS, bulk opt-outs); voice calls placed through its voice API, and
+the voice callback that answers each step of a call in AT's XML. The only module that knows AT's SMS and
+voice APIs; its local compatible servers are `service/devtools/at_server.py` (`make at-server`) and
 `service/devtools/at_voice_server.py` (`make at-voice-server`). The USSD callback is the USSD edge's
 (`service/ussd/views.py`).
 
@@ -13,14 +13,13 @@ have taken the message, so it is classified UNKNOWN and never resent (see docs/s
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-import africastalking
 import requests
 from africastalking.Service import AfricasTalkingException
+from africastalking.SMS import SMSService
 from flask import Blueprint, Response, request
 
 from service.care.patients import opt_out
@@ -82,18 +81,36 @@ ACCEPTED_STATUS = "Success"
 BAD_CREDENTIALS_TEXT = "authentication is invalid"
 
 
+class KeptAliveSMS(SMSService):
+    """The SDK's SMS service with its requests on one keep-alive session. The SDK itself posts each
+    message through a new session: a new connection pool, the environment's proxy settings read again and,
+    on AT's HTTPS API, a new connection and TLS handshake per message. Everything else is the SDK's: the
+    number check, the form, the answer's parsing."""
+
+    def __init__(self, username: str, api_key: str, base_url: str | None) -> None:
+        super().__init__(username, api_key)
+        if base_url:
+            self._baseUrl = base_url + "/version1"
+        self.http = http_session(self._baseUrl)
+
+    def _make_request(
+        self, url: str, method: str, headers: dict, data: Any, params: Any, **options: Any
+    ) -> Any:
+        """The SDK's own answer handling (a 2xx's JSON or text, else its exception with the body), on the
+        kept session. Only POST without a callback, which is all `send` does here."""
+        answer = self.http.post(url, headers=headers, data=data, params=params, timeout=options["timeout"])
+        if not 200 <= answer.status_code < 300:
+            raise AfricasTalkingException(answer.text)
+        return answer.json() if answer.headers.get("content-type") == "application/json" else answer.text
+
+
 class AfricasTalkingGateway:
     """Sends through the `africastalking` SDK, one recipient per request, and classifies the answer."""
 
     name = NAME
 
     def __init__(self, settings: Settings) -> None:
-        with warnings.catch_warnings():  # the SDK warns about its WhatsApp sandbox, which we do not use
-            warnings.simplefilter("ignore", UserWarning)
-            africastalking.initialize(settings.at_username, settings.at_api_key)
-        self.service = africastalking.SMS
-        if settings.at_api_url:
-            self.service._baseUrl = settings.at_api_url + "/version1"
+        self.service = KeptAliveSMS(settings.at_username, settings.at_api_key, settings.at_api_url)
         self.sender_id = settings.at_sender_id
         self.timeout = settings.at_timeout_seconds
 
