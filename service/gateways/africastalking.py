@@ -97,7 +97,9 @@ class KeptAliveSMS(SMSService):
         self, url: str, method: str, headers: dict, data: Any, params: Any, **options: Any
     ) -> Any:
         """The SDK's own answer handling (a 2xx's JSON or text, else its exception with the body), on the
-        kept session. Only POST without a callback, which is all `send` does here."""
+        kept session, for a POST without a callback (all `send` does); anything else as the SDK does it."""
+        if method != "POST" or options.get("callback") is not None:
+            return super()._make_request(url, method, headers, data, params, **options)
         answer = self.http.post(url, headers=headers, data=data, params=params, timeout=options["timeout"])
         if not 200 <= answer.status_code < 300:
             raise AfricasTalkingException(answer.text)
