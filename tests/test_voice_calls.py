@@ -379,15 +379,12 @@ def test_a_jobs_calls_read_their_rows_and_the_recordings_once_however_many_they_
     settings = replace(voice_settings, public_url="http://127.0.0.1:9", sends_in_flight=4)
     record(db, settings, "followup_checkin", language="bm")
     gateway = make_voice_gateway(settings)
-    placed = 0
 
-    def reads_to_place(count: int) -> int:
-        nonlocal placed
-        for n in range(placed, placed + count):
+    def reads_to_place(numbers: range) -> int:
+        for n in numbers:
             add_message(
                 db, channel="voice", voice_language="bm", recipient=f"+2237600{n:04d}", due_at=utcnow()
             )
-        placed += count
         with db.session() as session:
             claimed = [message_id for message_id, _priority in claim_due(session, 100, utcnow())]
         reads: list[str] = []
@@ -398,12 +395,12 @@ def test_a_jobs_calls_read_their_rows_and_the_recordings_once_however_many_they_
 
         event.listen(db.engine, "before_cursor_execute", counted)
         try:
-            assert place_calls(db, gateway, settings, claimed) == ["sent"] * count
+            assert place_calls(db, gateway, settings, claimed) == ["sent"] * len(numbers)
         finally:
             event.remove(db.engine, "before_cursor_execute", counted)
         return len(reads)
 
-    assert reads_to_place(1) == reads_to_place(8) == 2
+    assert reads_to_place(range(1)) == reads_to_place(range(1, 9)) == 2
 
 
 def test_an_emergency_rings_the_on_call_clinician_and_pressing_1_takes_it_in_charge(
