@@ -24,7 +24,7 @@ from service.metrics import count_send
 from service.models import Channel, MessageStatus, OutboundMessage
 from service.outbox import details
 from service.outbox.lifecycle import move
-from service.sms.lanes import Turns, in_lanes
+from service.sms.lanes import Turns, in_lanes, lane_session
 from service.sms.sender import HOLD, HOLDING_ALERTS, backoff
 from service.timeutil import utcnow
 from service.voice.calls import CALL_ROW, SKIPPED, by_sms, check_call
@@ -56,8 +56,7 @@ def place_calls(
     turns = Turns(len(message_ids))
 
     def lane() -> None:
-        # One connection for the lane: a session alone would check one out (and ping it) per transaction.
-        with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+        with lane_session(database) as session:
             while (position := turns.take()) is not None:
                 with session.begin():
                     claimed = _claim(session, settings, rows.get(message_ids[position]), recordings, now)

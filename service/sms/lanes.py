@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from service.db import Database
 
 
 class Turns:
@@ -32,3 +37,11 @@ def in_lanes(lanes: int, lane: Callable[[], None]) -> None:
         running = [pool.submit(contextvars.copy_context().run, lane) for _ in range(lanes)]
         for future in running:
             future.result()
+
+
+@contextmanager
+def lane_session(database: Database) -> Iterator[Session]:
+    """A session on one connection for a lane's whole run, its transactions begun by the lane: a session
+    alone would check a connection out (and ping it) for every transaction."""
+    with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+        yield session

@@ -30,7 +30,7 @@ from service.outbox.kinds import Kind, Priority
 from service.outbox.lifecycle import move
 from service.outbox.quiet_hours import patient_window, quiet_until
 from service.outbox.templates import TemplateError, current_body, render_body
-from service.sms.lanes import Turns, in_lanes
+from service.sms.lanes import Turns, in_lanes, lane_session
 from service.system_alerts import AlertKind
 from service.timeutil import utcnow
 
@@ -149,8 +149,7 @@ def deliver_batch(
 
     def lane() -> None:
         answered: Answered | None = None
-        # One connection for the lane: a session alone would check one out (and ping it) per transaction.
-        with database.engine.connect() as connection, database.sessions(bind=connection) as session:
+        with lane_session(database) as session:
             while True:
                 position = turns.take()
                 with session.begin():

@@ -150,9 +150,7 @@ def recording_url(settings: Settings, token: str) -> str:
 
 def coverage(session: Session, settings: Settings) -> dict[tuple[str, str], bool]:
     """(name, language) -> whether it has a recording, for every recordable name and voice language."""
-    have = {
-        (name, language) for name, language in session.execute(select(Recording.name, Recording.language))
-    }
+    have = recorded(session)
     return {
         (name, language): (name, language) in have
         for name in recordable()
