@@ -105,6 +105,9 @@ class Settings:
     # Gateway calls one send job keeps open at once, each row claimed on its own and each lane holding a
     # database connection (at most 8: SQLAlchemy's pool holds 15, and the passes need theirs).
     sends_in_flight: int = 4
+    # Reminders of one text (everyone's 08:00 reminder in one language) to different numbers, sent in one
+    # request where the gateway can (Africa's Talking): up to this many numbers a request.
+    sms_group_size: int = 10
     optout_words_extra: tuple[str, ...] = ()  # added to service/inbox/optout_words.py
     gsm7_conversion: bool = True
     forbidden_words_extra: tuple[str, ...] = ()  # added to service/outbox/forbidden_words.toml
@@ -254,6 +257,7 @@ VARIABLES = (
     Variable("SEND_TIMEOUT_SECONDS", "send_timeout_seconds", _bounded("integer", 1, 86_400)),
     Variable("MAX_SEND_ATTEMPTS", "max_send_attempts", _bounded("integer", 1, 100)),
     Variable("SENDS_IN_FLIGHT", "sends_in_flight", _bounded("integer", 1, 8)),
+    Variable("SMS_GROUP_SIZE", "sms_group_size", _bounded("integer", 1, 100)),
     Variable(
         "GSM7_CONVERSION", "gsm7_conversion", lambda reader, name, default: reader.boolean(name, default)
     ),

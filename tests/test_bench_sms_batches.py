@@ -32,8 +32,9 @@ def claimed(db, count: int) -> list[int]:
 
 @pytest.fixture
 def one_lane(at_settings):
-    """One send in flight at a time: the requests reach the gateway in the batch's order."""
-    return replace(at_settings, sends_in_flight=1)
+    """One send in flight at a time, one number a request: the requests reach the gateway in the batch's
+    order (tests/test_sms_groups.py sends several numbers a request)."""
+    return replace(at_settings, sends_in_flight=1, sms_group_size=1)
 
 
 def test_batches_keep_every_id_once_in_order_within_the_size_limit():
@@ -74,6 +75,7 @@ def test_a_batch_sends_each_queued_row_once_in_order(db, one_lane, at_server):
 
 
 def test_a_batchs_lanes_keep_several_sends_in_flight_and_send_each_row_once(db, at_settings, at_server):
+    at_settings = replace(at_settings, sms_group_size=1)
     lanes = at_settings.sends_in_flight
     ids = claimed(db, 6 * lanes)
     all_open = threading.Event()

@@ -46,6 +46,7 @@ class Answer:
     """How to answer one messaging request."""
 
     status_code: int = 101  # per-recipient statusCode
+    numbers: dict[str, int] = field(default_factory=dict)  # another statusCode for these recipients
     http_status: int = 201
     delay: float = 0.0  # seconds before answering
     no_recipients: str | None = None  # answer an empty Recipients list with this Message
@@ -247,7 +248,7 @@ class ATServer(LocalServer):
             code = None
             message_id = None
             if answer.http_status < 300 and answer.no_recipients is None:
-                code = answer.status_code if PHONE.match(to) else 403
+                code = answer.numbers.get(to, answer.status_code) if PHONE.match(to) else 403
                 if code in ACCEPTED_CODES:
                     message_id = f"ATXid_{uuid.uuid4().hex}"
                     if self.auto_report and self.service_url:

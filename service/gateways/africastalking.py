@@ -13,12 +13,13 @@ have taken the message, so it is classified UNKNOWN and never resent (see docs/s
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import requests
-from africastalking.Service import AfricasTalkingException
+from africastalking.Service import AfricasTalkingException, validate_phone
 from africastalking.SMS import SMSService
 from flask import Blueprint, Response, request
 
@@ -107,7 +108,8 @@ class KeptAliveSMS(SMSService):
 
 
 class AfricasTalkingGateway:
-    """Sends through the `africastalking` SDK, one recipient per request, and classifies the answer."""
+    """Sends through the `africastalking` SDK and classifies the answer: one text to one number, or to
+    several numbers in one request (`send_group`), each number with its own answer."""
 
     name = NAME
 
@@ -117,17 +119,34 @@ class AfricasTalkingGateway:
         self.timeout = settings.at_timeout_seconds
 
     def send(self, message: Outgoing) -> SendResult:
+        return self.send_group([message])[0]
+
+    def groups(self) -> bool:
+        return True
+
+    def send_group(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+        """The first message's text to every message's number (all different), in one request. A number
+        the SDK would refuse fails alone; an answer about the whole request (an HTTP error, a timeout, no
+        recipients) is every message's."""
+        refused = {
+            position: SendResult(Outcome.PERMANENT, reason=f"Invalid phone number: {message.recipient}")
+            for position, message in enumerate(messages)
+            if not validate_phone(message.recipient)
+        }
+        numbers = [message.recipient for position, message in enumerate(messages) if position not in refused]
+        answers = iter(self._request(messages[0].text, numbers) if numbers else [])
+        return [refused.get(position) or next(answers) for position in range(len(messages))]
+
+    def _request(self, text: str, numbers: list[str]) -> list[SendResult]:
         try:
-            reply = self.service.send(
-                message.text, [message.recipient], sender_id=self.sender_id, timeout=self.timeout
-            )
-        except ValueError as error:  # the SDK's own check of the number
-            return SendResult(Outcome.PERMANENT, reason=str(error))
+            reply = self.service.send(text, numbers, sender_id=self.sender_id, timeout=self.timeout)
+        except ValueError as error:  # the SDK's own check of the numbers, done above already
+            return [SendResult(Outcome.PERMANENT, reason=str(error))] * len(numbers)
         except AfricasTalkingException as error:
-            return classify_http_error(str(error))
+            return [classify_http_error(str(error))] * len(numbers)
         except requests.RequestException as error:
-            return transport_failure(error, self.timeout)
-        return classify_reply(reply)
+            return [transport_failure(error, self.timeout)] * len(numbers)
+        return classify_reply(reply, numbers)
 
 
 def classify_http_error(body: str) -> SendResult:
@@ -141,22 +160,34 @@ def classify_http_error(body: str) -> SendResult:
     return SendResult(Outcome.TRANSIENT, reason=f"Africa's Talking answered an error: {body.strip()[:200]}")
 
 
-def classify_reply(reply: Any) -> SendResult:
-    """Decide on the recipient's `statusCode` in a 2xx reply (parsed only if it was application/json)."""
+def classify_reply(reply: Any, numbers: list[str]) -> list[SendResult]:
+    """Each number's answer in a 2xx reply (parsed only if it was application/json), found by its
+    `number`: AT does not promise the order. A number the reply leaves out may have been sent: UNKNOWN."""
     if not isinstance(reply, dict):
-        return SendResult(Outcome.UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")
+        return [SendResult(Outcome.UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")] * len(
+            numbers
+        )
     data = reply.get("SMSMessageData") or {}
     recipients = data.get("Recipients") or []
     if not recipients:
         message = data.get("Message") or "no recipients in the answer"
-        return SendResult(
+        result = SendResult(
             Outcome.CONFIG_ERROR,
             reason=f"Africa's Talking sent nothing: {message} "
             "(check AT_SENDER_ID, AT_USERNAME and AT_API_KEY)",
         )
-    entry = recipients[0]
+        return [result] * len(numbers)
+    by_number = {entry.get("number"): entry for entry in recipients if isinstance(entry, dict)}
+    if len(numbers) == 1 and numbers[0] not in by_number:
+        by_number[numbers[0]] = recipients[0]  # one number asked, one answer: it is that number's
+    missing = SendResult(Outcome.UNKNOWN, reason="the answer does not name this number")
+    return [classify_recipient(by_number[number]) if number in by_number else missing for number in numbers]
+
+
+def classify_recipient(entry: dict[str, Any]) -> SendResult:
+    """Decide on one recipient's `statusCode`."""
     try:
-        code = int(entry.get("statusCode"))
+        code = int(entry["statusCode"])
     except (TypeError, ValueError):
         return SendResult(Outcome.UNKNOWN, reason=f"answer without a status code: {entry}")
     status = entry.get("status") or ""

@@ -24,7 +24,7 @@ import redis
 from sqlalchemy import select
 
 from service import system_alerts
-from service.gateways.port import Gateway, Outcome, Outgoing, SendResult
+from service.gateways.port import Gateway, GroupGateway, Outcome, Outgoing, SendResult, groups
 from service.models import SystemAlert
 from service.periodic import PassContext
 from service.system_alerts import AlertKind
@@ -146,21 +146,37 @@ class GatewayChain:
         self._paused: dict[str, tuple[float, SendResult]] = {}
 
     def send(self, message: Outgoing) -> SendResult:
-        answer: SendResult | None = None
-        for position, adapter in enumerate(self.adapters, start=1):
+        return self._send_from(0, message)
+
+    def groups(self) -> bool:
+        position = self._first_usable()
+        return groups(self.adapters[position]) if position is not None else False
+
+    def send_group(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+        """One text to several numbers: in one request when the gateway it goes to can, each message going
+        on to the next gateway by the rules above if its answer says it surely was not sent."""
+        position = self._first_usable()
+        adapter = self.adapters[position] if position is not None else None
+        if not isinstance(adapter, GroupGateway) or any(m.urgent or m.last_attempt for m in messages):
+            return [self.send(message) for message in messages]
+        assert position is not None
+        results = [replace(result, gateway=adapter.name) for result in adapter.send_group(messages)]
+        for result in {result.outcome: result for result in results}.values():
+            self._settle(adapter, result)
+        return [
+            self._send_from(position + 1, message, result) if result.outcome in PAUSING else result
+            for message, result in zip(messages, results, strict=True)
+        ]
+
+    def _send_from(self, start: int, message: Outgoing, answer: SendResult | None = None) -> SendResult:
+        """Try the gateways from position `start`; `answer` is an earlier gateway's, kept if none takes it."""
+        for position, adapter in enumerate(self.adapters[start:], start=start + 1):
             pause = self._paused.get(adapter.name)
-            if pause is not None and self.clock() < pause[0] and position < len(self.adapters):
+            if pause is not None and self._is_paused(adapter, position):
                 answer = answer or pause[1]
                 continue  # the last gateway is always tried: its answer decides how long the row waits
             result = replace(adapter.send(message), gateway=adapter.name)
-            paused_until = None
-            if result.outcome in PAUSING:
-                self._paused[adapter.name] = (self.clock() + PAUSE_SECONDS, result)
-                paused_until = datetime.fromtimestamp(time.time() + PAUSE_SECONDS, UTC)
-            else:
-                self._paused.pop(adapter.name, None)
-            if self.health is not None:
-                self.health.record(adapter.name, result, paused_until)
+            self._settle(adapter, result)
             if result.outcome in PAUSING or (
                 result.outcome is Outcome.TRANSIENT and (message.urgent or message.last_attempt)
             ):
@@ -169,3 +185,25 @@ class GatewayChain:
             return result
         assert answer is not None  # the last adapter was tried and refused too
         return answer
+
+    def _first_usable(self) -> int | None:
+        """The index of the gateway a message would go to first (None: the chain is empty)."""
+        return next(
+            (n for n, adapter in enumerate(self.adapters) if not self._is_paused(adapter, n + 1)), None
+        )
+
+    def _is_paused(self, adapter: Gateway, position: int) -> bool:
+        """Whether `adapter`, at 1-based `position`, is left aside now (the last one never is)."""
+        pause = self._paused.get(adapter.name)
+        return pause is not None and self.clock() < pause[0] and position < len(self.adapters)
+
+    def _settle(self, adapter: Gateway, result: SendResult) -> None:
+        """Pause a gateway that refused its credentials or has no credit, and record its health."""
+        paused_until = None
+        if result.outcome in PAUSING:
+            self._paused[adapter.name] = (self.clock() + PAUSE_SECONDS, result)
+            paused_until = datetime.fromtimestamp(time.time() + PAUSE_SECONDS, UTC)
+        else:
+            self._paused.pop(adapter.name, None)
+        if self.health is not None:
+            self.health.record(adapter.name, result, paused_until)

@@ -8,9 +8,10 @@ SendResult whose outcome decides what happens to the row.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
@@ -61,6 +62,31 @@ class Gateway(Protocol):
     name: str
 
     def send(self, message: Outgoing) -> SendResult: ...
+
+
+@runtime_checkable
+class GroupGateway(Gateway, Protocol):
+    """A gateway that also sends one text to several numbers in one request (Africa's Talking's `to`
+    takes a list), each number getting its own answer."""
+
+    def groups(self) -> bool:
+        """Whether `send_group` sends one request now (a chain: whether the gateway it would use can)."""
+        ...
+
+    def send_group(self, messages: Sequence[Outgoing]) -> list[SendResult]: ...
+
+
+def groups(gateway: Gateway) -> bool:
+    """Whether messages of one text to several numbers would leave in one request through `gateway`."""
+    return isinstance(gateway, GroupGateway) and gateway.groups()
+
+
+def send_all(gateway: Gateway, messages: Sequence[Outgoing]) -> list[SendResult]:
+    """Each message's answer, in order. Messages of one text to different numbers (the sender groups them
+    so) go in one request where the gateway can, else one request each."""
+    if len(messages) > 1 and isinstance(gateway, GroupGateway):
+        return gateway.send_group(messages)
+    return [gateway.send(message) for message in messages]
 
 
 def http_session(url: str) -> requests.Session:

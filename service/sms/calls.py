@@ -53,7 +53,7 @@ def place_calls(
         rows = {row.id: row for row in session.execute(CALL_ROW.where(OutboundMessage.id.in_(message_ids)))}
         recordings = recorded(session)
     outcomes: list[str] = [SKIPPED] * len(message_ids)
-    turns = Turns(len(message_ids))
+    turns = Turns(range(len(message_ids)))
 
     def lane() -> None:
         with lane_session(database) as session:

@@ -1,28 +1,32 @@
 """A job's sends on SENDS_IN_FLIGHT threads ("lanes"), so that one send's wait for the gateway and another's
-database work overlap. Each lane takes the job's next position as it finishes one."""
+database work overlap. Each lane takes the job's next turn (a position, or a group of them) as it
+finishes one."""
 
 from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
 from service.db import Database
 
+T = TypeVar("T")
 
-class Turns:
-    """The positions 0 to count - 1, each handed to one lane only."""
 
-    def __init__(self, count: int) -> None:
-        self._left = iter(range(count))
+class Turns(Generic[T]):
+    """A job's turns in order, each handed to one lane only."""
+
+    def __init__(self, turns: Iterable[T]) -> None:
+        self._left = iter(turns)
         self._taking = threading.Lock()
 
-    def take(self) -> int | None:
-        """The next position, or None when all were taken."""
+    def take(self) -> T | None:
+        """The next turn, or None when all were taken."""
         with self._taking:
             return next(self._left, None)
 

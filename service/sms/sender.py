@@ -70,7 +70,7 @@ class Claimed:
 
 @dataclass(frozen=True)
 class Answered:
-    """A send whose answer is not recorded yet, and its place in the batch."""
+    """A send whose answer is not recorded yet, and its place in the job."""
 
     position: int
     claimed: Claimed
@@ -83,11 +83,14 @@ def backoff(attempt: int) -> timedelta:
 
 
 class Batch:
-    """What the sends of one job share, across its lanes: template bodies read once, and whether alerts
-    may need closing (a lane that reads a stale flag only runs one UPDATE more or less)."""
+    """What the sends of one job share, across its lanes: template bodies read once, each row's text
+    rendered once, and whether alerts may need closing (a lane that reads a stale flag only runs one
+    UPDATE more or less)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self.bodies: dict[tuple[str, str], str] = {}
+        self.texts: dict[int, str | TemplateError] = {}
         self.alerts_may_be_open = True
 
     def body(self, session: Session, kind: str, language: str) -> str:
@@ -95,6 +98,64 @@ class Batch:
         if key not in self.bodies:
             self.bodies[key] = current_body(session, kind, language)
         return self.bodies[key]
+
+    def text(self, session: Session, row: Row) -> str:
+        """The row's text, its template filled; raises TemplateError."""
+        if row.id not in self.texts:
+            try:
+                body = self.body(session, row.kind, row.language)
+                self.texts[row.id] = render_body(
+                    body, row.kind, row.language, row.params or {}, self.settings
+                )
+            except TemplateError as error:
+                self.texts[row.id] = error
+        text = self.texts[row.id]
+        if isinstance(text, TemplateError):
+            raise text
+        return text
+
+
+def groups(
+    session: Session, message_ids: list[int], rows: dict[int, Row], batch: Batch, size: int
+) -> list[list[int]]:
+    """The job's positions in turns: reminders of one text to different numbers together (up to `size`,
+    in the order of their first position), anything else alone. An emergency, a last attempt or a row
+    that will not be sent as it is goes alone, so that the gateway chain's rules for it hold and a group
+    is only ever one request."""
+    turns: list[list[int]] = []
+    open_groups: dict[str, list[int]] = {}
+    for position, message_id in enumerate(message_ids):
+        row = rows.get(message_id)
+        text = _group_text(session, row, batch) if size > 1 else None
+        group = open_groups.get(text) if text is not None else None
+        if text is None or group is None or _has_recipient(group, row, message_ids, rows):
+            group = [position]
+            turns.append(group)
+            if text is not None:
+                open_groups[text] = group
+        else:
+            group.append(position)
+        if text is not None and len(group) >= size:
+            del open_groups[text]
+    return turns
+
+
+def _group_text(session: Session, row: Row | None, batch: Batch) -> str | None:
+    """The text a row would be sent with, if it may share a request; None if it goes alone."""
+    if row is None or row.status != MessageStatus.QUEUED or row.channel == Channel.VOICE:
+        return None
+    if row.priority == Priority.EMERGENCY or row.attempts + 1 >= batch.settings.max_send_attempts:
+        return None
+    try:
+        return batch.text(session, row)
+    except TemplateError:
+        return None
+
+
+def _has_recipient(group: list[int], row: Row | None, message_ids: list[int], rows: dict[int, Row]) -> bool:
+    """Whether `group` already sends to the row's number (a shared phone): one request, one SMS per number."""
+    recipient = row.recipient if row is not None else None
+    return any(rows[message_ids[position]].recipient == recipient for position in group)
 
 
 # A row and its patient in one query, as plain columns: the sending policy needs nothing else.
@@ -133,44 +194,49 @@ def deliver_batch(
 ) -> list[str]:
     """Send each row of `message_ids` still `queued`; return their outcomes in the same order.
 
-    SENDS_IN_FLIGHT lanes share the rows, taking the next one in order as each finishes, so that the
-    gateway's answer to one send and the database's work for another overlap. Each lane is one database
-    connection: a row is claimed `sending` in a committed transaction right before its own gateway call,
-    so the window of doubt stays one call wide per lane. The answer to a send is recorded in the same
-    transaction as the lane's claim of its next row (one commit per message, not two); if that
-    transaction fails, the answered row stays `sending` and becomes `unknown`, never resent.
+    SENDS_IN_FLIGHT lanes share the job's turns, taking the next one in order as each finishes, so that
+    the gateway's answer to one send and the database's work for another overlap. A turn is one row, or
+    reminders of one text to different numbers (`groups`), sent in one request where the gateway can.
+    Each lane is one database connection: a turn's rows are claimed `sending` in a committed transaction
+    right before its request, so the window of doubt stays one request wide per lane. The answers are
+    recorded in the same transaction as the lane's claim of its next turn (one commit per turn, not
+    two); if that transaction fails, the answered rows stay `sending` and become `unknown`, never resent.
     """
+    batch = Batch(settings)
     with database.session() as session:
         query = ROW_WITH_PATIENT.where(OutboundMessage.id.in_(message_ids))
         rows = {row.id: row for row in session.execute(query)}
+        size = settings.sms_group_size if gw.groups(gateway) else 1
+        planned = groups(session, message_ids, rows, batch, size)
+    turns = Turns(planned)
     outcomes: list[str] = [SKIPPED] * len(message_ids)
-    batch = Batch()
-    turns = Turns(len(message_ids))
 
     def lane() -> None:
-        answered: Answered | None = None
+        answered: list[Answered] = []
         with lane_session(database) as session:
             while True:
-                position = turns.take()
+                turn = turns.take()
                 with session.begin():
-                    if answered is not None:
-                        outcomes[answered.position] = record(
-                            session, answered.claimed, answered.result, settings, now or utcnow(), batch
+                    for sent in answered:
+                        outcomes[sent.position] = record(
+                            session, sent.claimed, sent.result, settings, now or utcnow(), batch
                         )
-                        answered = None
-                    if position is None:
+                    answered = []
+                    if turn is None:
                         return
-                    row = rows.get(message_ids[position])
-                    claimed = claim(session, row, settings, now or utcnow(), batch)
-                if isinstance(claimed, str):
-                    outcomes[position] = claimed
-                    continue
-                outcomes[position] = MessageStatus.SENDING
-                result = gateway.send(claimed.outgoing(settings))
-                count_send("sms", result.gateway, result.outcome.value)
-                answered = Answered(position, claimed, result)
+                    claims = []
+                    for position in turn:
+                        row = rows.get(message_ids[position])
+                        claimed = claim(session, row, settings, now or utcnow(), batch)
+                        outcomes[position] = claimed if isinstance(claimed, str) else MessageStatus.SENDING
+                        if not isinstance(claimed, str):
+                            claims.append((position, claimed))
+                results = gw.send_all(gateway, [claimed.outgoing(settings) for _position, claimed in claims])
+                for (position, claimed), result in zip(claims, results, strict=True):
+                    count_send("sms", result.gateway, result.outcome.value)
+                    answered.append(Answered(position, claimed, result))
 
-    in_lanes(min(settings.sends_in_flight, len(message_ids)), lane)
+    in_lanes(min(settings.sends_in_flight, len(planned)), lane)
     return outcomes
 
 
@@ -208,8 +274,7 @@ def claim(
             )
             return MessageStatus.HELD if moved else SKIPPED
     try:
-        body = batch.body(session, row.kind, row.language)
-        text = render_body(body, row.kind, row.language, row.params or {}, settings)
+        text = batch.text(session, row)
     except TemplateError as error:
         return _end(session, row.id, MessageStatus.FAILED, now, details.CANNOT_RENDER.text(why=error))
     revealing = indiscreet(text, settings)
