@@ -1,8 +1,10 @@
 """SMS throughput: due rows through the sweeper and `python worker.py` processes to a local AT server.
 
-Baseline: a bare loop of `africastalking` SDK sends of the same message to the same server. The pipeline
-is measured with 1 and with 2 worker processes, from the commit of the due rows until every row is `sent`
-(so the sweeper's interval is included), with the machine's CPU utilisation during the run.
+Baseline: a bare loop of `africastalking` SDK sends of the same message to the same server, one number a
+request as the SDK is plainly used; the same loop with SMS_GROUP_SIZE numbers a request, as Jigi sends
+reminders of one text, is shown beside it for comparison. The pipeline is measured with 1 and with 2 worker
+processes, from the commit of the due rows until every row is `sent` (so the sweeper's interval is
+included), with the machine's CPU utilisation during the run.
 """
 
 from __future__ import annotations
@@ -46,17 +48,18 @@ def phone(n: int) -> str:
     return f"+2237{n:07d}"
 
 
-def bare_loop(at_url: str, text: str, count: int) -> float:
-    """Messages per second of a plain loop of SDK sends, one recipient each, as the adapter sends them."""
+def bare_loop(at_url: str, text: str, count: int, per_request: int = 1) -> float:
+    """Messages per second of a plain loop of SDK sends, `per_request` numbers a request."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         africastalking.initialize("sandbox", API_KEY)
     service = africastalking.SMS
     service._baseUrl = at_url + "/version1"
     start = time.perf_counter()
-    for n in range(count):
-        reply = service.send(text, [phone(n)], timeout=10)
-        assert reply["SMSMessageData"]["Recipients"][0]["statusCode"] == 101, reply
+    for first in range(0, count, per_request):
+        numbers = [phone(n) for n in range(first, min(first + per_request, count))]
+        reply = service.send(text, numbers, timeout=10)
+        assert [r["statusCode"] for r in reply["SMSMessageData"]["Recipients"]] == [101] * len(numbers), reply
     return count / (time.perf_counter() - start)
 
 
@@ -189,10 +192,19 @@ def run() -> list[Figure]:
     with bench_environment() as environment, sms_server(environment) as server:
         with CpuMeter("bare SDK loop") as cpu:
             bare = bare_loop(server.url, server.text, BARE_SENDS)
-        figures.append(
-            Figure("SMS", "bare SDK loop (baseline)", f"{bare:.0f} msg/s (CPU {cpu.average:.0f}%)")
-        )
-        figures[-1].show()
+        group = Settings().sms_group_size
+        with CpuMeter(f"bare SDK loop, {group} numbers a request") as grouped_cpu:
+            grouped = bare_loop(server.url, server.text, BARE_SENDS, group)
+        figures += [
+            Figure("SMS", "bare SDK loop (baseline)", f"{bare:.0f} msg/s (CPU {cpu.average:.0f}%)"),
+            Figure(
+                "SMS",
+                f"bare SDK loop, {group} numbers a request (for comparison)",
+                f"{grouped:.0f} msg/s (CPU {grouped_cpu.average:.0f}%)",
+            ),
+        ]
+        for figure in figures:
+            figure.show()
         runs: dict[int, PipelineRun] = {}
         for workers in (1, 2):
             result = runs[workers] = pipeline_run(environment, server.worker_env, workers, server.process.pid)

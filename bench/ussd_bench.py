@@ -30,6 +30,7 @@ EXTRA_VOLUNTEERS = 512
 REFERENCE = re.compile(r"\bR[0-9A-Z]{3,8}\b")
 USSD_PATH = f"/at/ussd?token={BENCH_TOKEN}"
 BARE_PATH = "/bench/bare"
+BARE_REDIS_PATH = "/bench/bare-redis"  # the bare endpoint plus the two Redis round trips of a USSD step
 P99_TARGET_MS = 20
 SHARE_TARGET = 0.75  # of the bare endpoint's throughput
 
@@ -98,9 +99,10 @@ def run() -> list[Figure]:
         phones = register_volunteers(environment, EXTRA_VOLUNTEERS)
         with gunicorn(environment.env) as base_url:
             check_script(base_url, phones)
-            ussd_rates = {}
+            ussd_rates, bare_rates = {}, {}
             for lanes in CONCURRENCY:
                 bare = measure(base_url, BARE_PATH, phones, lanes, is_bare_end)
+                bare_rates[lanes] = bare.rate
                 print(f"    bare x{lanes}: {bare.rate:.0f} req/s, p99 {bare.p99_ms:.1f} ms")
                 ussd = measure(base_url, USSD_PATH, phones, lanes, is_report_end)
                 ussd_rates[lanes] = ussd.rate
@@ -128,9 +130,27 @@ def run() -> list[Figure]:
                 ]
                 for figure in figures[-2:]:
                     figure.show()
+            figures.append(redis_ceiling(base_url, phones, bare_rates[CONCURRENCY[0]]))
+            figures[-1].show()
             figures.append(open_loop_latency(base_url, phones, OPEN_LOAD * ussd_rates[CONCURRENCY[0]]))
             figures[-1].show()
     return figures
+
+
+def redis_ceiling(base_url: str, phones: tuple[str, ...], bare_rate: float) -> Figure:
+    """What the bare endpoint keeps of its throughput once it makes a USSD step's two Redis round trips
+    and nothing else: the most the USSD endpoint could reach by its design on this machine."""
+    lanes = CONCURRENCY[0]
+    ceiling = measure(base_url, BARE_REDIS_PATH, phones, lanes, is_bare_end)
+    return Figure(
+        "USSD",
+        f"{lanes} concurrent sessions, closed loop: the bare endpoint plus a step's two Redis round trips "
+        "(the design's ceiling, for comparison)",
+        f"{ceiling.rate:.0f} req/s",
+        f"{bare_rate:.0f} req/s",
+        f"{ceiling.rate / bare_rate:.0%}",
+        notes=ceiling.notes,
+    )
 
 
 def open_loop_latency(base_url: str, phones: tuple[str, ...], requests_per_s: float) -> Figure:

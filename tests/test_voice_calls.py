@@ -403,6 +403,33 @@ def test_a_jobs_calls_read_their_rows_and_the_recordings_once_however_many_they_
     assert reads_to_place(range(1)) == reads_to_place(range(1, 9)) == 2
 
 
+def test_each_calls_answer_is_recorded_with_the_claim_of_the_next_one_commit_per_call(
+    db, voice_settings, voice_server
+):
+    voice_server.ring = False  # no callback ends a call before its answer is recorded
+    settings = replace(voice_settings, public_url="http://127.0.0.1:9", sends_in_flight=1)
+    record(db, settings, "followup_checkin", language="bm")
+    for n in range(8):
+        add_message(db, channel="voice", voice_language="bm", recipient=f"+2237600{n:04d}", due_at=utcnow())
+    with db.session() as session:
+        claimed = [message_id for message_id, _priority in claim_due(session, 100, utcnow())]
+    commits: list[object] = []
+
+    def committed(connection) -> None:
+        commits.append(connection)
+
+    event.listen(db.engine, "commit", committed)
+    try:
+        outcomes = place_calls(db, make_voice_gateway(settings), settings, claimed)
+    finally:
+        event.remove(db.engine, "commit", committed)
+
+    assert outcomes == ["sent"] * 8
+    # The job's read, 8 claims (each but the first with the answer before it), the last answer alone.
+    assert len(commits) == 1 + 8 + 1
+    assert {row.gateway_message_id is not None for row in voice_rows(db)} == {True}
+
+
 def test_an_emergency_rings_the_on_call_clinician_and_pressing_1_takes_it_in_charge(
     db, demo, live, voice_server
 ):

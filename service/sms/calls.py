@@ -2,9 +2,11 @@
 
 As for SMS, a job's rows and their patients are read in one query and its calls go through SENDS_IN_FLIGHT
 lanes, each on one database connection. A row is checked (`service.voice.calls.check_call`), claimed
-`sending` in its own committed transaction, and the call placed. The gateway's answer is recorded at once,
-not with the lane's next claim as for SMS: the call's first callback may arrive within a second. A call
-whose fate is unknown (a timeout after the request left) is `unknown` and never placed again on its own.
+`sending` in a committed transaction, and the call placed. The gateway's answer is recorded as soon as it
+comes, in the lane's next transaction, which also claims the lane's next row (one commit per call): a call
+whose first callback comes before that finds its row by its reference all the same. If that transaction
+fails, the answered row stays `sending` and becomes `unknown`. A call whose fate is unknown (a timeout
+after the request left) is `unknown` and never placed again on its own.
 """
 
 from __future__ import annotations
@@ -56,17 +58,23 @@ def place_calls(
     turns = Turns(range(len(message_ids)))
 
     def lane() -> None:
+        answered: tuple[int, ClaimedCall, SendResult] | None = None
         with lane_session(database) as session:
-            while (position := turns.take()) is not None:
+            while True:
+                position = turns.take()
                 with session.begin():
+                    if answered is not None:
+                        outcomes[answered[0]] = _record(session, settings, answered[1], answered[2])
+                        answered = None
+                    if position is None:
+                        return
                     claimed = _claim(session, settings, rows.get(message_ids[position]), recordings, now)
                 if isinstance(claimed, str):
                     outcomes[position] = claimed
                     continue
                 result = gateway.call(claimed.call)
                 count_send("voice", result.gateway, result.outcome.value)
-                with session.begin():
-                    outcomes[position] = _record(session, settings, claimed, result)
+                answered = (position, claimed, result)
 
     in_lanes(min(settings.sends_in_flight, len(message_ids)), lane)
     return outcomes
