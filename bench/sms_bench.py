@@ -98,9 +98,9 @@ class PipelineRun:
 
     rate: float  # rows per second from the sweeper's claim to the last row recorded sent
     end_to_end: float  # rows per second from the commit of the due rows, sweeper interval included
-    machine_cpu: float  # % of the whole machine
-    worker_cpu: float  # % of one core, summed over the worker processes
-    server_cpu: float  # % of one core used by the local AT server
+    machine_cpu: float  # % of the whole machine, from the sweeper's first claim to the last row sent
+    worker_cpu: float  # % of one core, summed over the worker processes, over the same window
+    server_cpu: float  # % of one core used by the local AT server, over the same window
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -127,6 +127,9 @@ def pipeline_run(
         server = [psutil.Process(at_server)]
         add_rows(environment, rows)
         start = time.perf_counter()
+        # CPU is measured from the sweeper's first claim, over the window the rate is measured in too.
+        wait_for(lambda: counts(environment).get("scheduled", 0) < rows, RUN_DEADLINE_S, 0.01)
+        claimed = time.perf_counter()
         cpu_before = cpu_seconds(watched), cpu_seconds(server)
 
         def progress() -> None:
@@ -138,8 +141,9 @@ def pipeline_run(
         with CpuMeter(f"{workers} worker(s)") as cpu:
             finished = wait_for(lambda: finished_rows(environment), RUN_DEADLINE_S, 0.05, progress)
         elapsed = time.perf_counter() - start
-        worker_cpu = 100 * (cpu_seconds(watched) - cpu_before[0]) / elapsed
-        server_cpu = 100 * (cpu_seconds(server) - cpu_before[1]) / elapsed
+        sending = time.perf_counter() - claimed
+        worker_cpu = 100 * (cpu_seconds(watched) - cpu_before[0]) / sending
+        server_cpu = 100 * (cpu_seconds(server) - cpu_before[1]) / sending
     final = counts(environment)
     if not finished or final != {"sent": rows}:
         print(f"    not all rows sent within {RUN_DEADLINE_S} s: {final}")
