@@ -164,9 +164,8 @@ def classify_reply(reply: Any, numbers: list[str]) -> list[SendResult]:
     """Each number's answer in a 2xx reply (parsed only if it was application/json), found by its
     `number`: AT does not promise the order. A number the reply leaves out may have been sent: UNKNOWN."""
     if not isinstance(reply, dict):
-        return [SendResult(Outcome.UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")] * len(
-            numbers
-        )
+        unreadable = SendResult(Outcome.UNKNOWN, reason=f"2xx answer that is not JSON: {str(reply)[:200]}")
+        return [unreadable] * len(numbers)
     data = reply.get("SMSMessageData") or {}
     recipients = data.get("Recipients") or []
     if not recipients:

@@ -228,8 +228,10 @@ def deliver_batch(
                     for position in turn:
                         row = rows.get(message_ids[position])
                         claimed = claim(session, row, settings, now or utcnow(), batch)
-                        outcomes[position] = claimed if isinstance(claimed, str) else MessageStatus.SENDING
-                        if not isinstance(claimed, str):
+                        if isinstance(claimed, str):
+                            outcomes[position] = claimed
+                        else:
+                            outcomes[position] = MessageStatus.SENDING
                             claims.append((position, claimed))
                 results = gw.send_all(gateway, [claimed.outgoing(settings) for _position, claimed in claims])
                 for (position, claimed), result in zip(claims, results, strict=True):
