@@ -74,6 +74,18 @@ def orange(settings: Settings) -> Iterator[OrangeServer]:
     server.stop()
 
 
+def through_orange(settings: Settings, server: OrangeServer, gateways: str = "orange", **extra) -> Settings:
+    """`settings` sending through `gateways` (SMS_GATEWAY), Orange's being the local `server`."""
+    return replace(
+        settings,
+        sms_gateway=gateways,
+        orange_api_url=server.url,
+        orange_client_id=server.client_id,
+        orange_client_secret=server.client_secret,
+        **extra,
+    )
+
+
 @pytest.fixture
 def at_settings(settings: Settings, at_server: ATServer) -> Settings:
     """Settings that send through the real SDK to the local server."""

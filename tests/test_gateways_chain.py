@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import redis
 from console_support import sign_in
-from sms_fixtures import NOON, add_message, row, send_due
+from sms_fixtures import NOON, add_message, row, send_due, through_orange
 from sqlalchemy import select
 
 from service.devtools.android_server import AndroidServer
@@ -36,12 +36,10 @@ def phone() -> Iterator[AndroidServer]:
 
 @pytest.fixture
 def both(settings, orange, phone):
-    return replace(
+    return through_orange(
         settings,
-        sms_gateway="orange,android",
-        orange_api_url=orange.url,
-        orange_client_id=orange.client_id,
-        orange_client_secret=orange.client_secret,
+        orange,
+        "orange,android",
         android_gateway_url=phone.url,
         android_gateway_username=phone.username,
         android_gateway_password=phone.password,

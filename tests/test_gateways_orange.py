@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 import requests
-from sms_fixtures import NOON, add_message, outgoing, row, send_due, served
+from sms_fixtures import NOON, add_message, outgoing, row, send_due, served, through_orange
 from sqlalchemy import select
 
 from service import create_app
@@ -22,14 +22,7 @@ PATIENT = "+22376123456"
 
 @pytest.fixture
 def orange_settings(settings, orange):
-    return replace(
-        settings,
-        sms_gateway="orange",
-        orange_api_url=orange.url,
-        orange_client_id=orange.client_id,
-        orange_client_secret=orange.client_secret,
-        at_timeout_seconds=2.0,
-    )
+    return through_orange(settings, orange, at_timeout_seconds=2.0)
 
 
 @pytest.fixture

